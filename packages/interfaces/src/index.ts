@@ -1,0 +1,38 @@
+// Public API of @gadugi/interfaces: every schema and its inferred type.
+export {
+  AgentConfig,
+  type AgentConfigInput,
+  AgentEvent,
+  AgentKind,
+  AgentOutcome,
+  Autonomy,
+  TokenUsage,
+} from "./agent.js";
+export { CircuitBreakerConfig, GadugiConfig, type GadugiConfigInput, RetryConfig } from "./config.js";
+export { ErrorContext } from "./error-context.js";
+export { BreakerState, MergeStatus, RunEvent, type RunEventInput, type RunEventType } from "./events.js";
+export { formatIssues } from "./issues.js";
+export { PerformanceMetrics } from "./metrics.js";
+export { EdgeKind, ExecutionPlan, PlanEdge, PlanWarning } from "./plan.js";
+export {
+  Complexity,
+  FileAccess,
+  Priority,
+  TASK_ID_PATTERN,
+  TargetFile,
+  TaskData,
+  type TaskDataInput,
+  TaskStatus,
+  TaskType,
+} from "./task.js";
+export {
+  PhaseRecord,
+  PhaseStatus,
+  RunState,
+  type RunStateInput,
+  RunStatus,
+  WORKFLOW_PHASES,
+  WorkflowPhase,
+  WorkflowState,
+  type WorkflowStateInput,
+} from "./workflow.js";

@@ -1,0 +1,80 @@
+import { z } from "zod";
+import { TaskStatus } from "./task.js";
+
+/** The eight phases every task goes through, in order. */
+export const WORKFLOW_PHASES = [
+  "setup",
+  "issue_creation",
+  "branch_creation",
+  "implementation",
+  "testing",
+  "documentation",
+  "pr_creation",
+  "review",
+] as const;
+export const WorkflowPhase = z.enum(WORKFLOW_PHASES);
+export type WorkflowPhase = z.infer<typeof WorkflowPhase>;
+
+export const PhaseStatus = z.enum(["pending", "running", "completed", "failed", "skipped"]);
+export type PhaseStatus = z.infer<typeof PhaseStatus>;
+
+export const PhaseRecord = z.strictObject({
+  phase: WorkflowPhase,
+  status: PhaseStatus,
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  /** Why a phase was skipped or failed; never empty for those two. */
+  reason: z.string().optional(),
+  /** Small, phase-specific facts (issue number, PR url, test command, files changed...). */
+  data: z.record(z.string(), z.unknown()).default({}),
+});
+export type PhaseRecord = z.infer<typeof PhaseRecord>;
+
+/** Per-task workflow state; enough to resume from the last completed phase. */
+export const WorkflowState = z.strictObject({
+  runId: z.string().min(1),
+  taskId: z.string().min(1),
+  status: TaskStatus,
+  currentPhase: WorkflowPhase.optional(),
+  phases: z.array(PhaseRecord).default([]),
+  worktreePath: z.string().optional(),
+  branch: z.string().optional(),
+  baseRef: z.string().optional(),
+  baseCommit: z.string().optional(),
+  issueNumber: z.number().int().positive().optional(),
+  prNumber: z.number().int().positive().optional(),
+  prUrl: z.string().optional(),
+  attempts: z.number().int().nonnegative().default(0),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  updatedAt: z.string(),
+  error: z.string().optional(),
+});
+export type WorkflowState = z.infer<typeof WorkflowState>;
+export type WorkflowStateInput = z.input<typeof WorkflowState>;
+
+export const RunStatus = z.enum(["running", "completed", "failed", "cancelled", "interrupted"]);
+export type RunStatus = z.infer<typeof RunStatus>;
+
+/** One orchestrator run as stored in `.gadugi/runs/<id>/state.json`. */
+export const RunState = z.strictObject({
+  runId: z.string().min(1),
+  status: RunStatus,
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  updatedAt: z.string(),
+  repoRoot: z.string(),
+  baseRef: z.string().optional(),
+  baseCommit: z.string().optional(),
+  integrationBranch: z.string().optional(),
+  promptFiles: z.array(z.string()).default([]),
+  taskIds: z.array(z.string()).default([]),
+  tasks: z.record(z.string(), WorkflowState).default({}),
+  /** pid and host of the orchestrator that owns the run, for liveness checks on resume. */
+  owner: z.strictObject({ pid: z.number().int(), host: z.string() }).optional(),
+  /** Sequence number of the last journal event folded into this state. */
+  journalSeq: z.number().int().nonnegative().default(0),
+});
+export type RunState = z.infer<typeof RunState>;
+export type RunStateInput = z.input<typeof RunState>;

@@ -1,0 +1,2 @@
+// Public API of @gadugi/task-tracking.
+export {};

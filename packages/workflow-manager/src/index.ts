@@ -1,0 +1,2 @@
+// Public API of @gadugi/workflow-manager.
+export {};

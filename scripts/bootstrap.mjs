@@ -1,0 +1,81 @@
+#!/usr/bin/env node
+// Fresh-clone entry point: needs only Node >= 20.19 and git. It provides the pinned pnpm
+// (corepack cannot verify signatures on these registries, so pnpm is installed with npm into
+// .tools/), installs the workspace, builds it, then runs the requested job.
+//   node scripts/bootstrap.mjs test        build, typecheck, lint, run every test
+//   node scripts/bootstrap.mjs demo        build, then run the embedded default end to end
+//   node scripts/bootstrap.mjs setup       install and build only
+import { spawnSync } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = join(dirname(fileURLToPath(import.meta.url)), "..");
+const pkg = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
+const pnpmVersion = pkg.packageManager.replace(/^pnpm@/, "").split("+")[0];
+const toolsDir = join(root, ".tools");
+const pnpmBin = join(toolsDir, "node_modules", "pnpm", "bin", "pnpm.cjs");
+
+const [major, minor] = process.versions.node.split(".").map(Number);
+if (major < 20 || (major === 20 && minor < 19)) {
+  console.error(`Gadugi needs Node >= 20.19; this is ${process.version}. Install a newer Node and retry.`);
+  process.exit(1);
+}
+
+function run(cmd, args, opts = {}) {
+  const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
+  if (r.error) throw r.error;
+  if (r.status !== 0) {
+    console.error(`\n✖ ${[cmd, ...args].join(" ")} exited with ${r.status ?? r.signal}`);
+    process.exit(r.status ?? 1);
+  }
+}
+
+function installedPnpmVersion() {
+  if (!existsSync(pnpmBin)) return undefined;
+  const pj = join(toolsDir, "node_modules", "pnpm", "package.json");
+  return JSON.parse(readFileSync(pj, "utf8")).version;
+}
+
+function pnpm(args) {
+  run(process.execPath, [pnpmBin, ...args], {
+    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
+  });
+}
+
+if (installedPnpmVersion() !== pnpmVersion) {
+  console.log(`› installing pnpm ${pnpmVersion} into .tools/`);
+  run("npm", [
+    "install",
+    "--prefix",
+    toolsDir,
+    "--no-save",
+    "--no-package-lock",
+    "--no-audit",
+    "--no-fund",
+    "--loglevel=error",
+    `pnpm@${pnpmVersion}`,
+  ]);
+}
+
+const job = process.argv[2] ?? "setup";
+const rest = process.argv.slice(3);
+
+console.log("› pnpm install");
+pnpm(["install", "--frozen-lockfile", "--prefer-offline", "--reporter=append-only"]);
+console.log("› build");
+pnpm(["run", "build"]);
+
+switch (job) {
+  case "setup":
+    break;
+  case "test":
+    pnpm(["run", "check"]);
+    break;
+  case "demo":
+    pnpm(["run", "gadugi", "demo", ...rest]);
+    break;
+  default:
+    console.error(`Unknown job "${job}". Use one of: setup, test, demo.`);
+    process.exit(2);
+}
