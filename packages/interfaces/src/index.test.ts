@@ -1,0 +1,182 @@
+import { describe, expect, it } from "vitest";
+import {
+  AgentConfig,
+  AgentEvent,
+  ExecutionPlan,
+  formatIssues,
+  GadugiConfig,
+  RunEvent,
+  RunState,
+  TASK_ID_PATTERN,
+  TaskData,
+  WORKFLOW_PHASES,
+  WorkflowState,
+} from "./index.js";
+
+describe("TaskData", () => {
+  it("fills defaults for a minimal task", () => {
+    const task = TaskData.parse({
+      id: "task-20260101-120000-ab12",
+      slug: "add-login",
+      name: "Add login",
+      promptFile: "prompts/add-login.md",
+    });
+    expect(task).toMatchObject({
+      status: "pending",
+      type: "feature",
+      complexity: "medium",
+      priority: "medium",
+      targetFiles: [],
+      dependencies: [],
+    });
+    expect(task.id).toMatch(TASK_ID_PATTERN);
+  });
+
+  it("rejects unknown keys and bad slugs, naming the key", () => {
+    const result = TaskData.safeParse({
+      id: "t",
+      slug: "Bad Slug",
+      name: "x",
+      promptFile: "x.md",
+      colour: "blue",
+    });
+    expect(result.success).toBe(false);
+    const lines = formatIssues(result.error!);
+    expect(lines.some((l) => l.startsWith("- slug:"))).toBe(true);
+    expect(lines.some((l) => l.includes("colour"))).toBe(true);
+  });
+
+  it("defaults a target file's access to modifies", () => {
+    const task = TaskData.parse({
+      id: "t",
+      slug: "t",
+      name: "t",
+      promptFile: "t.md",
+      targetFiles: [{ path: ".claude/x.py" }],
+    });
+    expect(task.targetFiles[0]).toEqual({ path: ".claude/x.py", access: "modifies" });
+  });
+});
+
+describe("GadugiConfig", () => {
+  it("parses an empty file into a complete config", () => {
+    const config = GadugiConfig.parse({});
+    expect(config.maxParallel).toBe(4);
+    expect(config.retry).toEqual({ maxAttempts: 3, initialDelayMs: 1000, maxDelayMs: 30000 });
+    expect(config.circuitBreaker.failureThreshold).toBe(5);
+    expect(config.workflow.requiredPhases).toEqual([...WORKFLOW_PHASES]);
+    expect(config.analysis.softEdges).toBe("serialize");
+    expect(config.branchPrefix).toBe("gadugi/");
+  });
+
+  it("points at the bad key in nested sections", () => {
+    const result = GadugiConfig.safeParse({ retry: { maxAttempts: 0 }, analysis: { softEdge: "warn" } });
+    expect(result.success).toBe(false);
+    const lines = formatIssues(result.error!);
+    expect(lines.some((l) => l.startsWith("- retry.maxAttempts:"))).toBe(true);
+    expect(lines.some((l) => l.startsWith("- analysis:") && l.includes("softEdge"))).toBe(true);
+  });
+
+  it("validates agent definitions", () => {
+    const config = GadugiConfig.parse({
+      agents: { fast: { kind: "claude", model: "haiku", autonomy: "full" } },
+      agent: "fast",
+    });
+    expect(config.agents.fast?.timeoutSec).toBe(3600);
+    expect(GadugiConfig.safeParse({ agents: { x: { kind: "cursor" } } }).success).toBe(false);
+  });
+});
+
+describe("AgentConfig and AgentEvent", () => {
+  it("requires a non-empty command array when one is given", () => {
+    expect(AgentConfig.safeParse({ kind: "command", command: [] }).success).toBe(false);
+    expect(AgentConfig.parse({ kind: "command", command: ["sh", "{prompt_file}"] }).autonomy).toBe("edit");
+  });
+
+  it("discriminates events by type", () => {
+    const event = AgentEvent.parse({
+      type: "finished",
+      at: "2026-01-01T00:00:00.000Z",
+      outcome: "max_turns",
+      exitCode: 0,
+    });
+    expect(event.type).toBe("finished");
+    expect(AgentEvent.safeParse({ type: "finished", at: "x", outcome: "exploded", exitCode: 1 }).success).toBe(
+      false,
+    );
+  });
+});
+
+describe("RunEvent", () => {
+  const stamp = { seq: 1, at: "2026-01-01T00:00:00.000Z", runId: "run-1" };
+
+  it("accepts each journal event shape", () => {
+    const events = [
+      { ...stamp, type: "run.started", repoRoot: "/repo" },
+      { ...stamp, type: "task.status", taskId: "a", status: "running" },
+      { ...stamp, type: "phase.finished", taskId: "a", phase: "testing", status: "skipped", reason: "no tests" },
+      { ...stamp, type: "merge.result", taskId: "a", branch: "gadugi/a", status: "conflict", conflictFiles: ["x"] },
+      { ...stamp, type: "concurrency.changed", from: 4, to: 2, reason: "low memory" },
+    ];
+    for (const e of events) expect(RunEvent.safeParse(e).success, JSON.stringify(e)).toBe(true);
+  });
+
+  it("rejects an event without a sequence number or with an unknown type", () => {
+    expect(RunEvent.safeParse({ type: "run.status", at: "x", runId: "r", status: "running" }).success).toBe(false);
+    expect(RunEvent.safeParse({ ...stamp, type: "task.exploded" }).success).toBe(false);
+  });
+});
+
+describe("WorkflowState and RunState", () => {
+  it("keeps per-phase records for resume", () => {
+    const state = WorkflowState.parse({
+      runId: "r",
+      taskId: "a",
+      status: "running",
+      updatedAt: "2026-01-01T00:00:00.000Z",
+      phases: [{ phase: "setup", status: "completed", durationMs: 12 }],
+    });
+    expect(state.phases[0]?.data).toEqual({});
+    expect(state.attempts).toBe(0);
+  });
+
+  it("rejects an unknown phase", () => {
+    const result = WorkflowState.safeParse({
+      runId: "r",
+      taskId: "a",
+      status: "running",
+      updatedAt: "x",
+      phases: [{ phase: "deploy", status: "completed" }],
+    });
+    expect(result.success).toBe(false);
+  });
+
+  it("parses a run with tasks", () => {
+    const run = RunState.parse({
+      runId: "r",
+      status: "running",
+      startedAt: "t",
+      updatedAt: "t",
+      repoRoot: "/repo",
+      tasks: { a: { runId: "r", taskId: "a", status: "queued", updatedAt: "t" } },
+    });
+    expect(run.journalSeq).toBe(0);
+    expect(run.tasks.a?.status).toBe("queued");
+  });
+});
+
+describe("ExecutionPlan", () => {
+  it("requires a positive recommended parallelism and reasons on edges", () => {
+    const plan = {
+      createdAt: "t",
+      repoRoot: "/r",
+      tasks: [],
+      edges: [{ from: "a", to: "b", kind: "import", hard: false, reason: "b imports a", chain: ["b.ts", "a.ts"] }],
+      levels: [["a"], ["b"]],
+      criticalPath: ["a", "b"],
+      recommendedParallelism: 1,
+    };
+    expect(ExecutionPlan.parse(plan).warnings).toEqual([]);
+    expect(ExecutionPlan.safeParse({ ...plan, recommendedParallelism: 0 }).success).toBe(false);
+  });
+});
