@@ -54,6 +54,12 @@ export const ERROR_CATALOGUE = {
     hint: "Check that the path names a readable text file and not a directory.",
     exitCode: 2,
   }),
+  GADUGI_FILE_UNWRITABLE: entry<{ path: string; reason: string }>({
+    title: "File cannot be written",
+    message: (a) => `${a.path} cannot be written: ${a.reason}.`,
+    hint: "Check free disk space and the permissions of the directory; nothing else was changed.",
+    exitCode: 1,
+  }),
   GADUGI_NOT_A_GIT_REPO: entry<{ path: string }>({
     title: "Not a git repository",
     message: (a) => `${a.path} is not inside a git repository.`,

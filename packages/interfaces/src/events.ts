@@ -3,7 +3,7 @@ import { AgentEvent } from "./agent.js";
 import { ErrorContext } from "./error-context.js";
 import { PerformanceMetrics } from "./metrics.js";
 import { TaskData, TaskStatus } from "./task.js";
-import { PhaseStatus, RunStatus, WorkflowPhase, WorkflowState } from "./workflow.js";
+import { MergeStatus, PhaseStatus, RunStatus, WorkflowPhase, WorkflowStatePatch } from "./workflow.js";
 
 /**
  * Fields every journal line carries. `seq` increases by one per event within a run, so a gap or
@@ -18,9 +18,6 @@ const base = {
 export const BreakerState = z.enum(["closed", "open", "half-open"]);
 export type BreakerState = z.infer<typeof BreakerState>;
 
-export const MergeStatus = z.enum(["merged", "conflict", "skipped", "failed"]);
-export type MergeStatus = z.infer<typeof MergeStatus>;
-
 /** Everything that happens in a run, as appended to `.gadugi/runs/<id>/events.jsonl`. */
 export const RunEvent = z.discriminatedUnion("type", [
   z.object({
@@ -29,6 +26,7 @@ export const RunEvent = z.discriminatedUnion("type", [
     repoRoot: z.string(),
     baseRef: z.string().optional(),
     baseCommit: z.string().optional(),
+    integrationBranch: z.string().optional(),
     promptFiles: z.array(z.string()).default([]),
     owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),
   }),
@@ -51,7 +49,7 @@ export const RunEvent = z.discriminatedUnion("type", [
     ...base,
     type: z.literal("task.updated"),
     taskId: z.string(),
-    patch: WorkflowState.partial(),
+    patch: WorkflowStatePatch,
   }),
   z.object({ ...base, type: z.literal("phase.started"), taskId: z.string(), phase: WorkflowPhase }),
   z.object({

@@ -101,9 +101,9 @@ describe("AgentConfig and AgentEvent", () => {
       exitCode: 0,
     });
     expect(event.type).toBe("finished");
-    expect(AgentEvent.safeParse({ type: "finished", at: "x", outcome: "exploded", exitCode: 1 }).success).toBe(
-      false,
-    );
+    expect(
+      AgentEvent.safeParse({ type: "finished", at: "x", outcome: "exploded", exitCode: 1 }).success,
+    ).toBe(false);
   });
 });
 
@@ -114,15 +114,31 @@ describe("RunEvent", () => {
     const events = [
       { ...stamp, type: "run.started", repoRoot: "/repo" },
       { ...stamp, type: "task.status", taskId: "a", status: "running" },
-      { ...stamp, type: "phase.finished", taskId: "a", phase: "testing", status: "skipped", reason: "no tests" },
-      { ...stamp, type: "merge.result", taskId: "a", branch: "gadugi/a", status: "conflict", conflictFiles: ["x"] },
+      {
+        ...stamp,
+        type: "phase.finished",
+        taskId: "a",
+        phase: "testing",
+        status: "skipped",
+        reason: "no tests",
+      },
+      {
+        ...stamp,
+        type: "merge.result",
+        taskId: "a",
+        branch: "gadugi/a",
+        status: "conflict",
+        conflictFiles: ["x"],
+      },
       { ...stamp, type: "concurrency.changed", from: 4, to: 2, reason: "low memory" },
     ];
     for (const e of events) expect(RunEvent.safeParse(e).success, JSON.stringify(e)).toBe(true);
   });
 
   it("rejects an event without a sequence number or with an unknown type", () => {
-    expect(RunEvent.safeParse({ type: "run.status", at: "x", runId: "r", status: "running" }).success).toBe(false);
+    expect(RunEvent.safeParse({ type: "run.status", at: "x", runId: "r", status: "running" }).success).toBe(
+      false,
+    );
     expect(RunEvent.safeParse({ ...stamp, type: "task.exploded" }).success).toBe(false);
   });
 });
@@ -171,7 +187,9 @@ describe("ExecutionPlan", () => {
       createdAt: "t",
       repoRoot: "/r",
       tasks: [],
-      edges: [{ from: "a", to: "b", kind: "import", hard: false, reason: "b imports a", chain: ["b.ts", "a.ts"] }],
+      edges: [
+        { from: "a", to: "b", kind: "import", hard: false, reason: "b imports a", chain: ["b.ts", "a.ts"] },
+      ],
       levels: [["a"], ["b"]],
       criticalPath: ["a", "b"],
       recommendedParallelism: 1,

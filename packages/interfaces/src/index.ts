@@ -10,7 +10,14 @@ export {
 } from "./agent.js";
 export { CircuitBreakerConfig, GadugiConfig, type GadugiConfigInput, RetryConfig } from "./config.js";
 export { ErrorContext } from "./error-context.js";
-export { BreakerState, MergeStatus, RunEvent, type RunEventInput, type RunEventType } from "./events.js";
+export { BreakerState, RunEvent, type RunEventInput, type RunEventType } from "./events.js";
+export {
+  AgentRunRequest,
+  type AgentRunRequestInput,
+  AgentRunResult,
+  ProcessRecord,
+  ProcessStatus,
+} from "./execution.js";
 export { formatIssues } from "./issues.js";
 export { PerformanceMetrics } from "./metrics.js";
 export { EdgeKind, ExecutionPlan, PlanEdge, PlanWarning } from "./plan.js";
@@ -26,6 +33,8 @@ export {
   TaskType,
 } from "./task.js";
 export {
+  MergeRecord,
+  MergeStatus,
   PhaseRecord,
   PhaseStatus,
   RunState,
@@ -35,4 +44,5 @@ export {
   WorkflowPhase,
   WorkflowState,
   type WorkflowStateInput,
+  WorkflowStatePatch,
 } from "./workflow.js";

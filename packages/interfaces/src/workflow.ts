@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TaskStatus } from "./task.js";
+import { TaskData, TaskStatus } from "./task.js";
 
 /** The eight phases every task goes through, in order. */
 export const WORKFLOW_PHASES = [
@@ -54,6 +54,31 @@ export const WorkflowState = z.strictObject({
 export type WorkflowState = z.infer<typeof WorkflowState>;
 export type WorkflowStateInput = z.input<typeof WorkflowState>;
 
+/**
+ * A partial update of a task's WorkflowState, as carried by `task.updated` journal events.
+ * Unlike `WorkflowState.partial()` it has no defaults, so a patch never resets `phases` or
+ * `attempts` that it does not mention.
+ */
+export const WorkflowStatePatch = WorkflowState.extend({
+  phases: z.array(PhaseRecord).optional(),
+  attempts: z.number().int().nonnegative().optional(),
+}).partial();
+export type WorkflowStatePatch = z.infer<typeof WorkflowStatePatch>;
+
+export const MergeStatus = z.enum(["merged", "conflict", "skipped", "failed"]);
+export type MergeStatus = z.infer<typeof MergeStatus>;
+
+/** The outcome of merging one task branch onto the run's integration branch. */
+export const MergeRecord = z.strictObject({
+  branch: z.string(),
+  status: MergeStatus,
+  commit: z.string().optional(),
+  conflictFiles: z.array(z.string()).default([]),
+  reason: z.string().optional(),
+  at: z.string(),
+});
+export type MergeRecord = z.infer<typeof MergeRecord>;
+
 export const RunStatus = z.enum(["running", "completed", "failed", "cancelled", "interrupted"]);
 export type RunStatus = z.infer<typeof RunStatus>;
 
@@ -71,6 +96,10 @@ export const RunState = z.strictObject({
   promptFiles: z.array(z.string()).default([]),
   taskIds: z.array(z.string()).default([]),
   tasks: z.record(z.string(), WorkflowState).default({}),
+  /** The analyzed task definitions (name, slug, prompt, targets, dependencies), by task id. */
+  definitions: z.record(z.string(), TaskData).default({}),
+  /** Merge results by task id; a task merged once is never merged again on resume. */
+  merges: z.record(z.string(), MergeRecord).default({}),
   /** pid and host of the orchestrator that owns the run, for liveness checks on resume. */
   owner: z.strictObject({ pid: z.number().int(), host: z.string() }).optional(),
   /** Sequence number of the last journal event folded into this state. */
