@@ -230,6 +230,12 @@ export const ERROR_CATALOGUE = {
     hint: "Set GITHUB_TOKEN or GH_TOKEN, or log in with `gh auth login`.",
     exitCode: 7,
   }),
+  GADUGI_GITHUB_UNAVAILABLE: entry<{ operation: string; reason: string }>({
+    title: "GitHub not available",
+    message: (a) => `Cannot run GitHub ${a.operation}: ${a.reason}.`,
+    hint: "Add a GitHub `origin` remote, or set github.owner and github.repo in gadugi.config.json.",
+    exitCode: 7,
+  }),
   GADUGI_GITHUB_API: entry<{ operation: string; status: number; message: string }>({
     title: "GitHub API error",
     message: (a) => `GitHub ${a.operation} failed with HTTP ${a.status}: ${a.message}`,
