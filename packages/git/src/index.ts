@@ -1,2 +1,30 @@
 // Public API of @gadugi/git.
-export {};
+export {
+  type AheadBehind,
+  GADUGI_GIT_IDENTITY,
+  type GitCallOptions,
+  GitClient,
+  type GitClientOptions,
+  type GitVersion,
+  type MergeResult,
+} from "./git-client.js";
+export {
+  type DiffStat,
+  type DiffStatFile,
+  type GitRemote,
+  type MergeMessage,
+  type MergeTreeResult,
+  parseGitRemoteUrl,
+  type StatusEntry,
+  type WorktreeInfo,
+} from "./parse.js";
+export {
+  createProcessRunner,
+  type Env,
+  errorForResult,
+  formatCommand,
+  type ProcessRunner,
+  type ResultErrorOptions,
+  type RunOptions,
+  type RunResult,
+} from "./process-runner.js";

@@ -1,2 +1,22 @@
 // Public API of @gadugi/orchestrator.
-export {};
+export {
+  CONFIG_FILE_NAMES,
+  defaultConfigText,
+  type LoadedConfig,
+  loadConfig,
+  parseConfigText,
+  writeDefaultConfig,
+} from "./config.js";
+export { IntegrationBranch, type MergeOutcome, type PredictedConflict } from "./integration.js";
+export {
+  buildTaskReports,
+  type IntegrationTestReport,
+  type PhaseReport,
+  type RunReport,
+  renderGanttMermaid,
+  renderReportHtml,
+  renderReportMarkdown,
+  type TaskExtras,
+  type TaskReport,
+} from "./report.js";
+export { createSampleRepo, SAMPLE_REPO_SOURCE, type SampleRepo } from "./sample.js";

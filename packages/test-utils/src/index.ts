@@ -1,2 +1,36 @@
 // Public API of @gadugi/test-utils.
-export {};
+export {
+  createFakeAgent,
+  DEFAULT_RECORDED_ENV,
+  type FakeAgent,
+  type FakeAgentCall,
+  type FakeAgentOptions,
+  readFakeAgentCalls,
+} from "./fake-agent.js";
+export {
+  CAPTURE_EXIT_CODES,
+  CAPTURE_NAMES,
+  type CaptureFiles,
+  type CaptureName,
+  captureFiles,
+  FIXTURES_DIR,
+  fixturePath,
+  prependPath,
+} from "./fixtures.js";
+export {
+  type GeneratedRepo,
+  type GenerateOptions,
+  generatePythonRepo,
+  generateTsRepo,
+} from "./generators.js";
+export * from "./github-server.js";
+export { type Cleanable, createTempDir, type TempDir, TempRegistry, useTempDirs } from "./temp-dir.js";
+export {
+  createTempRepo,
+  type FileChanges,
+  TEST_IDENTITY,
+  type TempRepo,
+  type TempRepoCommit,
+  type TempRepoOptions,
+  writeFiles,
+} from "./temp-repo.js";

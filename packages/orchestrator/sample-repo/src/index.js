@@ -1,0 +1,3 @@
+export { formatSum } from "./format.js";
+export { add, subtract } from "./math.js";
+export { capitalize } from "./strings.js";

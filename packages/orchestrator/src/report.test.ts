@@ -1,0 +1,161 @@
+import { RunState } from "@gadugi/interfaces";
+import { describe, expect, it } from "vitest";
+import {
+  buildTaskReports,
+  type RunReport,
+  renderGanttMermaid,
+  renderReportHtml,
+  renderReportMarkdown,
+} from "./report.js";
+
+const t0 = Date.parse("2026-01-01T00:00:00.000Z");
+const at = (s: number) => new Date(t0 + s * 1000).toISOString();
+
+function state(): RunState {
+  return RunState.parse({
+    runId: "run-x",
+    status: "completed",
+    startedAt: at(0),
+    endedAt: at(20),
+    updatedAt: at(20),
+    repoRoot: "/repo",
+    baseRef: "main",
+    taskIds: ["a", "b"],
+    definitions: {
+      a: { id: "a", slug: "add-thing", name: "Add thing", promptFile: "p/a.md" },
+      b: { id: "b", slug: "fix-bug", name: "Fix", promptFile: "p/b.md" },
+    },
+    tasks: {
+      a: {
+        runId: "run-x",
+        taskId: "a",
+        status: "completed",
+        startedAt: at(0),
+        endedAt: at(10),
+        updatedAt: at(10),
+        attempts: 1,
+        branch: "gadugi/add-thing",
+        phases: [
+          { phase: "setup", status: "completed", startedAt: at(0), endedAt: at(2), durationMs: 2000 },
+          {
+            phase: "issue_creation",
+            status: "skipped",
+            startedAt: at(2),
+            endedAt: at(2),
+            durationMs: 0,
+            reason: "no token",
+          },
+          {
+            phase: "implementation",
+            status: "completed",
+            startedAt: at(2),
+            endedAt: at(10),
+            durationMs: 8000,
+          },
+        ],
+      },
+      b: {
+        runId: "run-x",
+        taskId: "b",
+        status: "failed",
+        startedAt: at(5),
+        endedAt: at(20),
+        updatedAt: at(20),
+        attempts: 2,
+        error: "tests | <failed>",
+        phases: [
+          {
+            phase: "testing",
+            status: "failed",
+            startedAt: at(5),
+            endedAt: at(20),
+            durationMs: 15000,
+            reason: "exit 1",
+          },
+        ],
+      },
+    },
+    merges: { a: { branch: "gadugi/add-thing", status: "merged", commit: "abc", at: at(11) } },
+  });
+}
+
+function report(): RunReport {
+  const s = state();
+  return {
+    runId: s.runId,
+    status: s.status,
+    repoRoot: s.repoRoot,
+    baseRef: "main",
+    startedAt: s.startedAt,
+    endedAt: at(20),
+    metrics: {
+      runId: s.runId,
+      wallTimeMs: 20000,
+      sumTaskDurationsMs: 25000,
+      speedup: 1.25,
+      parallelEfficiency: 0.625,
+      maxParallel: 2,
+      criticalPath: ["b"],
+      criticalPathMs: 15000,
+      tasksTotal: 2,
+      tasksCompleted: 1,
+      tasksFailed: 1,
+      tasksSkipped: 0,
+      tasksCancelled: 0,
+      tokens: 1200,
+      costUsd: 0.01,
+    },
+    tasks: buildTaskReports(s, {
+      a: { agent: "claude", tokens: 1200, costUsd: 0.01, filesChanged: ["x.ts"] },
+    }),
+    warnings: ["something to know"],
+  };
+}
+
+describe("run reports", () => {
+  it("builds task reports from state: durations, phases, merges, errors", () => {
+    const [a, b] = buildTaskReports(state(), { a: { agent: "claude", filesChanged: ["x.ts", "y.ts"] } });
+    expect(a).toMatchObject({
+      slug: "add-thing",
+      durationMs: 10000,
+      agent: "claude",
+      merge: { status: "merged" },
+    });
+    expect(a?.phases.map((p) => p.phase)).toEqual(["setup", "issue_creation", "implementation"]);
+    expect(b).toMatchObject({
+      status: "failed",
+      error: "tests | <failed>",
+      durationMs: 15000,
+      attempts: 2,
+      agent: "default",
+    });
+  });
+
+  it("renders Markdown with measured figures, escaped cells and a Mermaid Gantt chart", () => {
+    const md = renderReportMarkdown(report());
+    expect(md).toContain("| Measured speedup | 1.25× |");
+    expect(md).toContain("| Parallel efficiency | 63% of 2 slots |");
+    expect(md).toContain("failed: tests \\| <failed>");
+    expect(md).toContain("```mermaid\ngantt");
+    expect(md).toContain("- something to know");
+    expect(md).toContain("| issue_creation | skipped | 0.0s | no token |");
+  });
+
+  it("draws one Gantt bar per timed phase, failed phases marked critical", () => {
+    const gantt = renderGanttMermaid(report());
+    expect(gantt).toContain("section add-thing");
+    expect(gantt).toContain(`implementation :${t0 + 2000}, ${t0 + 10000}`);
+    expect(gantt).toContain(`testing :crit, ${t0 + 5000}, ${t0 + 20000}`);
+    // A zero-length phase still gets a visible bar.
+    expect(gantt).toContain(`issue_creation :done, ${t0 + 2000}, ${t0 + 2001}`);
+  });
+
+  it("renders standalone HTML with an inline SVG chart and escaped text", () => {
+    const html = renderReportHtml(report());
+    expect(html).toMatch(/^<!doctype html>/);
+    expect(html).toContain("<svg");
+    expect(html.match(/<rect /g)).toHaveLength(4);
+    expect(html).toContain("tests | &#60;failed&#62;");
+    expect(html).not.toContain("<script");
+  });
+});

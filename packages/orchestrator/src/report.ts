@@ -1,0 +1,272 @@
+import type {
+  MergeRecord,
+  PerformanceMetrics,
+  PhaseStatus,
+  RunState,
+  RunStatus,
+  TaskStatus,
+  WorkflowPhase,
+} from "@gadugi/interfaces";
+
+export interface PhaseReport {
+  phase: WorkflowPhase;
+  status: PhaseStatus;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  reason?: string;
+}
+
+export interface TaskReport {
+  id: string;
+  slug: string;
+  name: string;
+  status: TaskStatus;
+  agent: string;
+  branch?: string;
+  startedAt?: string;
+  endedAt?: string;
+  durationMs?: number;
+  attempts: number;
+  phases: PhaseReport[];
+  tokens?: number;
+  costUsd?: number;
+  filesChanged: string[];
+  merge?: MergeRecord;
+  error?: string;
+}
+
+export interface IntegrationTestReport {
+  command: string[];
+  ok: boolean;
+  exitCode: number | null;
+  durationMs: number;
+  logFile: string;
+  reason?: string;
+}
+
+export interface RunReport {
+  runId: string;
+  status: RunStatus;
+  repoRoot: string;
+  baseRef?: string;
+  baseCommit?: string;
+  integrationBranch?: string;
+  integrationCommit?: string;
+  startedAt: string;
+  endedAt?: string;
+  metrics: PerformanceMetrics;
+  tasks: TaskReport[];
+  integrationTests?: IntegrationTestReport;
+  warnings: string[];
+}
+
+/** Per-task facts the state does not hold (measured by the engine while the run went on). */
+export interface TaskExtras {
+  agent?: string;
+  tokens?: number;
+  costUsd?: number;
+  filesChanged?: string[];
+}
+
+export function buildTaskReports(state: RunState, extras: Record<string, TaskExtras> = {}): TaskReport[] {
+  return state.taskIds.map((id) => {
+    const task = state.tasks[id];
+    const def = state.definitions[id];
+    const extra = extras[id] ?? {};
+    const startedAt = task?.startedAt;
+    const endedAt = task?.endedAt;
+    const report: TaskReport = {
+      id,
+      slug: def?.slug ?? id,
+      name: def?.name ?? id,
+      status: task?.status ?? "pending",
+      agent: extra.agent ?? def?.agent ?? "default",
+      attempts: task?.attempts ?? 0,
+      phases: (task?.phases ?? []).map((p) => ({
+        phase: p.phase,
+        status: p.status,
+        ...(p.startedAt === undefined ? {} : { startedAt: p.startedAt }),
+        ...(p.endedAt === undefined ? {} : { endedAt: p.endedAt }),
+        ...(p.durationMs === undefined ? {} : { durationMs: p.durationMs }),
+        ...(p.reason === undefined ? {} : { reason: p.reason }),
+      })),
+      filesChanged: extra.filesChanged ?? [],
+    };
+    if (task?.branch) report.branch = task.branch;
+    if (startedAt) report.startedAt = startedAt;
+    if (endedAt) report.endedAt = endedAt;
+    if (startedAt && endedAt) report.durationMs = Date.parse(endedAt) - Date.parse(startedAt);
+    if (extra.tokens !== undefined) report.tokens = extra.tokens;
+    if (extra.costUsd !== undefined) report.costUsd = extra.costUsd;
+    const merge = state.merges[id];
+    if (merge) report.merge = merge;
+    if (task?.error) report.error = task.error;
+    return report;
+  });
+}
+
+const seconds = (ms: number | undefined) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(1)}s`);
+
+/** A Mermaid Gantt chart of the run: one section per task, one bar per timed phase. */
+export function renderGanttMermaid(report: RunReport): string {
+  const lines = ["gantt", `  title Run ${report.runId}`, "  dateFormat x", "  axisFormat %M:%S"];
+  for (const task of report.tasks) {
+    const phases = task.phases.filter((p) => p.startedAt && p.endedAt);
+    if (phases.length === 0) continue;
+    lines.push(`  section ${task.slug}`);
+    for (const p of phases) {
+      const start = Date.parse(p.startedAt as string);
+      const end = Math.max(Date.parse(p.endedAt as string), start + 1);
+      const tag = p.status === "failed" ? "crit, " : p.status === "skipped" ? "done, " : "";
+      lines.push(`  ${p.phase} :${tag}${start}, ${end}`);
+    }
+  }
+  return lines.join("\n");
+}
+
+/** The report as Markdown: summary, tasks, merges, integration tests and the Gantt chart. */
+export function renderReportMarkdown(report: RunReport): string {
+  const m = report.metrics;
+  const out: string[] = [];
+  out.push(`# Gadugi run ${report.runId}`, "");
+  out.push(
+    `Status: **${report.status}** · base ${report.baseRef ?? "?"} (${report.baseCommit?.slice(0, 10) ?? "?"})`,
+  );
+  if (report.integrationBranch) {
+    out.push(
+      `Integration branch: \`${report.integrationBranch}\` at ${report.integrationCommit?.slice(0, 10) ?? "?"}`,
+    );
+  }
+  out.push("");
+  out.push("| Measure | Value |", "| --- | --- |");
+  out.push(`| Wall time | ${seconds(m.wallTimeMs)} |`);
+  out.push(`| Sum of task durations | ${seconds(m.sumTaskDurationsMs)} |`);
+  out.push(`| Measured speedup | ${m.speedup.toFixed(2)}× |`);
+  out.push(`| Parallel efficiency | ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel} slots |`);
+  out.push(`| Critical path | ${m.criticalPath.join(" → ") || "—"} (${seconds(m.criticalPathMs)}) |`);
+  out.push(
+    `| Tasks | ${m.tasksCompleted} completed, ${m.tasksFailed} failed, ${m.tasksSkipped} skipped, ${m.tasksCancelled} cancelled of ${m.tasksTotal} |`,
+  );
+  if (m.tokens > 0 || m.costUsd > 0) out.push(`| Tokens / cost | ${m.tokens} / $${m.costUsd.toFixed(4)} |`);
+  out.push("");
+  out.push("Speedup is the sum of the tasks' own durations divided by the run's wall time, as measured.");
+  out.push("");
+  out.push("## Tasks", "");
+  out.push("| Task | Status | Agent | Duration | Tokens | Cost | Files changed | Merge |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const t of report.tasks) {
+    const merge = t.merge
+      ? `${t.merge.status}${t.merge.conflictFiles.length ? ` (${t.merge.conflictFiles.join(", ")})` : ""}`
+      : "—";
+    out.push(
+      `| ${t.slug} | ${t.status}${t.error ? `: ${escapeCell(t.error)}` : ""} | ${t.agent} | ${seconds(t.durationMs)} | ${t.tokens ?? "—"} | ${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`} | ${t.filesChanged.length} | ${merge} |`,
+    );
+  }
+  out.push("", "## Phases", "");
+  for (const t of report.tasks) {
+    out.push(`### ${t.slug}`, "");
+    if (t.phases.length === 0) {
+      out.push("(no phase ran)", "");
+      continue;
+    }
+    out.push("| Phase | Status | Duration | Note |", "| --- | --- | --- | --- |");
+    for (const p of t.phases) {
+      out.push(`| ${p.phase} | ${p.status} | ${seconds(p.durationMs)} | ${escapeCell(p.reason ?? "")} |`);
+    }
+    out.push("");
+  }
+  if (report.integrationTests) {
+    const it = report.integrationTests;
+    out.push("## Tests on the integration branch", "");
+    out.push(
+      `\`${it.command.join(" ")}\`: **${it.ok ? "passed" : "failed"}** (exit ${it.exitCode ?? "signal"}, ${seconds(it.durationMs)}). Log: ${it.logFile}`,
+    );
+    if (it.reason) out.push("", it.reason);
+    out.push("");
+  }
+  if (report.warnings.length > 0) {
+    out.push("## Warnings", "", ...report.warnings.map((w) => `- ${w}`), "");
+  }
+  out.push("## Timeline", "", "```mermaid", renderGanttMermaid(report), "```", "");
+  return out.join("\n");
+}
+
+function escapeCell(text: string): string {
+  return text.replace(/\|/g, "\\|").replace(/\n/g, " ");
+}
+
+function escapeHtml(text: string): string {
+  return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+}
+
+const PHASE_COLOURS: Record<PhaseStatus, string> = {
+  completed: "#2f9e44",
+  failed: "#e03131",
+  skipped: "#adb5bd",
+  running: "#1971c2",
+  pending: "#dee2e6",
+};
+
+/**
+ * A standalone HTML report with the Gantt chart drawn as inline SVG, so it renders offline
+ * without Mermaid's JavaScript.
+ */
+export function renderReportHtml(report: RunReport): string {
+  const timed = report.tasks.flatMap((t) => t.phases.filter((p) => p.startedAt && p.endedAt));
+  const start = Math.min(
+    ...timed.map((p) => Date.parse(p.startedAt as string)),
+    Date.parse(report.startedAt),
+  );
+  const end = Math.max(...timed.map((p) => Date.parse(p.endedAt as string)), start + 1);
+  const width = 900;
+  const label = 180;
+  const row = 26;
+  const scale = (width - label - 20) / (end - start);
+  const bars: string[] = [];
+  report.tasks.forEach((t, i) => {
+    const y = 30 + i * row;
+    bars.push(`<text x="4" y="${y + 15}" font-size="12">${escapeHtml(t.slug)}</text>`);
+    for (const p of t.phases) {
+      if (!p.startedAt || !p.endedAt) continue;
+      const x = label + (Date.parse(p.startedAt) - start) * scale;
+      const w = Math.max(2, (Date.parse(p.endedAt) - Date.parse(p.startedAt)) * scale);
+      bars.push(
+        `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${row - 8}" fill="${PHASE_COLOURS[p.status]}"><title>${escapeHtml(`${t.slug} · ${p.phase}: ${p.status} ${seconds(p.durationMs)}${p.reason ? ` — ${p.reason}` : ""}`)}</title></rect>`,
+      );
+    }
+  });
+  const total = end - start;
+  const ticks: string[] = [];
+  for (let k = 0; k <= 5; k++) {
+    const x = label + (total * k * scale) / 5;
+    ticks.push(
+      `<line x1="${x}" y1="20" x2="${x}" y2="${30 + report.tasks.length * row}" stroke="#eee"/><text x="${x}" y="14" font-size="10" text-anchor="middle">${seconds((total * k) / 5)}</text>`,
+    );
+  }
+  const height = 40 + report.tasks.length * row;
+  const svg = `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" role="img" aria-label="Gantt chart of the run">${ticks.join("")}${bars.join("")}</svg>`;
+  const m = report.metrics;
+  const rows = report.tasks
+    .map(
+      (t) =>
+        `<tr><td>${escapeHtml(t.slug)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(t.agent)}</td><td>${seconds(t.durationMs)}</td><td>${t.tokens ?? "—"}</td><td>${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`}</td><td>${t.filesChanged.length}</td><td>${escapeHtml(t.merge?.status ?? "—")}</td><td>${escapeHtml(t.error ?? "")}</td></tr>`,
+    )
+    .join("\n");
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Gadugi run ${escapeHtml(report.runId)}</title>
+<style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f5f5f5}</style>
+</head><body>
+<h1>Gadugi run ${escapeHtml(report.runId)}</h1>
+<p>Status: <strong>${escapeHtml(report.status)}</strong>. Wall time ${seconds(m.wallTimeMs)}, sum of task durations ${seconds(m.sumTaskDurationsMs)}, measured speedup <strong>${m.speedup.toFixed(2)}×</strong>, parallel efficiency ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel} slots.</p>
+<h2>Timeline</h2>
+${svg}
+<h2>Tasks</h2>
+<table><thead><tr><th>Task</th><th>Status</th><th>Agent</th><th>Duration</th><th>Tokens</th><th>Cost</th><th>Files</th><th>Merge</th><th>Error</th></tr></thead>
+<tbody>
+${rows}
+</tbody></table>
+${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
+</body></html>
+`;
+}
