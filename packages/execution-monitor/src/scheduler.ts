@@ -1,0 +1,559 @@
+import {
+  CircuitBreaker,
+  GadugiError,
+  isAbortError,
+  type Jitter,
+  redactSecrets,
+  retry,
+} from "@gadugi/error-handling";
+import type { RunEventInput, TaskStatus } from "@gadugi/interfaces";
+import { cancelReason, type Json, type TaskExecutor, type TaskOutcome } from "./executor.js";
+import type { ResourceGovernor } from "./governor.js";
+
+/** One node of the graph handed to {@link Scheduler.run}. */
+export interface ScheduledTask {
+  id: string;
+  /** Ids of tasks that must complete first. */
+  dependencies?: readonly string[];
+  /** Expected duration in ms: used as the weight for critical-path priority. */
+  estimatedMs?: number;
+  /** Relative cost when no estimate is known. Default 1. */
+  weight?: number;
+  /** Handed to the executor as it is; must be JSON. */
+  payload?: Json;
+}
+
+export type TaskResultStatus = "completed" | "failed" | "cancelled" | "skipped";
+
+export interface TaskResult {
+  taskId: string;
+  status: TaskResultStatus;
+  /** Why it failed, was cancelled or skipped. */
+  reason?: string;
+  /** Attempts started (0 for a task that never ran). */
+  attempts: number;
+  /** Clock time (ms) of the first start and of the end. */
+  startedAt?: number;
+  endedAt?: number;
+  durationMs?: number;
+  /** The executor's `data`, for completed tasks. */
+  data?: Json;
+}
+
+export interface SchedulerResult {
+  /** completed: every task completed; cancelled: the run was aborted; failed: anything else. */
+  status: "completed" | "failed" | "cancelled";
+  /** One result per task, in input order. */
+  tasks: TaskResult[];
+  /** Task ids in the order they first started. */
+  startOrder: string[];
+  /** Most tasks seen running at the same time. */
+  maxConcurrent: number;
+  /** Set when the circuit breaker stopped new launches. */
+  stoppedReason?: string;
+  wallMs: number;
+}
+
+/** What the scheduler reports: exactly what the orchestrator journals (`record(runId, event)`). */
+export type SchedulerEvent = Extract<
+  RunEventInput,
+  { type: "task.status" | "concurrency.changed" | "breaker.state" | "warning" }
+>;
+export type SchedulerListener = (event: SchedulerEvent) => void;
+
+export interface SchedulerRetryOptions {
+  /** Attempts in total for a transient failure, the first included. Default 3. */
+  maxAttempts?: number;
+  initialDelayMs?: number;
+  maxDelayMs?: number;
+  jitter?: Jitter;
+}
+
+export interface SchedulerBreakerOptions {
+  /** Consecutive failed tasks that open the breaker. Default 5 (CircuitBreakerConfig). */
+  failureThreshold?: number;
+  /** Named in breaker.state events. Default "tasks". */
+  name?: string;
+}
+
+export interface SchedulerOptions {
+  runId: string;
+  executor: TaskExecutor;
+  /** Tasks running at once at most; change it later with `setMaxParallel`. */
+  maxParallel: number;
+  retry?: SchedulerRetryOptions;
+  /** `false` turns the breaker off. */
+  breaker?: SchedulerBreakerOptions | false;
+  /** Lowers the concurrency under resource pressure; started and stopped by `run`. */
+  governor?: ResourceGovernor;
+  /** Aborting cancels the run: running tasks are aborted, the rest become cancelled. */
+  signal?: AbortSignal;
+  onEvent?: SchedulerListener;
+  /** Clock in ms for timings and the breaker. Default Date.now. */
+  now?: () => number;
+}
+
+interface Node {
+  task: ScheduledTask;
+  index: number;
+  dependents: Node[];
+  waitingFor: number;
+  rank: number;
+  status: TaskStatus;
+  result: TaskResult;
+}
+
+/** A transient failed outcome, thrown so that `retry` tries again. */
+class TransientFailure extends Error {
+  constructor(readonly outcome: TaskOutcome) {
+    super(outcome.reason ?? "transient failure");
+    this.name = "TransientFailure";
+  }
+}
+
+function invalid(name: string, value: string, expected: string): GadugiError {
+  return new GadugiError("GADUGI_INVALID_ARGUMENT", { name, value, expected });
+}
+
+function checkParallel(n: number): number {
+  if (!Number.isInteger(n) || n < 1) throw invalid("maxParallel", String(n), "an integer of at least 1");
+  return n;
+}
+
+function messageOf(error: unknown): string {
+  return redactSecrets(error instanceof Error ? error.message : String(error));
+}
+
+/**
+ * Runs a graph of tasks through an executor:
+ *
+ * - a task starts as soon as all its dependencies completed (no waves), while fewer than the
+ *   current limit run; among ready tasks the one with the longest remaining critical path
+ *   (sum of weights down to the end of the graph) goes first, input order breaking ties;
+ * - a failed or cancelled task skips its dependents (transitively), the reason naming it;
+ *   independent tasks go on;
+ * - transient failures are retried with backoff (`retry` of @gadugi/error-handling), the task
+ *   keeping its slot while it waits;
+ * - consecutive failed tasks open a circuit breaker: the first time, the run drops to sequential
+ *   execution (limit 1) and the breaker is reset; if it opens again, nothing new is launched and
+ *   the remaining tasks are skipped with the reason;
+ * - the limit is `min(maxParallel, governor.allowed)` (1 in sequential mode) and every change of
+ *   it is a `concurrency.changed` event with its reason.
+ */
+export class Scheduler {
+  readonly runId: string;
+  readonly #executor: TaskExecutor;
+  readonly #retry: SchedulerRetryOptions;
+  readonly #breakerOptions: SchedulerBreakerOptions | false;
+  readonly #governor: ResourceGovernor | undefined;
+  readonly #signal: AbortSignal | undefined;
+  readonly #now: () => number;
+  readonly #listeners = new Set<SchedulerListener>();
+  #userMax: number;
+  #limit: number;
+  #sequential = false;
+  #stoppedReason: string | undefined;
+  #running = false;
+
+  constructor(options: SchedulerOptions) {
+    this.runId = options.runId;
+    this.#executor = options.executor;
+    this.#userMax = checkParallel(options.maxParallel);
+    this.#retry = options.retry ?? {};
+    this.#breakerOptions = options.breaker ?? {};
+    this.#governor = options.governor;
+    this.#signal = options.signal;
+    this.#now = options.now ?? Date.now;
+    if (options.onEvent) this.#listeners.add(options.onEvent);
+    this.#limit = this.#computeLimit();
+  }
+
+  /** The limit in force: tasks that may run at once right now. */
+  get concurrency(): number {
+    return this.#running ? this.#limit : this.#computeLimit();
+  }
+
+  /** Whether the breaker switched the run to sequential execution. */
+  get sequential(): boolean {
+    return this.#sequential;
+  }
+
+  /** Subscribes to events; returns the function that unsubscribes. */
+  on(listener: SchedulerListener): () => void {
+    this.#listeners.add(listener);
+    return () => {
+      this.#listeners.delete(listener);
+    };
+  }
+
+  /** Changes the user's maximum, also while running; queued tasks start at once if it grew. */
+  setMaxParallel(n: number, reason = `maximum set to ${n}`): void {
+    this.#userMax = checkParallel(n);
+    // The governor reports its own change (if any); the limit is recomputed either way.
+    this.#governor?.setMax(n, reason);
+    this.#updateLimit(reason);
+  }
+
+  #computeLimit(): number {
+    if (this.#sequential) return 1;
+    const governed = this.#governor ? Math.min(this.#userMax, this.#governor.allowed) : this.#userMax;
+    return Math.max(1, governed);
+  }
+
+  #pump: () => void = () => undefined;
+
+  #updateLimit(reason: string): void {
+    const to = this.#computeLimit();
+    const from = this.#limit;
+    if (to === from) return;
+    this.#limit = to;
+    this.#emit({ type: "concurrency.changed", from, to, reason });
+    this.#pump();
+  }
+
+  #emit(event: SchedulerEvent): void {
+    for (const listener of [...this.#listeners]) {
+      try {
+        listener(event);
+      } catch {
+        // A listener (journal, renderer) failing must not break the run.
+      }
+    }
+  }
+
+  /** Runs every task once to a final status. Rejects only on a bad graph. */
+  async run(tasks: readonly ScheduledTask[]): Promise<SchedulerResult> {
+    if (this.#running)
+      throw new GadugiError("GADUGI_UNEXPECTED", { message: "Scheduler.run is already running" });
+    const nodes = buildGraph(tasks);
+    this.#running = true;
+    this.#sequential = false;
+    this.#stoppedReason = undefined;
+    const startedAt = this.#now();
+    const run = new AbortController();
+    const onAbort = () => run.abort(this.#signal?.reason);
+    this.#signal?.addEventListener("abort", onAbort, { once: true });
+    const breaker = this.#createBreaker();
+    const offGovernor = this.#governor?.onChange((change) => this.#updateLimit(change.reason));
+    const startedGovernor = this.#governor !== undefined && !this.#governor.running;
+    if (startedGovernor) this.#governor?.start();
+    this.#limit = this.#computeLimit();
+
+    const ready: Node[] = [];
+    const startOrder: string[] = [];
+    let active = 0;
+    let maxConcurrent = 0;
+    let unfinished = nodes.length;
+    let resolveDone: () => void = () => undefined;
+    const done = new Promise<void>((resolve) => {
+      resolveDone = resolve;
+    });
+
+    const setStatus = (node: Node, status: TaskStatus, reason?: string) => {
+      node.status = status;
+      this.#emit(
+        reason === undefined
+          ? { type: "task.status", taskId: node.task.id, status }
+          : { type: "task.status", taskId: node.task.id, status, reason },
+      );
+    };
+
+    const finish = (node: Node, status: TaskResultStatus, reason?: string) => {
+      node.result.status = status;
+      if (reason !== undefined) {
+        reason = redactSecrets(reason);
+        node.result.reason = reason;
+      }
+      if (node.result.startedAt !== undefined) {
+        node.result.endedAt = this.#now();
+        node.result.durationMs = node.result.endedAt - node.result.startedAt;
+      }
+      setStatus(node, status, reason);
+      unfinished--;
+    };
+
+    const enqueue = (node: Node) => {
+      setStatus(node, "queued");
+      ready.push(node);
+    };
+
+    const skipDependents = (root: Node, why: string) => {
+      const stack = root.dependents.map((d) => ({ node: d, via: root }));
+      while (stack.length > 0) {
+        const { node, via } = stack.pop() as { node: Node; via: Node };
+        if (node.status !== "pending" && node.status !== "queued") continue;
+        const reason =
+          via === root
+            ? `dependency "${root.task.id}" ${why}`
+            : `dependency "${via.task.id}" was skipped (dependency "${root.task.id}" ${why.split(":")[0]})`;
+        removeReady(ready, node);
+        finish(node, "skipped", reason);
+        for (const d of node.dependents) stack.push({ node: d, via: node });
+      }
+    };
+
+    const endRemaining = (status: "skipped" | "cancelled", reason: string) => {
+      for (const node of nodes) {
+        if (node.status === "pending" || node.status === "queued") finish(node, status, reason);
+      }
+      ready.length = 0;
+    };
+
+    const settle = async (node: Node, reported: TaskOutcome) => {
+      active--;
+      const outcome =
+        reported.status === "cancelled" && run.signal.aborted
+          ? { ...reported, reason: `run cancelled: ${cancelReason(run.signal)}` }
+          : reported;
+      if (outcome.status === "completed") {
+        if (outcome.data !== undefined) node.result.data = outcome.data;
+        finish(node, "completed");
+      } else {
+        finish(node, outcome.status, outcome.reason ?? outcome.status);
+      }
+      if (breaker && !this.#stoppedReason && outcome.status !== "cancelled" && !run.signal.aborted) {
+        await this.#feedBreaker(breaker, outcome);
+      }
+      if (outcome.status === "completed") {
+        for (const dependent of node.dependents) {
+          dependent.waitingFor--;
+          if (dependent.waitingFor === 0 && dependent.status === "pending") enqueue(dependent);
+        }
+      } else {
+        const why = outcome.status === "failed" ? "failed" : "was cancelled";
+        skipDependents(node, outcome.reason ? `${why}: ${outcome.reason}` : why);
+      }
+      if (this.#stoppedReason) endRemaining("skipped", this.#stoppedReason);
+      pump();
+    };
+
+    const launch = (node: Node) => {
+      active++;
+      maxConcurrent = Math.max(maxConcurrent, active);
+      startOrder.push(node.task.id);
+      node.result.startedAt = this.#now();
+      // #attempt never rejects; settle only runs listeners that are guarded.
+      void this.#attempt(node, run.signal, setStatus).then((outcome) => settle(node, outcome));
+    };
+
+    const pump = () => {
+      if (run.signal.aborted) {
+        endRemaining("cancelled", `run cancelled: ${cancelReason(run.signal)}`);
+      } else {
+        while (active < this.#limit && ready.length > 0 && !this.#stoppedReason) {
+          launch(takeBest(ready));
+        }
+      }
+      if (unfinished === 0 && active === 0) resolveDone();
+    };
+    this.#pump = pump;
+    run.signal.addEventListener("abort", () => pump(), { once: true });
+
+    for (const node of nodes) if (node.waitingFor === 0) enqueue(node);
+    if (this.#signal?.aborted) run.abort(this.#signal.reason);
+    pump();
+    await done;
+
+    this.#pump = () => undefined;
+    this.#signal?.removeEventListener("abort", onAbort);
+    offGovernor?.();
+    if (startedGovernor) this.#governor?.stop();
+    this.#running = false;
+    const results = nodes.map((n) => n.result);
+    const status = run.signal.aborted
+      ? "cancelled"
+      : results.every((r) => r.status === "completed")
+        ? "completed"
+        : "failed";
+    const result: SchedulerResult = {
+      status,
+      tasks: results,
+      startOrder,
+      maxConcurrent,
+      wallMs: this.#now() - startedAt,
+    };
+    if (this.#stoppedReason) result.stoppedReason = this.#stoppedReason;
+    return result;
+  }
+
+  /** All attempts of one task: transient failures go through `retry`. Never rejects. */
+  async #attempt(
+    node: Node,
+    signal: AbortSignal,
+    setStatus: (node: Node, status: TaskStatus, reason?: string) => void,
+  ): Promise<TaskOutcome> {
+    const id = node.task.id;
+    const maxAttempts = this.#retry.maxAttempts ?? 3;
+    let last: TaskOutcome | undefined;
+    try {
+      return await retry(
+        async ({ attempt }) => {
+          node.result.attempts = attempt;
+          setStatus(node, "running", attempt > 1 ? `attempt ${attempt} of ${maxAttempts}` : undefined);
+          const outcome = await this.#executeOnce(node, attempt, signal);
+          if (outcome.status === "failed" && outcome.transient) {
+            last = outcome;
+            throw new TransientFailure(outcome);
+          }
+          return outcome;
+        },
+        {
+          maxAttempts,
+          initialDelayMs: this.#retry.initialDelayMs,
+          maxDelayMs: this.#retry.maxDelayMs,
+          jitter: this.#retry.jitter,
+          signal,
+          operation: `task ${id}`,
+          shouldRetry: (error) => error instanceof TransientFailure,
+          onRetry: (attempt, delayMs, error) => {
+            const reason = `attempt ${attempt} of ${maxAttempts} failed with a transient error (${messageOf(error)}); retrying in ${delayMs} ms`;
+            this.#emit({ type: "warning", taskId: id, message: reason });
+            setStatus(node, "queued", reason);
+          },
+        },
+      );
+    } catch (error) {
+      if (signal.aborted || isAbortError(error)) {
+        return { status: "cancelled", reason: `run cancelled: ${cancelReason(signal)}` };
+      }
+      if (GadugiError.is(error, "GADUGI_RETRY_EXHAUSTED") && last) {
+        return {
+          status: "failed",
+          transient: true,
+          reason: `${last.reason ?? "transient failure"} (gave up after ${node.result.attempts} attempts)`,
+        };
+      }
+      return { status: "failed", reason: messageOf(error) };
+    }
+  }
+
+  async #executeOnce(node: Node, attempt: number, signal: AbortSignal): Promise<TaskOutcome> {
+    try {
+      return await this.#executor.execute(
+        { runId: this.runId, taskId: node.task.id, attempt, payload: node.task.payload ?? null },
+        { signal },
+      );
+    } catch (error) {
+      if (signal.aborted) return { status: "cancelled", reason: `run cancelled: ${cancelReason(signal)}` };
+      return { status: "failed", reason: messageOf(error) };
+    }
+  }
+
+  #createBreaker(): CircuitBreaker | undefined {
+    if (this.#breakerOptions === false) return undefined;
+    const breaker = new CircuitBreaker({
+      name: this.#breakerOptions.name ?? "tasks",
+      failureThreshold: this.#breakerOptions.failureThreshold,
+      now: this.#now,
+    });
+    breaker.onStateChange(({ name, to, reason }) =>
+      this.#emit({ type: "breaker.state", name, state: to, reason }),
+    );
+    return breaker;
+  }
+
+  /** Counts one finished task in the breaker and reacts when it opens. */
+  async #feedBreaker(breaker: CircuitBreaker, outcome: TaskOutcome): Promise<void> {
+    await breaker
+      .execute(() => {
+        if (outcome.status === "failed") throw new Error(outcome.reason ?? "task failed");
+      })
+      .catch(() => undefined);
+    if (breaker.state !== "open") return;
+    const why = `circuit breaker "${breaker.name}" opened after ${breaker.failureThreshold} consecutive failed tasks`;
+    if (!this.#sequential) {
+      this.#sequential = true;
+      breaker.reset("counting again in sequential mode");
+      this.#updateLimit(`${why}; running the remaining tasks one at a time`);
+      return;
+    }
+    this.#stoppedReason = `not started: ${why} in sequential mode; no new tasks are launched`;
+    this.#emit({ type: "warning", message: this.#stoppedReason });
+  }
+}
+
+function removeReady(ready: Node[], node: Node): void {
+  const i = ready.indexOf(node);
+  if (i >= 0) ready.splice(i, 1);
+}
+
+/** Removes and returns the ready task with the longest remaining critical path (input order on ties). */
+function takeBest(ready: Node[]): Node {
+  let best = 0;
+  for (let i = 1; i < ready.length; i++) {
+    const a = ready[i] as Node;
+    const b = ready[best] as Node;
+    if (a.rank > b.rank || (a.rank === b.rank && a.index < b.index)) best = i;
+  }
+  return ready.splice(best, 1)[0] as Node;
+}
+
+function weightOf(task: ScheduledTask): number {
+  const w = task.estimatedMs ?? task.weight ?? 1;
+  return Number.isFinite(w) && w > 0 ? w : 1;
+}
+
+/** Validates the graph and computes each task's critical-path rank. */
+function buildGraph(tasks: readonly ScheduledTask[]): Node[] {
+  const byId = new Map<string, Node>();
+  const nodes = tasks.map((task, index) => {
+    if (byId.has(task.id)) throw new GadugiError("GADUGI_DUPLICATE_TASK_ID", { id: task.id, files: [] });
+    const node: Node = {
+      task,
+      index,
+      dependents: [],
+      waitingFor: 0,
+      rank: 0,
+      status: "pending",
+      result: { taskId: task.id, status: "skipped", attempts: 0 },
+    };
+    byId.set(task.id, node);
+    return node;
+  });
+  for (const node of nodes) {
+    for (const dep of new Set(node.task.dependencies ?? [])) {
+      const parent = byId.get(dep);
+      if (!parent) {
+        throw invalid(`dependencies of ${node.task.id}`, dep, "the id of another task in the same run");
+      }
+      parent.dependents.push(node);
+      node.waitingFor++;
+    }
+  }
+  // Kahn's order; whatever is left over sits on a cycle.
+  const indegree = new Map(nodes.map((n) => [n, n.waitingFor]));
+  const order: Node[] = nodes.filter((n) => n.waitingFor === 0);
+  for (let i = 0; i < order.length; i++) {
+    for (const d of (order[i] as Node).dependents) {
+      const left = (indegree.get(d) as number) - 1;
+      indegree.set(d, left);
+      if (left === 0) order.push(d);
+    }
+  }
+  if (order.length < nodes.length) {
+    throw new GadugiError("GADUGI_DEPENDENCY_CYCLE", {
+      cycle: findCycle(nodes.filter((n) => !order.includes(n))),
+    });
+  }
+  for (let i = order.length - 1; i >= 0; i--) {
+    const node = order[i] as Node;
+    node.rank = weightOf(node.task) + Math.max(0, ...node.dependents.map((d) => d.rank));
+  }
+  return nodes;
+}
+
+function findCycle(stuck: Node[]): string[] {
+  const set = new Set(stuck);
+  const first = stuck[0] as Node;
+  const path: Node[] = [];
+  const seen = new Map<Node, number>();
+  let node: Node | undefined = first;
+  while (node && !seen.has(node)) {
+    seen.set(node, path.length);
+    path.push(node);
+    node = node.dependents.find((d) => set.has(d));
+  }
+  if (!node) return stuck.map((n) => n.task.id);
+  const cycle = path.slice(seen.get(node)).map((n) => n.task.id);
+  return [...cycle, node.task.id];
+}
