@@ -1,0 +1,99 @@
+import { isAbortError, redactSecrets } from "@gadugi/error-handling";
+import type { Phase, PhaseContext } from "../types.js";
+import { capList, changedFiles, describeError } from "../util.js";
+import { branchName, githubAvailability } from "./shared.js";
+
+function phaseLine(ctx: PhaseContext, phase: "testing" | "documentation"): string {
+  const record = ctx.record(phase);
+  if (record === undefined) return `- ${phase}: not run`;
+  const detail =
+    phase === "testing"
+      ? typeof record.data.command === "string"
+        ? ` (\`${record.data.command}\`)`
+        : ""
+      : typeof record.data.summary === "string"
+        ? ` — ${record.data.summary}`
+        : "";
+  return `- ${phase}: ${record.status}${detail}${record.reason ? ` — ${record.reason}` : ""}`;
+}
+
+async function prBody(ctx: PhaseContext): Promise<string> {
+  const { task, facts } = ctx;
+  const parts: string[] = [];
+  if (task.description.trim() !== "") parts.push(task.description.trim());
+  if (facts.baseCommit !== undefined) {
+    const files = capList((await changedFiles(ctx.git(), facts.baseCommit)).map((c) => c.path));
+    if (files.items.length > 0) {
+      const more = files.more > 0 ? `\n- … and ${files.more} more` : "";
+      parts.push(`### Changed files\n\n${files.items.map((f) => `- \`${f}\``).join("\n")}${more}`);
+    }
+  }
+  parts.push(`### Workflow\n\n${phaseLine(ctx, "testing")}\n${phaseLine(ctx, "documentation")}`);
+  parts.push(`---\nGadugi task \`${task.id}\` of run \`${ctx.runId}\`, from \`${task.promptFile}\`.`);
+  return parts.join("\n\n");
+}
+
+/** Phase 7: the branch on origin and a pull request linked to the issue. */
+export const prCreationPhase: Phase = {
+  name: "pr_creation",
+  contract:
+    'The task branch is pushed to origin and a pull request (found again on resume) is open, linked to the issue with "Closes #n". Without an origin remote or GitHub it is skipped and the branch is recorded as ready locally.',
+  async run(ctx) {
+    const { facts, task } = ctx;
+    const branch = facts.branch;
+    if (branch === undefined) return { status: "failed", reason: "setup recorded no task branch" };
+    const git = ctx.git();
+    const commit = await git.headCommit();
+    const remote = await git.remoteUrl("origin");
+    if (remote === undefined) {
+      return {
+        status: "skipped",
+        reason: `no origin remote: branch ${branch} is ready locally at ${commit.slice(0, 12)}`,
+        data: { readyBranch: branch, commit, pushed: false },
+      };
+    }
+    const shownRemote = redactSecrets(remote);
+    try {
+      await git.push("origin", branch, { signal: ctx.signal, timeoutMs: ctx.commandTimeoutMs });
+    } catch (error) {
+      if (isAbortError(error)) throw error;
+      return {
+        status: "failed",
+        reason: `pushing ${branch} to origin failed: ${describeError(error)}`,
+        data: { readyBranch: branch, commit, pushed: false, remote: shownRemote },
+      };
+    }
+    await ctx.log(`pushed ${branch} (${commit.slice(0, 12)}) to origin`);
+    const available = await githubAvailability(ctx);
+    if (!available.ok || ctx.github === undefined) {
+      return {
+        status: "skipped",
+        reason: `GitHub unavailable: ${available.ok ? "not configured" : available.reason}; branch ${branch} is pushed to origin and ready for a pull request`,
+        data: { readyBranch: branch, commit, pushed: true, remote: shownRemote },
+      };
+    }
+    const base = branchName(facts.baseRef ?? ctx.baseRef);
+    const input: Parameters<NonNullable<PhaseContext["github"]>["ensurePr"]>[0] = {
+      title: task.name,
+      head: branch,
+      base,
+      body: await prBody(ctx),
+    };
+    if (facts.issueNumber !== undefined) input.issueNumber = facts.issueNumber;
+    const { pr, created } = await ctx.github.ensurePr(input);
+    await ctx.update({ prNumber: pr.number, prUrl: pr.url });
+    return {
+      status: "completed",
+      data: {
+        prNumber: pr.number,
+        prUrl: pr.url,
+        created,
+        base,
+        commit,
+        pushed: true,
+        remote: shownRemote,
+        ...(facts.issueNumber !== undefined ? { closesIssue: facts.issueNumber } : {}),
+      },
+    };
+  },
+};

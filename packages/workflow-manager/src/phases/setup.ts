@@ -1,0 +1,66 @@
+import path from "node:path";
+import { detectProject, setupEnvironment } from "@gadugi/worktree-manager";
+import type { Phase } from "../types.js";
+
+/** Phase 1: the worktree, its environment and the task's todo list. */
+export const setupPhase: Phase = {
+  name: "setup",
+  contract:
+    "The task's worktree exists on its branch (created, or taken up again on resume), its environment is prepared (uv/node, copied files, setup commands) and its todo list is written.",
+  async run(ctx) {
+    const { task } = ctx;
+    const worktree = await ctx.worktrees.create({
+      runId: ctx.runId,
+      taskId: task.id,
+      slug: task.slug,
+      baseRef: ctx.baseRef,
+      reuseBranch: ctx.resumed,
+    });
+    await ctx.update({
+      worktreePath: worktree.path,
+      branch: worktree.branch,
+      baseRef: worktree.baseRef,
+      baseCommit: worktree.baseCommit,
+    });
+    await ctx.log(
+      `worktree ${worktree.resumed ? "taken up again" : "created"}: ${worktree.path} on ${worktree.branch} from ${worktree.baseRef} (${worktree.baseCommit.slice(0, 12)})`,
+    );
+
+    const env = await setupEnvironment(
+      { path: worktree.path, taskId: task.id, runId: ctx.runId },
+      {
+        ...ctx.config.setup,
+        repoRoot: ctx.repoRoot,
+        logFile: ctx.paths.log,
+        env: ctx.env,
+        runner: ctx.runner,
+        signal: ctx.signal,
+      },
+    );
+    const artifacts = [...env.copiedFiles];
+    if (env.python) {
+      const venv = path.relative(worktree.path, env.python.venv).split(path.sep).join("/");
+      if (venv !== "" && !venv.startsWith("..")) artifacts.push(venv);
+    }
+    ctx.facts.commandPrefix = [...env.commandPrefix];
+    ctx.facts.uvProject = (await detectProject(worktree.path)).uv;
+    ctx.facts.setupArtifacts = artifacts;
+
+    await ctx.todo.write();
+    const data: Record<string, unknown> = {
+      worktreePath: worktree.path,
+      branch: worktree.branch,
+      baseRef: worktree.baseRef,
+      baseCommit: worktree.baseCommit,
+      resumedWorktree: worktree.resumed,
+      commandPrefix: ctx.facts.commandPrefix,
+      uvProject: ctx.facts.uvProject,
+      setupArtifacts: artifacts,
+      setupSteps: env.steps.map((s) => s.step),
+      todoFile: ctx.todo.markdownPath,
+    };
+    if (env.node) data.node = `${env.node.manager} (${env.node.mode})`;
+    if (env.skipped.length > 0) data.setupSkipped = env.skipped.map((s) => `${s.step}: ${s.reason}`);
+    return { status: "completed", data };
+  },
+};
