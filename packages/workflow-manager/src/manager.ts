@@ -156,6 +156,7 @@ export class WorkflowManager {
     await run.ctx.log(
       `workflow of task ${task.id} (${task.name}), attempt ${attempt}${resume ? ", resumed" : ""}: ${this.phases.map((p) => p.name).join(" → ")}`,
     );
+    if (options.restart !== undefined) await this.#restart(run, options.restart);
 
     const required = new Set<WorkflowPhase>(this.#options.config.workflow.requiredPhases);
     for (const phase of this.phases) {
@@ -308,6 +309,7 @@ export class WorkflowManager {
       config,
       agent: options.agent,
       baseRef: options.baseRef,
+      startPoint: options.startPoint ?? options.baseRef,
       signal,
       paths,
       facts,
@@ -347,6 +349,33 @@ export class WorkflowManager {
       now: this.#now,
     };
     return ctx;
+  }
+
+  /**
+   * Puts the task branch on `startPoint`, keeping its old head on a backup branch, and forgets
+   * the phases from implementation on so they run again on top of the merged work.
+   */
+  async #restart(run: TaskRun, restart: NonNullable<RunTaskOptions["restart"]>): Promise<void> {
+    const { task, facts, records } = run;
+    if (facts.worktreePath === undefined || facts.branch === undefined || !existsSync(facts.worktreePath)) {
+      throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+        name: "restart",
+        value: task.id,
+        expected: "a resumed task whose worktree still exists",
+      });
+    }
+    const git = run.ctx.git();
+    const backup = `${facts.branch}-attempt-${Math.max(1, run.attempt - 1)}`;
+    await git.raw(["branch", "--force", backup, "HEAD"]);
+    await git.raw(["reset", "--quiet", "--hard", restart.startPoint]);
+    const from = this.phases.findIndex((p) => p.name === "implementation");
+    for (const phase of this.phases.slice(Math.max(0, from))) records.delete(phase.name);
+    facts.restartNote = restart.reason;
+    facts.forcePush = true;
+    await run.ctx.update({ baseCommit: await git.headCommit() });
+    await run.ctx.log(
+      `restart: previous work kept on ${backup}; ${facts.branch} reset to ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
+    );
   }
 
   /** Facts known from an earlier attempt's state: its fields and the data of its phases. */

@@ -64,6 +64,10 @@ export interface TaskFacts {
   uvProject: boolean;
   /** Files setup put into the worktree (copied untracked files, `.venv`, shared `node_modules`): never committed. */
   setupArtifacts: string[];
+  /** Set when the task is redone on top of merged work (see RunTaskOptions.restart). */
+  restartNote?: string;
+  /** The branch was reset by a restart, so pushing it must replace the remote branch. */
+  forcePush?: boolean;
 }
 
 export type AgentPurpose = AgentRunRequest["purpose"];
@@ -86,7 +90,10 @@ export interface PhaseContext {
   readonly config: GadugiConfig;
   /** The task's agent (implementation, test fixes, documentation). */
   readonly agent: AgentConfig;
+  /** The branch the task's work is for: the pull request's base. */
   readonly baseRef: string;
+  /** Where the task branch starts: `baseRef`, or a commit holding the merged work it waits for. */
+  readonly startPoint: string;
   readonly signal: AbortSignal;
   readonly paths: TaskPaths;
   readonly facts: TaskFacts;
@@ -163,10 +170,22 @@ export interface WorkflowManagerOptions {
 }
 
 export interface RunTaskOptions {
-  /** What the task branch starts from (a branch name, for the pull request's base). */
+  /** The branch the task's work is for (a branch name, for the pull request's base). */
   baseRef: string;
+  /**
+   * What the task branch starts from, when not `baseRef`: the orchestrator passes the integration
+   * branch's tip to a task that waits for others, so it builds on their merged results.
+   */
+  startPoint?: string;
   agent: AgentConfig;
   signal?: AbortSignal;
   /** The task's state from an earlier attempt: completed and skipped phases are not run again. */
   resume?: WorkflowState;
+  /**
+   * Redo the task's work on top of `startPoint` (the integration tip after a merge conflict):
+   * needs `resume` with a worktree. The branch's old head is kept as `<branch>-attempt-<n>`, the
+   * branch is reset to `startPoint`, and every phase from implementation on runs again, with
+   * `reason` told to the agent.
+   */
+  restart?: { startPoint: string; reason: string };
 }

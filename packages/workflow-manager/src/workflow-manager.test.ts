@@ -154,6 +154,23 @@ describe("phases that cannot run are skipped with the reason", () => {
     expect(h.server!.state.comments).toHaveLength(0);
   });
 
+  it("starts the branch from a given start point while the pull request stays based on baseRef", async () => {
+    const h = await createHarness(temp, { github: "no-token" });
+    const main = (await h.repo.git(["rev-parse", "main"])).trim();
+    await h.repo.git(["checkout", "-q", "-b", "gadugi/integration-x"]);
+    const integrated = await h.repo.commit("work of a task this one waits for", {
+      "src/earlier.ts": "export const x = 1;\n",
+    });
+    await h.repo.git(["checkout", "-q", "main"]);
+    const state = await h.run({ startPoint: integrated });
+    expect(state.status).toBe("completed");
+    expect(state.baseRef).toBe("main");
+    expect(state.baseCommit).toBe(integrated);
+    expect(state.baseCommit).not.toBe(main);
+    expect(existsSync(path.join(h.worktree(), "src/earlier.ts"))).toBe(true);
+    expect(phaseOf(state, "setup").data).toMatchObject({ baseRef: "main", startPoint: integrated });
+  });
+
   it("reuses the issue named in the prompt's frontmatter", async () => {
     const h = await createHarness(temp, { github: "none", origin: "none" });
     const manager = h.createManager();
@@ -426,6 +443,36 @@ describe("resume and cancellation", () => {
     expect(h.server!.state.issues).toHaveLength(1);
     expect(h.server!.state.prs).toHaveLength(1);
     expect(h.calls).toHaveLength(1);
+  });
+
+  it("redoes the work on top of a start point after a conflict, keeping the old head on a backup branch", async () => {
+    const h = await createHarness(temp, { github: "no-token" });
+    const first = await h.run();
+    expect(first.status).toBe("completed");
+    const oldHead = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
+    // Work merged meanwhile that touches the same file: the first attempt would conflict with it.
+    await h.repo.git(["checkout", "-q", "-b", "integration", "main"]);
+    const merged = await h.repo.commit("another task's work", {
+      "src/feature.ts": "export const feature = 1;\nexport const other = true;\n",
+    });
+    await h.repo.git(["checkout", "-q", "main"]);
+
+    const saved = await h.state.loadTask(h.runId, TASK_ID);
+    const second = await h.run({
+      resume: saved,
+      restart: { startPoint: merged, reason: "conflict in src/feature.ts" },
+    });
+    expect(second.status).toBe("completed");
+    expect(h.calls).toHaveLength(2);
+    expect(second.baseCommit).toBe(merged);
+    const head = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
+    await h.repo.git(["merge-base", "--is-ancestor", merged, head]);
+    expect((await h.repo.git(["rev-parse", "gadugi/feature-two-attempt-1"])).trim()).toBe(oldHead);
+    expect(phaseOf(second, "setup").status).toBe("completed");
+    const prompt = readFileSync(path.join(h.runDir, "prompts", `${TASK_ID}.md`), "utf8");
+    expect(prompt).toContain("conflict in src/feature.ts");
+    // The branch was rewritten, so the push replaced the one on origin.
+    expect((await h.originGit(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
   });
 
   it("sets the worktree up again when it was removed before the resume", async () => {

@@ -26,7 +26,10 @@ export const implementationPhase: Phase = {
   async run(ctx) {
     const { facts } = ctx;
     const git = ctx.git();
-    const prompt = implementationPrompt(ctx.task, workspaceOf(ctx, await testCommandText(ctx)));
+    let prompt = implementationPrompt(ctx.task, workspaceOf(ctx, await testCommandText(ctx)));
+    if (facts.restartNote !== undefined) {
+      prompt += `\n\n## Redo this task on top of merged work\n\nAn earlier attempt of this task could not be merged: ${facts.restartNote}. The worktree now starts from the merged work of the other tasks; do the task again on top of it and commit.\n`;
+    }
     const before = await git.headCommit();
     const result = await ctx.runAgent({ purpose: "implementation", prompt });
     const data: Record<string, unknown> = { promptFile: ctx.paths.prompt, logFile: ctx.paths.log };

@@ -54,7 +54,11 @@ export const prCreationPhase: Phase = {
     }
     const shownRemote = redactSecrets(remote);
     try {
-      await git.push("origin", branch, { signal: ctx.signal, timeoutMs: ctx.commandTimeoutMs });
+      await git.push("origin", branch, {
+        signal: ctx.signal,
+        timeoutMs: ctx.commandTimeoutMs,
+        forceWithLease: facts.forcePush === true,
+      });
     } catch (error) {
       if (isAbortError(error)) throw error;
       return {

@@ -13,13 +13,15 @@ export const setupPhase: Phase = {
       runId: ctx.runId,
       taskId: task.id,
       slug: task.slug,
-      baseRef: ctx.baseRef,
+      baseRef: ctx.startPoint,
       reuseBranch: ctx.resumed,
     });
+    // baseRef stays the branch the work is for (the PR's base) even when the branch starts from
+    // the integration tip; baseCommit is where it really starts.
     await ctx.update({
       worktreePath: worktree.path,
       branch: worktree.branch,
-      baseRef: worktree.baseRef,
+      baseRef: ctx.baseRef,
       baseCommit: worktree.baseCommit,
     });
     await ctx.log(
@@ -50,7 +52,8 @@ export const setupPhase: Phase = {
     const data: Record<string, unknown> = {
       worktreePath: worktree.path,
       branch: worktree.branch,
-      baseRef: worktree.baseRef,
+      baseRef: ctx.baseRef,
+      startPoint: worktree.baseRef,
       baseCommit: worktree.baseCommit,
       resumedWorktree: worktree.resumed,
       commandPrefix: ctx.facts.commandPrefix,
