@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import type { RunState } from "@gadugi/interfaces";
 import { afterEach, describe, expect, it } from "vitest";
-import { EventJournal, WorkflowStateManager } from "./index.js";
+import { EventJournal, rebuildRunState, WorkflowStateManager } from "./index.js";
 import { cleanupTempDirs, git, gitRepo, listFiles, steppingClock, tempDir } from "./test-helpers/index.js";
 
 const managers: WorkflowStateManager[] = [];
@@ -51,6 +51,8 @@ describe("WorkflowStateManager", () => {
       "runs/r1/state.json",
     ]);
     expect(JSON.parse(await readFile(join(repo, ".gadugi/runs/r1/state.json"), "utf8"))).toEqual(state);
+    // Rebuilt from the journal alone, the run keeps its integration branch.
+    expect((await rebuildRunState(repo, "r1")).integrationBranch).toBe("gadugi/integration-r1");
     expect(git(repo, ["status", "--porcelain"])).toBe("");
     expect(git(repo, ["check-ignore", ".gadugi/runs/r1/state.json"]).trim()).toBe(
       ".gadugi/runs/r1/state.json",

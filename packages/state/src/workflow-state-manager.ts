@@ -128,11 +128,11 @@ export class WorkflowStateManager {
         repoRoot: this.repoRoot,
         baseRef: input.baseRef,
         baseCommit: input.baseCommit,
+        integrationBranch: input.integrationBranch,
         promptFiles: input.promptFiles ?? [],
         owner: { pid: process.pid, host: hostname() },
       });
       let state = applyRunEvent(undefined, started);
-      if (input.integrationBranch !== undefined) state.integrationBranch = input.integrationBranch;
       for (const task of input.tasks ?? []) {
         state = applyRunEvent(state, await journal.append({ type: "task.added", task }));
       }
