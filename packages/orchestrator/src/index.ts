@@ -1,4 +1,5 @@
 // Public API of @gadugi/orchestrator.
+export { type AgentChoice, chooseAgent } from "./agents.js";
 export {
   CONFIG_FILE_NAMES,
   defaultConfigText,
@@ -7,6 +8,15 @@ export {
   parseConfigText,
   writeDefaultConfig,
 } from "./config.js";
+export {
+  type LiveEvent,
+  Orchestrator,
+  type OrchestratorOptions,
+  type ResumeRequest,
+  type RunRequest,
+  type RunResult,
+  runFiles,
+} from "./engine.js";
 export { IntegrationBranch, type MergeOutcome, type PredictedConflict } from "./integration.js";
 export {
   buildTaskReports,

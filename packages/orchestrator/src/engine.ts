@@ -1,0 +1,845 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { appendFile, mkdir, readFile } from "node:fs/promises";
+import { hostname } from "node:os";
+import { join } from "node:path";
+import { GadugiError, parseJsonWith, redactSecrets, toGadugiError } from "@gadugi/error-handling";
+import {
+  LocalExecutor,
+  ProcessRegistry,
+  ResourceGovernor,
+  runAgentTask,
+  Scheduler,
+  type SchedulerEvent,
+} from "@gadugi/execution-monitor";
+import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
+import { createGitHubOperations } from "@gadugi/github-ops";
+import {
+  type AgentEvent,
+  type AgentRunResult,
+  ExecutionPlan,
+  type GadugiConfig,
+  type RunEvent,
+  type RunEventInput,
+  type RunState,
+  type RunStatus,
+  type TaskData,
+  type WorkflowState,
+} from "@gadugi/interfaces";
+import { isProcessAlive, readLock, WorkflowStateManager, writeFileAtomic } from "@gadugi/state";
+import { analyze } from "@gadugi/task-analyzer";
+import { computeMetrics, ProductivityAnalyzer } from "@gadugi/task-tracking";
+import { detectTestCommand, type WorkflowGitHub, WorkflowManager } from "@gadugi/workflow-manager";
+import { type CleanupResult, setupEnvironment, WorktreeManager } from "@gadugi/worktree-manager";
+import { chooseAgent } from "./agents.js";
+import { loadConfig } from "./config.js";
+import { IntegrationBranch, type MergeOutcome } from "./integration.js";
+import {
+  buildTaskReports,
+  type IntegrationTestReport,
+  type RunReport,
+  renderReportHtml,
+  renderReportMarkdown,
+  type TaskExtras,
+} from "./report.js";
+
+export interface OrchestratorOptions {
+  /** Any directory of the repository; its top level is used. */
+  repoRoot: string;
+  /** The loaded config; read from the repository (gadugi.config.json/.yaml) when omitted. */
+  config?: GadugiConfig;
+  /** Laid over process.env for agents, setup, test commands and git. */
+  env?: Env;
+  /**
+   * GitHub for the issue, PR and review phases: `false` turns it off, undefined discovers it
+   * (token + GitHub `origin`); tests pass a client pointed at a local server.
+   */
+  github?: WorkflowGitHub | false;
+  /** Every event the run journals (and agent text), for progress displays. */
+  onEvent?: (event: RunEvent | LiveEvent) => void;
+  now?: () => number;
+}
+
+/** An agent's text output: shown live, not journaled (it is in the task's log). */
+export interface LiveEvent {
+  type: "agent.event";
+  runId: string;
+  taskId: string;
+  at: string;
+  event: AgentEvent;
+  live: true;
+}
+
+export interface RunRequest {
+  promptFiles: string[];
+  /** Base of relative prompt paths. Default: the repository root. */
+  cwd?: string;
+  maxParallel?: number;
+  /** The run's default agent (a prompt's own `agent` still wins). */
+  agent?: string;
+  /** What task branches start from; default config.baseRef, else the current branch. */
+  baseRef?: string;
+  /** Wall-clock limit per task, in seconds. */
+  timeoutSec?: number;
+  /** Merge results onto the integration branch (default config.integration.enabled). */
+  integrate?: boolean;
+  keepWorktrees?: boolean;
+  signal?: AbortSignal;
+  runId?: string;
+}
+
+export interface ResumeRequest {
+  runId: string;
+  maxParallel?: number;
+  signal?: AbortSignal;
+  keepWorktrees?: boolean;
+}
+
+export interface RunResult {
+  runId: string;
+  status: RunStatus;
+  plan: ExecutionPlan;
+  report: RunReport;
+  reportFiles: { json: string; markdown: string; html: string };
+}
+
+/** The files of a run under `.gadugi/runs/<id>/`. */
+export function runFiles(repoRoot: string, runId: string) {
+  const dir = join(repoRoot, ".gadugi", "runs", runId);
+  return {
+    dir,
+    plan: join(dir, "plan.json"),
+    reportJson: join(dir, "report.json"),
+    reportMarkdown: join(dir, "report.md"),
+    reportHtml: join(dir, "report.html"),
+    integrationLog: join(dir, "logs", "integration-tests.log"),
+  };
+}
+
+function newRunId(now: number): string {
+  const stamp = new Date(now).toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+  return `run-${stamp}-${randomBytes(2).toString("hex")}`;
+}
+
+/** A state manager that also tells the run's listener about every event journaled. */
+class ObservedStateManager extends WorkflowStateManager {
+  listener: ((event: RunEvent) => void) | undefined;
+
+  override async record(runId: string, input: RunEventInput): Promise<RunEvent> {
+    const event = await super.record(runId, input);
+    this.listener?.(event);
+    return event;
+  }
+}
+
+interface Session {
+  runId: string;
+  repoRoot: string;
+  config: GadugiConfig;
+  state: ObservedStateManager;
+  plan: ExecutionPlan;
+  baseRef: string;
+  baseCommit: string;
+  integration: IntegrationBranch | undefined;
+  maxParallel: number;
+  agent?: string;
+  timeoutSec?: number;
+  keepWorktrees: boolean;
+  signal: AbortSignal;
+  startedAt: number;
+  warnings: string[];
+  extras: Record<string, TaskExtras>;
+}
+
+/**
+ * The engine: analyze → set up → execute (every task through a WorkflowManager, in parallel as
+ * the plan allows) → integrate (each finished branch merged onto `gadugi/integration-<run>` as
+ * soon as it finishes, so dependents start from merged work) → test the integration → report →
+ * clean up. Every step is journaled under `.gadugi/runs/<id>/`, so `resume` continues a run after
+ * a crash.
+ */
+export class Orchestrator {
+  readonly #options: OrchestratorOptions;
+  readonly #now: () => number;
+  readonly #runner: ProcessRunner;
+  #root: string | undefined;
+
+  constructor(options: OrchestratorOptions) {
+    this.#options = options;
+    this.#now = options.now ?? Date.now;
+    this.#runner = createProcessRunner();
+  }
+
+  async repoRoot(): Promise<string> {
+    this.#root ??= await GitClient.findRoot(this.#options.repoRoot);
+    return this.#root;
+  }
+
+  async config(): Promise<GadugiConfig> {
+    return this.#options.config ?? (await loadConfig(await this.repoRoot())).config;
+  }
+
+  /** The plan for `request` without changing anything (no state, no cache writes). */
+  async plan(request: Pick<RunRequest, "promptFiles" | "cwd">): Promise<ExecutionPlan> {
+    const repoRoot = await this.repoRoot();
+    const config = await this.config();
+    const { plan } = await analyze({
+      repoRoot,
+      cwd: request.cwd ?? repoRoot,
+      promptFiles: request.promptFiles,
+      config: config.analysis,
+      promptsDir: config.promptsDir,
+      cache: false,
+    });
+    return plan;
+  }
+
+  async run(request: RunRequest): Promise<RunResult> {
+    const repoRoot = await this.repoRoot();
+    const config = await this.config();
+    const startedAt = this.#now();
+    const { plan } = await analyze({
+      repoRoot,
+      cwd: request.cwd ?? repoRoot,
+      promptFiles: request.promptFiles,
+      config: config.analysis,
+      promptsDir: config.promptsDir,
+    });
+    if (plan.tasks.length === 0) {
+      throw new GadugiError("GADUGI_NO_TASKS", {
+        reason:
+          plan.skipped.length > 0
+            ? `every prompt is marked done (${plan.skipped.map((s) => s.file).join(", ")})`
+            : "no prompt files were given",
+      });
+    }
+    // Every task's agent must be known before anything starts.
+    for (const task of plan.tasks) chooseAgent(task, config, request);
+
+    const git = new GitClient(repoRoot, { env: this.#options.env ?? {} });
+    const baseRef =
+      request.baseRef ?? config.baseRef ?? (await git.currentBranch()) ?? (await git.headCommit());
+    const baseCommit = await git.resolveCommit(baseRef);
+    if (baseCommit === undefined) {
+      throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+        name: "--base",
+        value: baseRef,
+        expected: "a branch, tag or commit of this repository",
+      });
+    }
+    const runId = request.runId ?? newRunId(startedAt);
+    const integrate = request.integrate ?? config.integration.enabled;
+    const integrationBranch = integrate ? `${config.branchPrefix}integration-${runId}` : undefined;
+    const state = new ObservedStateManager(repoRoot, { now: () => new Date(this.#now()) });
+    state.listener = this.#options.onEvent;
+    await state.createRun({
+      runId,
+      baseRef,
+      baseCommit,
+      promptFiles: plan.tasks.map((t) => t.promptFile),
+      tasks: plan.tasks,
+      ...(integrationBranch ? { integrationBranch } : {}),
+    });
+    try {
+      const files = runFiles(repoRoot, runId);
+      await writeFileAtomic(files.plan, `${JSON.stringify(plan, null, 2)}\n`);
+      for (const skipped of plan.skipped) {
+        await state.record(runId, { type: "warning", message: `skipped ${skipped.file}: ${skipped.reason}` });
+      }
+      for (const warning of plan.warnings) {
+        await state.record(runId, { type: "warning", message: warning.message, taskId: warning.taskId });
+      }
+      const integration = integrationBranch ? new IntegrationBranch(git, integrationBranch) : undefined;
+      await integration?.ensure(baseCommit);
+      return await this.#execute(
+        {
+          runId,
+          repoRoot,
+          config,
+          state,
+          plan,
+          baseRef,
+          baseCommit,
+          integration,
+          maxParallel: request.maxParallel ?? config.maxParallel,
+          ...(request.agent === undefined ? {} : { agent: request.agent }),
+          ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
+          keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
+          signal: request.signal ?? new AbortController().signal,
+          startedAt,
+          warnings: [
+            ...plan.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
+            ...plan.warnings.map((w) => w.message),
+          ],
+          extras: {},
+        },
+        new Map(),
+      );
+    } finally {
+      await state.close();
+    }
+  }
+
+  /**
+   * Continues a run after a crash, `kill -9` or cancellation: completed tasks are not run again,
+   * the others continue from their last completed phase, and nothing is merged twice.
+   */
+  async resume(request: ResumeRequest): Promise<RunResult> {
+    const repoRoot = await this.repoRoot();
+    const config = await this.config();
+    const state = new ObservedStateManager(repoRoot, { now: () => new Date(this.#now()) });
+    state.listener = this.#options.onEvent;
+    const run = await state.openRun(request.runId);
+    try {
+      const files = runFiles(repoRoot, run.runId);
+      const plan = parseJsonWith(ExecutionPlan, await readFile(files.plan, "utf8"), files.plan);
+      // Agents of the crashed orchestrator may still run (they lead their own process groups):
+      // stop them; their tasks restart from their last completed phase.
+      const registry = await ProcessRegistry.open(files.dir, { runId: run.runId });
+      const stale: number[] = [];
+      for (const record of registry.list()) {
+        if (record.status === "running" && isProcessAlive(record.pid)) {
+          stale.push(record.pid);
+          try {
+            process.kill(-record.pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+      await registry.reconcile();
+      await registry.close();
+      await state.record(run.runId, {
+        type: "run.status",
+        status: "running",
+        reason: `resumed by pid ${process.pid} on ${hostname()}${stale.length ? `; stopped leftover agent processes ${stale.join(", ")}` : ""}`,
+      });
+      const git = new GitClient(repoRoot, { env: this.#options.env ?? {} });
+      const integration = run.integrationBranch
+        ? new IntegrationBranch(git, run.integrationBranch)
+        : undefined;
+      const baseCommit = run.baseCommit ?? (await git.headCommit());
+      await integration?.ensure(baseCommit);
+      const resumeStates = new Map<string, WorkflowState>();
+      for (const [id, task] of Object.entries(run.tasks)) {
+        if (task.phases.length > 0) resumeStates.set(id, task);
+      }
+      return await this.#execute(
+        {
+          runId: run.runId,
+          repoRoot,
+          config,
+          state,
+          plan,
+          baseRef: run.baseRef ?? baseCommit,
+          baseCommit,
+          integration,
+          maxParallel: request.maxParallel ?? config.maxParallel,
+          keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
+          signal: request.signal ?? new AbortController().signal,
+          startedAt: Date.parse(run.startedAt),
+          warnings: [],
+          extras: {},
+        },
+        resumeStates,
+        run,
+      );
+    } finally {
+      await state.close();
+    }
+  }
+
+  async #execute(
+    session: Session,
+    resumeStates: Map<string, WorkflowState>,
+    previous?: RunState,
+  ): Promise<RunResult> {
+    const { runId, repoRoot, config, state, plan } = session;
+    const files = runFiles(repoRoot, runId);
+    const env = this.#options.env ?? {};
+    const record = (input: RunEventInput) => state.record(runId, input);
+    const worktrees = new WorktreeManager({
+      repoRoot,
+      dir: config.worktreeDir,
+      branchPrefix: config.branchPrefix,
+      env,
+    });
+    const github = await this.#github(repoRoot, config, env);
+    const registry = await ProcessRegistry.open(files.dir, { runId });
+
+    const agentRunner = async (
+      request: Parameters<typeof runAgentTask>[0],
+      options: { signal: AbortSignal },
+    ): Promise<AgentRunResult> => {
+      const result = await runAgentTask(
+        { ...request, agent: { ...request.agent, env: { ...definedEnv(env), ...request.agent.env } } },
+        {
+          registry,
+          signal: options.signal,
+          onEvent: (event) => this.#agentEvent(session, request.taskId, event),
+          onProcessEvent: (event) => {
+            void record(event).catch(() => undefined);
+          },
+        },
+      );
+      const extra = (session.extras[request.taskId] ??= {});
+      if (result.usage) {
+        extra.tokens = (extra.tokens ?? 0) + result.usage.inputTokens + result.usage.outputTokens;
+        if (result.usage.costUsd !== undefined) extra.costUsd = (extra.costUsd ?? 0) + result.usage.costUsd;
+      }
+      return result;
+    };
+    const workflow = new WorkflowManager({
+      repoRoot,
+      runId,
+      config,
+      state,
+      worktrees,
+      ...(github ? { github } : {}),
+      agentRunner,
+      runDir: files.dir,
+      env,
+      now: this.#now,
+    });
+
+    const definitions = new Map(plan.tasks.map((t) => [t.id, t]));
+    const done = new Set<string>();
+    for (const task of plan.tasks) {
+      const merged = previous?.merges[task.id];
+      const finished = previous?.tasks[task.id]?.status === "completed";
+      if (
+        finished &&
+        (session.integration === undefined || merged?.status === "merged" || merged?.status === "skipped")
+      ) {
+        done.add(task.id);
+      }
+    }
+
+    const executor = new LocalExecutor(async (input, { signal }) => {
+      const task = definitions.get(input.taskId) as TaskData;
+      const agent = chooseAgent(task, config, session);
+      (session.extras[task.id] ??= {}).agent = agent.name;
+      const startPoint =
+        task.dependencies.length > 0 && session.integration ? await session.integration.tip() : undefined;
+      const prior =
+        resumeStates.get(task.id) ?? (input.attempt > 1 ? await state.loadTask(runId, task.id) : undefined);
+      let final = await workflow.runTask(task, {
+        baseRef: session.baseRef,
+        ...(startPoint === undefined ? {} : { startPoint }),
+        agent: agent.config,
+        signal,
+        ...(prior === undefined ? {} : { resume: prior }),
+      });
+      resumeStates.delete(task.id);
+      if (final.status === "cancelled") return { status: "cancelled", reason: final.error ?? "cancelled" };
+      if (final.status !== "completed") {
+        const implementation = final.phases.find((p) => p.phase === "implementation");
+        return {
+          status: "failed",
+          reason: final.error ?? "the workflow failed",
+          transient: implementation?.status === "failed" && implementation.data.transient === true,
+        };
+      }
+      if (session.integration === undefined) return { status: "completed" };
+      let merge = await this.#merge(session, task, final);
+      if (merge.status === "conflict" && config.integration.resolveConflicts && !signal.aborted) {
+        const reason = `merging ${final.branch} onto ${session.integration.branch} conflicted in ${merge.conflictFiles.join(", ")}`;
+        await record({
+          type: "warning",
+          taskId: task.id,
+          message: `${reason}; re-running the task on top of the integration branch`,
+        });
+        final = await workflow.runTask(task, {
+          baseRef: session.baseRef,
+          agent: agent.config,
+          signal,
+          resume: final,
+          restart: { startPoint: await session.integration.tip(), reason },
+        });
+        if (final.status === "completed") merge = await this.#merge(session, task, final);
+        else
+          merge = {
+            status: "failed",
+            conflictFiles: merge.conflictFiles,
+            reason: final.error ?? "the re-run failed",
+          };
+      }
+      if (merge.status === "merged" || merge.status === "skipped") return { status: "completed" };
+      const why = `not merged (${merge.status}${merge.conflictFiles.length ? ` in ${merge.conflictFiles.join(", ")}` : ""}${merge.reason ? `: ${merge.reason}` : ""})`;
+      await record({ type: "task.status", taskId: task.id, status: "failed", reason: why });
+      return { status: "failed", reason: why };
+    });
+
+    const governor = new ResourceGovernor({
+      max: session.maxParallel,
+      minFreeMemoryMb: config.resources.minFreeMemoryMb,
+      maxLoadPerCore: config.resources.maxLoadPerCore,
+    });
+    const scheduler = new Scheduler({
+      runId,
+      executor,
+      maxParallel: session.maxParallel,
+      retry: config.retry,
+      breaker: { failureThreshold: config.circuitBreaker.failureThreshold, name: "task execution" },
+      governor,
+      signal: session.signal,
+      onEvent: (event) => this.#schedulerEvent(session, event),
+    });
+    const pending = plan.tasks.filter((t) => !done.has(t.id));
+    const outcome = await scheduler.run(
+      pending.map((t) => ({
+        id: t.id,
+        dependencies: t.dependencies.filter((d) => !done.has(d)),
+        weight: t.complexity === "high" ? 3 : t.complexity === "medium" ? 2 : 1,
+      })),
+    );
+    await registry.close();
+
+    // The integration branch, tested as a whole.
+    let integrationTests: IntegrationTestReport | undefined;
+    let integrationCommit: string | undefined;
+    if (session.integration && !session.signal.aborted) {
+      integrationCommit = await session.integration.tip();
+      if (integrationCommit !== session.baseCommit) {
+        integrationTests = await this.#testIntegration(session, integrationCommit, env);
+      }
+    }
+
+    const aborted = session.signal.aborted || outcome.status === "cancelled";
+    const finalState = await state.loadRun(runId);
+    const allCompleted = finalState.taskIds.every((id) => finalState.tasks[id]?.status === "completed");
+    const status: RunStatus = aborted
+      ? "cancelled"
+      : allCompleted && (integrationTests === undefined || integrationTests.ok)
+        ? "completed"
+        : "failed";
+    if (outcome.stoppedReason) session.warnings.push(outcome.stoppedReason);
+
+    const report = await this.#report(session, finalState, status, integrationCommit, integrationTests);
+    await record({ type: "run.finished", status, metrics: report.metrics });
+
+    if (!session.keepWorktrees && !aborted) {
+      const cleanup = await worktrees.cleanup({ runId });
+      for (const entry of cleanup.entries) {
+        if (entry.savedWork) {
+          await record({
+            type: "warning",
+            taskId: entry.taskId,
+            message: `uncommitted work of ${entry.taskId} saved (${entry.savedWork.mode}) before its worktree was removed`,
+          });
+        }
+      }
+    }
+    const reportFiles = await this.#writeReport(report);
+    return { runId, status, plan, report, reportFiles };
+  }
+
+  async #merge(session: Session, task: TaskData, final: WorkflowState): Promise<MergeOutcome> {
+    const integration = session.integration as IntegrationBranch;
+    const branch = final.branch;
+    let outcome: MergeOutcome;
+    if (branch === undefined) {
+      outcome = { status: "failed", conflictFiles: [], reason: "the task recorded no branch" };
+    } else {
+      outcome = await integration.merge(branch, `Merge ${branch}: ${task.name} (${task.id})`);
+    }
+    await session.state.record(session.runId, {
+      type: "merge.result",
+      taskId: task.id,
+      branch: branch ?? "",
+      status: outcome.status,
+      conflictFiles: outcome.conflictFiles,
+      ...(outcome.commit ? { commit: outcome.commit } : {}),
+      ...(outcome.reason ? { reason: outcome.reason } : {}),
+    });
+    return outcome;
+  }
+
+  /** Runs the test command on a throwaway checkout of the integration branch's tip. */
+  async #testIntegration(session: Session, commit: string, env: Env): Promise<IntegrationTestReport> {
+    const { repoRoot, config } = session;
+    const files = runFiles(repoRoot, session.runId);
+    const dir = join(repoRoot, config.worktreeDir, `integration-${session.runId}`);
+    const git = new GitClient(repoRoot, { env });
+    const started = this.#now();
+    await mkdir(join(files.dir, "logs"), { recursive: true });
+    const log = (line: string) => appendFile(files.integrationLog, `[gadugi] ${line}\n`);
+    try {
+      if (!existsSync(dir)) await git.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
+      else await new GitClient(dir, { env }).raw(["checkout", "--quiet", "--detach", commit]);
+      const setup = await setupEnvironment(
+        { path: dir, taskId: `integration-${session.runId}`, runId: session.runId },
+        { ...config.setup, repoRoot, logFile: files.integrationLog, env, runner: this.#runner },
+      );
+      const configured = config.integration.testCommand ?? config.workflow.testCommand;
+      const found = await detectTestCommand(dir, configured, [...setup.commandPrefix]);
+      if (!found.argv) {
+        await log(`no test command: ${found.reason ?? "none found"}`);
+        return {
+          command: [],
+          ok: true,
+          exitCode: null,
+          durationMs: this.#now() - started,
+          logFile: files.integrationLog,
+          reason: `not tested: ${found.reason ?? "no test command found"}`,
+        };
+      }
+      const [file, ...args] = found.argv as [string, ...string[]];
+      await log(`testing ${commit} with ${found.argv.join(" ")}`);
+      const result = await this.#runner.run(file, args, {
+        cwd: dir,
+        env,
+        reject: false,
+        timeoutMs: config.taskTimeoutSec * 1000,
+        logFile: files.integrationLog,
+        signal: session.signal,
+      });
+      await log(`exit ${result.exitCode ?? result.signal}`);
+      return {
+        command: found.argv,
+        ok: result.exitCode === 0,
+        exitCode: result.exitCode,
+        durationMs: this.#now() - started,
+        logFile: files.integrationLog,
+        ...(result.exitCode === 0 ? {} : { reason: redactSecrets(tail(result.stderr || result.stdout)) }),
+      };
+    } catch (error) {
+      const e = toGadugiError(error);
+      await log(`failed: ${e.message}`);
+      return {
+        command: [],
+        ok: false,
+        exitCode: null,
+        durationMs: this.#now() - started,
+        logFile: files.integrationLog,
+        reason: e.message,
+      };
+    } finally {
+      await git.tryRaw(["worktree", "remove", "--force", dir]).catch(() => undefined);
+    }
+  }
+
+  async #report(
+    session: Session,
+    state: RunState,
+    status: RunStatus,
+    integrationCommit: string | undefined,
+    integrationTests: IntegrationTestReport | undefined,
+  ): Promise<RunReport> {
+    const git = new GitClient(session.repoRoot, { env: this.#options.env ?? {} });
+    for (const id of state.taskIds) {
+      const task = state.tasks[id];
+      const extra = (session.extras[id] ??= {});
+      extra.agent ??= state.definitions[id]?.agent ?? session.agent ?? session.config.agent;
+      if (task?.branch && task.baseCommit && (await git.branchExists(task.branch))) {
+        extra.filesChanged = await git.diffNameOnly(task.baseCommit, task.branch);
+      }
+    }
+    const endedAt = this.#now();
+    const metrics = computeMetrics({
+      runId: session.runId,
+      startedAt: session.startedAt,
+      endedAt,
+      maxParallel: session.maxParallel,
+      tasks: state.taskIds.map((id) => {
+        const def = state.definitions[id];
+        const task = state.tasks[id];
+        const extra = session.extras[id] ?? {};
+        return {
+          id,
+          type: def?.type ?? "feature",
+          complexity: def?.complexity ?? "medium",
+          status: task?.status ?? "pending",
+          ...(task?.startedAt ? { startedAt: task.startedAt } : {}),
+          ...(task?.endedAt ? { endedAt: task.endedAt } : {}),
+          dependencies: def?.dependencies ?? [],
+          ...(extra.tokens === undefined ? {} : { tokens: extra.tokens }),
+          ...(extra.costUsd === undefined ? {} : { costUsd: extra.costUsd }),
+        };
+      }),
+    });
+    // Durations per task type, kept across runs for predictions.
+    try {
+      await new ProductivityAnalyzer({ history: join(session.repoRoot, ".gadugi", "history.json") }).record({
+        runId: session.runId,
+        startedAt: session.startedAt,
+        endedAt,
+        maxParallel: session.maxParallel,
+        tasks: state.taskIds.flatMap((id) => {
+          const task = state.tasks[id];
+          const def = state.definitions[id];
+          if (!task?.startedAt || !task.endedAt || !def) return [];
+          return [
+            {
+              id,
+              type: def.type,
+              complexity: def.complexity,
+              status: task.status,
+              startedAt: task.startedAt,
+              endedAt: task.endedAt,
+            },
+          ];
+        }),
+      });
+    } catch (error) {
+      session.warnings.push(`duration history not updated: ${toGadugiError(error).message}`);
+    }
+    return {
+      runId: session.runId,
+      status,
+      repoRoot: session.repoRoot,
+      baseRef: session.baseRef,
+      baseCommit: session.baseCommit,
+      ...(session.integration ? { integrationBranch: session.integration.branch } : {}),
+      ...(integrationCommit ? { integrationCommit } : {}),
+      startedAt: new Date(session.startedAt).toISOString(),
+      endedAt: new Date(endedAt).toISOString(),
+      metrics,
+      tasks: buildTaskReports(state, session.extras),
+      ...(integrationTests ? { integrationTests } : {}),
+      warnings: session.warnings,
+    };
+  }
+
+  async #writeReport(report: RunReport): Promise<RunResult["reportFiles"]> {
+    const files = runFiles(report.repoRoot, report.runId);
+    await writeFileAtomic(files.reportJson, `${JSON.stringify(report, null, 2)}\n`);
+    await writeFileAtomic(files.reportMarkdown, renderReportMarkdown(report));
+    await writeFileAtomic(files.reportHtml, renderReportHtml(report));
+    return { json: files.reportJson, markdown: files.reportMarkdown, html: files.reportHtml };
+  }
+
+  /** The stored report of a run (written at its end). */
+  async report(runId: string): Promise<RunReport> {
+    const files = runFiles(await this.repoRoot(), runId);
+    try {
+      return JSON.parse(await readFile(files.reportJson, "utf8")) as RunReport;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ENOENT") {
+        throw new GadugiError(
+          "GADUGI_STATE_NOT_FOUND",
+          { path: files.reportJson },
+          {
+            hint: `The run has not finished; see \`gadugi status ${runId}\`, or \`gadugi resume ${runId}\` to finish it.`,
+          },
+        );
+      }
+      throw new GadugiError(
+        "GADUGI_STATE_CORRUPT",
+        { path: files.reportJson, reason: (error as Error).message },
+        { cause: error },
+      );
+    }
+  }
+
+  /**
+   * Stops a run: its live orchestrator gets SIGTERM (it cancels every task, kills their process
+   * groups and records the run); a run whose orchestrator is gone is marked cancelled here.
+   */
+  async cancel(
+    runId: string,
+    options: { waitMs?: number } = {},
+  ): Promise<{ signalled?: number; status: RunStatus }> {
+    const repoRoot = await this.repoRoot();
+    const lockPath = join(runFiles(repoRoot, runId).dir, "lock");
+    const lock = await readLock(lockPath);
+    if (lock && lock.host === hostname() && isProcessAlive(lock.pid) && lock.pid !== process.pid) {
+      process.kill(lock.pid, "SIGTERM");
+      const deadline = this.#now() + (options.waitMs ?? 30_000);
+      while (
+        this.#now() < deadline &&
+        isProcessAlive(lock.pid) &&
+        (await readLock(lockPath))?.pid === lock.pid
+      ) {
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      const after = await new WorkflowStateManager(repoRoot).loadRun(runId);
+      return { signalled: lock.pid, status: after.status };
+    }
+    const state = new WorkflowStateManager(repoRoot);
+    const run = await state.openRun(runId);
+    try {
+      if (run.status !== "running") return { status: run.status };
+      const registry = await ProcessRegistry.open(runFiles(repoRoot, runId).dir, { runId });
+      for (const p of registry.list()) {
+        if (p.status === "running" && isProcessAlive(p.pid)) {
+          try {
+            process.kill(-p.pid, "SIGKILL");
+          } catch {
+            // Already gone.
+          }
+        }
+      }
+      await registry.reconcile();
+      await registry.close();
+      for (const id of run.taskIds) {
+        const status = run.tasks[id]?.status;
+        if (status === "pending" || status === "queued" || status === "running") {
+          await state.record(runId, {
+            type: "task.status",
+            taskId: id,
+            status: "cancelled",
+            reason: "run cancelled",
+          });
+        }
+      }
+      await state.record(runId, { type: "run.finished", status: "cancelled" });
+      return { status: "cancelled" };
+    } finally {
+      await state.close();
+    }
+  }
+
+  /** Removes a run's worktrees, saving uncommitted work first; branches with commits are kept. */
+  async cleanup(
+    runId: string,
+    options: { force?: boolean; deleteBranches?: boolean } = {},
+  ): Promise<CleanupResult> {
+    const repoRoot = await this.repoRoot();
+    const config = await this.config();
+    const worktrees = new WorktreeManager({
+      repoRoot,
+      dir: config.worktreeDir,
+      branchPrefix: config.branchPrefix,
+      env: this.#options.env ?? {},
+    });
+    return worktrees.cleanup({ runId, ...options });
+  }
+
+  async #github(repoRoot: string, config: GadugiConfig, env: Env): Promise<WorkflowGitHub | undefined> {
+    if (this.#options.github === false) return undefined;
+    if (this.#options.github !== undefined) return this.#options.github;
+    return createGitHubOperations({ repoRoot, config, env: { ...process.env, ...env } });
+  }
+
+  #schedulerEvent(session: Session, event: SchedulerEvent): void {
+    // The WorkflowManager journals running/completed/failed/cancelled of the tasks it runs;
+    // the scheduler's own word is journaled for what it alone decides.
+    if (event.type === "task.status" && (event.status === "running" || event.status === "completed")) return;
+    if (event.type === "task.status" && event.status === "failed") return;
+    void session.state.record(session.runId, event).catch(() => undefined);
+  }
+
+  #agentEvent(session: Session, taskId: string, event: AgentEvent): void {
+    if (event.type === "text") {
+      this.#options.onEvent?.({
+        type: "agent.event",
+        runId: session.runId,
+        taskId,
+        at: event.at,
+        event,
+        live: true,
+      });
+      return;
+    }
+    void session.state.record(session.runId, { type: "agent.event", taskId, event }).catch(() => undefined);
+  }
+}
+
+function definedEnv(env: Env): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).filter((e): e is [string, string] => e[1] !== undefined));
+}
+
+function tail(text: string, lines = 20): string {
+  return text.trim().split("\n").slice(-lines).join("\n");
+}
