@@ -148,3 +148,25 @@ describe("chooseProgressMode", () => {
     expect(chooseProgressMode({ isTTY: true, env: {} })).toBe("tty");
   });
 });
+
+describe("task labels", () => {
+  it("shows tasks by the slug their task.added event gives", () => {
+    const events: ProgressEvent[] = [
+      {
+        type: "task.added",
+        task: {
+          id: "task-20260101-100000-ab12",
+          slug: "add-login",
+          name: "Add login",
+          promptFile: "p/add-login.md",
+        },
+        at: at(0),
+      },
+      { type: "task.status", taskId: "task-20260101-100000-ab12", status: "running", at: at(1) },
+      { type: "task.status", taskId: "task-20260101-100000-ab12", status: "completed", at: at(5) },
+    ];
+    const out = render("plain", events, () => T0 + 5_000).join("");
+    expect(out).toContain("add-login completed after");
+    expect(out).not.toContain("task-20260101-100000-ab12");
+  });
+});

@@ -119,6 +119,10 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
     return view;
   };
 
+  // Tasks are shown by slug (from task.added) rather than their long run-unique ids.
+  const labels = new Map<string, string>();
+  const label = (taskId: string) => labels.get(taskId) ?? taskId;
+
   /** Folds the event into the views; returns the plain-mode line, if the event is a state change. */
   const apply = (event: ProgressEvent, at: number): string | undefined => {
     switch (event.type) {
@@ -131,6 +135,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
         return `run finished: ${event.status} (${summaryCounts()})`;
       case "task.added":
         task(event.task.id);
+        labels.set(event.task.id, event.task.slug);
         return undefined;
       case "task.status": {
         const view = task(event.taskId);
@@ -142,23 +147,23 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
           view.endedAt !== undefined && view.startedAt !== undefined && event.status !== "skipped"
             ? ` after ${formatDuration(view.endedAt - view.startedAt)}`
             : "";
-        return `${event.taskId} ${event.status}${took}${event.reason ? `: ${event.reason}` : ""}`;
+        return `${label(event.taskId)} ${event.status}${took}${event.reason ? `: ${event.reason}` : ""}`;
       }
       case "phase.started":
         task(event.taskId).phase = event.phase;
-        return `${event.taskId} ${event.phase} started`;
+        return `${label(event.taskId)} ${event.phase} started`;
       case "phase.finished": {
         const took = event.durationMs !== undefined ? ` in ${formatDuration(event.durationMs)}` : "";
-        return `${event.taskId} ${event.phase} ${event.status}${took}${event.reason ? `: ${event.reason}` : ""}`;
+        return `${label(event.taskId)} ${event.phase} ${event.status}${took}${event.reason ? `: ${event.reason}` : ""}`;
       }
       case "process.started": {
         const view = task(event.taskId);
         view.activity = `started pid ${event.pid}`;
         view.activityAt = at;
-        return `${event.taskId} process ${event.pid} started: ${oneLine(event.command.join(" "), 80)}`;
+        return `${label(event.taskId)} process ${event.pid} started: ${oneLine(event.command.join(" "), 80)}`;
       }
       case "process.exited":
-        return `${event.taskId} process ${event.pid} exited ${
+        return `${label(event.taskId)} process ${event.pid} exited ${
           event.signal ? `on ${event.signal}` : `with code ${event.exitCode}`
         }`;
       case "agent.event": {
@@ -182,9 +187,9 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
       case "breaker.state":
         return `circuit breaker "${event.name}" ${event.state}${event.reason ? `: ${event.reason}` : ""}`;
       case "merge.result":
-        return `${event.taskId} merge ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
+        return `${label(event.taskId)} merge ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
       case "warning":
-        return `warning${event.taskId ? ` ${event.taskId}` : ""}: ${event.message}`;
+        return `warning${event.taskId ? ` ${label(event.taskId)}` : ""}: ${event.message}`;
       case "error":
         return `error ${event.context.code}: ${event.context.message}`;
       default:
@@ -212,7 +217,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
   const frame = (): string[] => {
     const t = now();
     const width = Math.max(40, stream.columns ?? 100);
-    const idWidth = Math.min(32, Math.max(4, ...[...tasks.keys()].map((id) => id.length)));
+    const idWidth = Math.min(32, Math.max(4, ...[...tasks.keys()].map((id) => label(id).length)));
     const lines = [...tasks.values()].map((v) => {
       const elapsed = v.startedAt !== undefined ? formatDuration((v.endedAt ?? t) - v.startedAt) : "";
       const activity =
@@ -228,7 +233,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
         .filter(Boolean)
         .join(" ");
       const line = [
-        `${ICONS[v.status] ?? "?"} ${v.id.padEnd(idWidth)}`,
+        `${ICONS[v.status] ?? "?"} ${label(v.id).padEnd(idWidth)}`,
         v.status.padEnd(9),
         (v.phase ?? "").padEnd(14),
         elapsed.padStart(7),

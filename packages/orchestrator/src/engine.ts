@@ -3,7 +3,13 @@ import { existsSync } from "node:fs";
 import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
-import { GadugiError, parseJsonWith, redactSecrets, toGadugiError } from "@gadugi/error-handling";
+import {
+  GadugiError,
+  parseJsonWith,
+  RecoveryManager,
+  redactSecrets,
+  toGadugiError,
+} from "@gadugi/error-handling";
 import {
   LocalExecutor,
   ProcessRegistry,
@@ -26,7 +32,16 @@ import {
   type TaskData,
   type WorkflowState,
 } from "@gadugi/interfaces";
-import { isProcessAlive, readLock, WorkflowStateManager, writeFileAtomic } from "@gadugi/state";
+import {
+  CheckpointManager,
+  EventJournal,
+  isProcessAlive,
+  moveAside,
+  readLock,
+  statePaths,
+  WorkflowStateManager,
+  writeFileAtomic,
+} from "@gadugi/state";
 import { analyze } from "@gadugi/task-analyzer";
 import { computeMetrics, ProductivityAnalyzer } from "@gadugi/task-tracking";
 import { detectTestCommand, type WorkflowGitHub, WorkflowManager } from "@gadugi/workflow-manager";
@@ -241,6 +256,7 @@ export class Orchestrator {
       ...(integrationBranch ? { integrationBranch } : {}),
     });
     try {
+      await this.#replayStart(repoRoot, runId);
       const files = runFiles(repoRoot, runId);
       await writeFileAtomic(files.plan, `${JSON.stringify(plan, null, 2)}\n`);
       for (const skipped of plan.skipped) {
@@ -289,8 +305,9 @@ export class Orchestrator {
     const config = await this.config();
     const state = new ObservedStateManager(repoRoot, { now: () => new Date(this.#now()) });
     state.listener = this.#options.onEvent;
-    const run = await state.openRun(request.runId);
+    const run = await this.#openForResume(state, repoRoot, request.runId);
     try {
+      await this.#replayStart(repoRoot, run.runId);
       const files = runFiles(repoRoot, run.runId);
       const plan = parseJsonWith(ExecutionPlan, await readFile(files.plan, "utf8"), files.plan);
       // Agents of the crashed orchestrator may still run (they lead their own process groups):
@@ -347,6 +364,56 @@ export class Orchestrator {
     } finally {
       await state.close();
     }
+  }
+
+  /**
+   * Opens a run for writing; when neither state.json nor the journal can be read, the newest
+   * checkpoint that restores cleanly becomes the state.
+   */
+  async #openForResume(state: ObservedStateManager, repoRoot: string, runId: string): Promise<RunState> {
+    try {
+      return await state.openRun(runId);
+    } catch (error) {
+      if (!GadugiError.is(error, "GADUGI_STATE_CORRUPT")) throw error;
+    }
+    const recovered = await new RecoveryManager(new CheckpointManager(repoRoot)).recoverLatest(runId);
+    // The damaged journal is moved aside and a fresh one is seeded from the checkpoint, so the
+    // journal alone can rebuild the run again.
+    const paths = statePaths(repoRoot);
+    if (existsSync(paths.journal(runId))) await moveAside(paths.journal(runId));
+    await writeFileAtomic(
+      paths.state(runId),
+      `${JSON.stringify({ ...recovered.value, journalSeq: 0 }, null, 2)}\n`,
+    );
+    const run = await state.openRun(runId);
+    await state.record(runId, {
+      type: "run.started",
+      repoRoot: run.repoRoot,
+      promptFiles: run.promptFiles,
+      owner: { pid: process.pid, host: hostname() },
+      ...(run.baseRef ? { baseRef: run.baseRef } : {}),
+      ...(run.baseCommit ? { baseCommit: run.baseCommit } : {}),
+      ...(run.integrationBranch ? { integrationBranch: run.integrationBranch } : {}),
+    });
+    for (const id of run.taskIds) {
+      const definition = run.definitions[id];
+      if (definition) await state.record(runId, { type: "task.added", task: definition });
+      const task = run.tasks[id];
+      if (task) {
+        const { runId: _r, taskId: _t, updatedAt: _u, ...patch } = task;
+        await state.record(runId, { type: "task.updated", taskId: id, patch });
+      }
+      const merge = run.merges[id];
+      if (merge) {
+        const { at: _at, ...result } = merge;
+        await state.record(runId, { type: "merge.result", taskId: id, ...result });
+      }
+    }
+    await state.record(runId, {
+      type: "warning",
+      message: `state and journal were unreadable; recovered from checkpoint ${recovered.checkpoint.id}${recovered.skipped.length ? ` (${recovered.skipped.length} newer checkpoints unusable)` : ""}`,
+    });
+    return state.loadRun(runId);
   }
 
   async #execute(
@@ -415,7 +482,25 @@ export class Orchestrator {
       }
     }
 
-    const executor = new LocalExecutor(async (input, { signal }) => {
+    // A snapshot after every finished task: the last line of defence if state and journal are lost.
+    const checkpoints = new CheckpointManager(repoRoot, { keep: 10 });
+    const checkpoint = async (taskId: string) => {
+      try {
+        const info = await checkpoints.create(runId, `after ${taskId}`, await state.loadRun(runId));
+        await record({ type: "checkpoint.created", checkpointId: info.id, label: info.label });
+      } catch (error) {
+        await record({
+          type: "warning",
+          taskId,
+          message: `checkpoint not written: ${toGadugiError(error).message}`,
+        });
+      }
+    };
+
+    const runOne = async (
+      input: { taskId: string; attempt: number },
+      signal: AbortSignal,
+    ): Promise<{ status: "completed" | "failed" | "cancelled"; reason?: string; transient?: boolean }> => {
       const task = definitions.get(input.taskId) as TaskData;
       const agent = chooseAgent(task, config, session);
       (session.extras[task.id] ??= {}).agent = agent.name;
@@ -468,6 +553,11 @@ export class Orchestrator {
       const why = `not merged (${merge.status}${merge.conflictFiles.length ? ` in ${merge.conflictFiles.join(", ")}` : ""}${merge.reason ? `: ${merge.reason}` : ""})`;
       await record({ type: "task.status", taskId: task.id, status: "failed", reason: why });
       return { status: "failed", reason: why };
+    };
+    const executor = new LocalExecutor(async (input, { signal }) => {
+      const outcome = await runOne(input, signal);
+      await checkpoint(input.taskId);
+      return outcome;
     });
 
     const governor = new ResourceGovernor({
@@ -810,6 +900,15 @@ export class Orchestrator {
     if (this.#options.github === false) return undefined;
     if (this.#options.github !== undefined) return this.#options.github;
     return createGitHubOperations({ repoRoot, config, env: { ...process.env, ...env } });
+  }
+
+  /** Tells the listener about the run's start and tasks, which createRun journals directly. */
+  async #replayStart(repoRoot: string, runId: string): Promise<void> {
+    const listener = this.#options.onEvent;
+    if (listener === undefined) return;
+    const { events } = await EventJournal.forRun(repoRoot, runId).read();
+    for (const event of events)
+      if (event.type === "run.started" || event.type === "task.added") listener(event);
   }
 
   #schedulerEvent(session: Session, event: SchedulerEvent): void {

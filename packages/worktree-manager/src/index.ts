@@ -1,2 +1,50 @@
 // Public API of @gadugi/worktree-manager.
-export {};
+export { splitCommand } from "./argv.js";
+export { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
+export {
+  type CopyFilesOptions,
+  copyUntrackedFiles,
+  listFilesToCopy,
+  WORKTREE_INCLUDE_FILE,
+} from "./copy-files.js";
+export { estimateCheckoutBytes, type FreeSpaceFn, freeSpace } from "./disk.js";
+export {
+  type CleanupEntry,
+  type CleanupOptions,
+  type CleanupResult,
+  type CreateWorktreeOptions,
+  type ForeignWorktree,
+  isTransientWorktreeError,
+  type ListedWorktree,
+  type ListOptions,
+  type OwnWorktree,
+  type PruneResult,
+  type RemoveOptions,
+  type SaveMode,
+  type WorktreeInfo,
+  WorktreeManager,
+  type WorktreeManagerOptions,
+} from "./manager.js";
+export { MARKER_FILE, readWorktreeMarker, worktreeGitDir } from "./marker.js";
+export {
+  RegistryFile,
+  SavedWork,
+  WorktreeRecord,
+  type WorktreeRecordInput,
+  WorktreeRegistry,
+  WorktreeStatus,
+} from "./registry.js";
+export {
+  type DetectedProject,
+  defaultLogFile,
+  detectProject,
+  findExecutable,
+  type NodePackageManager,
+  type ReuseNodeModules,
+  type SetupOptions,
+  type SetupResult,
+  type SetupStepRecord,
+  type SetupTarget,
+  setupEnvironment,
+  shareNodeModules,
+} from "./setup.js";

@@ -20,6 +20,8 @@ const prompt = readFileSync(promptFile, "utf8");
 
 const title = /^# (.+)$/m.exec(prompt)?.[1] ?? "sample task";
 const changed = [];
+// Tests count the agent's runs per task through this log.
+if (process.env.GADUGI_SAMPLE_AGENT_LOG) appendFileSync(process.env.GADUGI_SAMPLE_AGENT_LOG, `${title}\n`);
 
 if (title.startsWith("Document the changes of task:")) {
   // Gadugi's documentation phase: one page per new module or changed API file.

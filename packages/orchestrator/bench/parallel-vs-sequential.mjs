@@ -1,0 +1,86 @@
+#!/usr/bin/env node
+// Wall time of a 20-task run at --max-parallel N against the same 20 tasks run one by one
+// (--max-parallel 1) with the same tool, each in a fresh copy of the same generated repository.
+// Every task goes through the whole workflow (worktree, agent, tests, merge); the agent is the
+// sample's command agent, which works --work-ms per task.
+//   node bench/parallel-vs-sequential.mjs [--tasks 20] [--parallel 4] [--work-ms 2000]
+import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { GitClient } from "@gadugi/git";
+import { Orchestrator, SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const tasks = arg("tasks", 20);
+const parallel = arg("parallel", 4);
+const workMs = arg("work-ms", 2000);
+
+async function makeRepo(dir) {
+  await mkdir(join(dir, "prompts"), { recursive: true });
+  await mkdir(join(dir, "tools"), { recursive: true });
+  await cp(join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"), join(dir, "tools", "sample-agent.mjs"));
+  await writeFile(join(dir, "package.json"), '{ "name": "bench", "private": true, "type": "module" }\n');
+  await writeFile(
+    join(dir, "gadugi.config.json"),
+    JSON.stringify({
+      agent: "sample",
+      agents: {
+        sample: {
+          kind: "command",
+          command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
+        },
+      },
+      workflow: { testCommand: "node --test" },
+      integration: { testCommand: "node --test" },
+    }),
+  );
+  await mkdir(join(dir, "test"), { recursive: true });
+  await writeFile(
+    join(dir, "test", "ok.test.js"),
+    'import { test } from "node:test";\ntest("ok", () => {});\n',
+  );
+  const files = [];
+  for (let i = 1; i <= tasks; i++) {
+    const name = `task-${String(i).padStart(2, "0")}`;
+    await writeFile(
+      join(dir, "prompts", `${name}.md`),
+      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
+    );
+    files.push(`prompts/${name}.md`);
+  }
+  const git = new GitClient(dir);
+  await git.raw(["init", "--quiet", "--initial-branch=main"]);
+  await git.raw(["add", "--all"]);
+  await git.commit("bench repository");
+  return files;
+}
+
+async function measure(label, maxParallel) {
+  const root = await mkdtemp(join(tmpdir(), "gadugi-bench-run-"));
+  try {
+    const promptFiles = await makeRepo(root);
+    const started = performance.now();
+    const result = await new Orchestrator({ repoRoot: root, github: false }).run({
+      promptFiles,
+      maxParallel,
+    });
+    const wallMs = performance.now() - started;
+    const done = result.report.tasks.filter((t) => t.status === "completed").length;
+    console.log(
+      `${label.padEnd(22)} wall ${(wallMs / 1000).toFixed(1)} s  · ${done}/${tasks} completed · run status ${result.status} · measured speedup in report ${result.report.metrics.speedup.toFixed(2)}×`,
+    );
+    return wallMs;
+  } finally {
+    await rm(root, { recursive: true, force: true });
+  }
+}
+
+console.log(`${tasks} independent tasks, agent work ${workMs} ms each, full workflow per task`);
+const sequential = await measure("one by one (max 1)", 1);
+const parallelMs = await measure(`parallel (max ${parallel})`, parallel);
+console.log(
+  `ratio sequential / parallel: ${(sequential / parallelMs).toFixed(2)}× (ideal ${Math.min(parallel, tasks)}×)`,
+);

@@ -1,0 +1,110 @@
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { rebuildRunState } from "@gadugi/state";
+import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { describe, expect, it } from "vitest";
+import { Orchestrator, runFiles } from "./engine.js";
+import { SAMPLE_REPO_SOURCE } from "./sample.js";
+
+const temp = useTempDirs();
+
+function prompt(title: string, file: string, frontmatter = ""): string {
+  const fm = frontmatter ? `---\n${frontmatter}\n---\n` : "";
+  return `${fm}# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
+}
+
+async function repoWith(
+  prompts: Record<string, string>,
+  extraConfig: Record<string, unknown> = {},
+): Promise<TempRepo> {
+  const config = {
+    agent: "sample",
+    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
+    workflow: { testCommand: "node --test" },
+    ...extraConfig,
+  };
+  const repo = temp.track(
+    await createTempRepo({
+      files: {
+        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
+        "gadugi.config.json": JSON.stringify(config),
+        ...Object.fromEntries(Object.entries(prompts).map(([n, t]) => [`prompts/${n}`, t])),
+      },
+    }),
+  );
+  mkdirSync(join(repo.dir, "tools"));
+  copyFileSync(
+    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
+    join(repo.dir, "tools", "sample-agent.mjs"),
+  );
+  await repo.commit("agent");
+  return repo;
+}
+
+describe("Orchestrator", () => {
+  it("fails one task, skips only its dependents and keeps going with the others", async () => {
+    const repo = await repoWith({
+      "good.md": prompt("Good", "src/good.js"),
+      // No fenced block: the sample agent exits 1.
+      "bad.md": "# Bad\n\n## Overview\nCreate `src/bad.js`.\n",
+      "after-bad.md": prompt("After bad", "src/after-bad.js", "depends_on: [bad]"),
+      "after-good.md": prompt("After good", "src/after-good.js", "depends_on: [good]"),
+    });
+    const result = await new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env }).run({
+      promptFiles: ["prompts/good.md", "prompts/bad.md", "prompts/after-bad.md", "prompts/after-good.md"],
+    });
+    const bySlug = Object.fromEntries(result.report.tasks.map((t) => [t.slug, t]));
+    expect(result.status).toBe("failed");
+    expect(bySlug.good?.status).toBe("completed");
+    expect(bySlug["after-good"]?.status).toBe("completed");
+    expect(bySlug.bad?.status).toBe("failed");
+    expect(bySlug.bad?.error).toMatch(/implementation failed/);
+    expect(bySlug["after-bad"]?.status).toBe("skipped");
+    expect(result.report.metrics).toMatchObject({ tasksCompleted: 2, tasksFailed: 1, tasksSkipped: 1 });
+    // The failed task's worktree was cleaned up, its work kept on its branch.
+    expect(await repo.git(["branch", "--list", "gadugi/bad"])).toContain("gadugi/bad");
+  }, 60_000);
+
+  it("refuses an unknown agent before creating anything", async () => {
+    const repo = await repoWith({ "one.md": prompt("One", "src/one.js") });
+    await expect(
+      new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env }).run({
+        promptFiles: ["prompts/one.md"],
+        agent: "nonexistent",
+      }),
+    ).rejects.toMatchObject({ code: "GADUGI_AGENT_NOT_FOUND" });
+    expect(existsSync(join(repo.dir, ".gadugi", "runs"))).toBe(false);
+    const bad = await repoWith({ "one.md": prompt("One", "src/one.js", "agent: nonexistent") });
+    await expect(
+      new Orchestrator({ repoRoot: bad.dir, github: false, env: bad.env }).run({
+        promptFiles: ["prompts/one.md"],
+      }),
+    ).rejects.toMatchObject({ code: "GADUGI_AGENT_NOT_FOUND" });
+    expect(existsSync(join(bad.dir, ".gadugi", "runs"))).toBe(false);
+  }, 60_000);
+
+  it("recovers a run from its newest checkpoint when state and journal are both unreadable", async () => {
+    const repo = await repoWith({
+      "one.md": prompt("One", "src/one.js"),
+      "two.md": prompt("Two", "src/two.js"),
+    });
+    const orchestrator = new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env });
+    const first = await orchestrator.run({ promptFiles: ["prompts/one.md", "prompts/two.md"] });
+    expect(first.status).toBe("completed");
+    const files = runFiles(repo.dir, first.runId);
+    expect(readdirSync(join(files.dir, "checkpoints")).length).toBeGreaterThanOrEqual(2);
+    writeFileSync(join(files.dir, "state.json"), "{ truncated");
+    writeFileSync(join(files.dir, "events.jsonl"), "garbage\nmore garbage\n");
+
+    const resumed = await orchestrator.resume({ runId: first.runId });
+    expect(resumed.status).toBe("completed");
+    expect(resumed.report.tasks.every((t) => t.status === "completed")).toBe(true);
+    // Both damaged files were moved aside, not overwritten, and the fresh journal rebuilds the run.
+    expect(readdirSync(files.dir).some((f) => f.startsWith("state.json.corrupt-"))).toBe(true);
+    expect(readdirSync(files.dir).some((f) => f.startsWith("events.jsonl.corrupt-"))).toBe(true);
+    const rebuilt = await rebuildRunState(repo.dir, first.runId);
+    expect(rebuilt.status).toBe("completed");
+    expect(Object.keys(rebuilt.definitions).sort()).toEqual(resumed.report.tasks.map((t) => t.id).sort());
+  }, 60_000);
+});
