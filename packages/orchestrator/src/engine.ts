@@ -449,7 +449,7 @@ export class Orchestrator {
           },
         },
       );
-      const extra = (session.extras[request.taskId] ??= {});
+      const extra = extrasOf(session, request.taskId);
       if (result.usage) {
         extra.tokens = (extra.tokens ?? 0) + result.usage.inputTokens + result.usage.outputTokens;
         if (result.usage.costUsd !== undefined) extra.costUsd = (extra.costUsd ?? 0) + result.usage.costUsd;
@@ -503,7 +503,7 @@ export class Orchestrator {
     ): Promise<{ status: "completed" | "failed" | "cancelled"; reason?: string; transient?: boolean }> => {
       const task = definitions.get(input.taskId) as TaskData;
       const agent = chooseAgent(task, config, session);
-      (session.extras[task.id] ??= {}).agent = agent.name;
+      extrasOf(session, task.id).agent = agent.name;
       const startPoint =
         task.dependencies.length > 0 && session.integration ? await session.integration.tip() : undefined;
       const prior =
@@ -719,7 +719,7 @@ export class Orchestrator {
     const git = new GitClient(session.repoRoot, { env: this.#options.env ?? {} });
     for (const id of state.taskIds) {
       const task = state.tasks[id];
-      const extra = (session.extras[id] ??= {});
+      const extra = extrasOf(session, id);
       extra.agent ??= state.definitions[id]?.agent ?? session.agent ?? session.config.agent;
       if (task?.branch && task.baseCommit && (await git.branchExists(task.branch))) {
         extra.filesChanged = await git.diffNameOnly(task.baseCommit, task.branch);
@@ -933,6 +933,16 @@ export class Orchestrator {
     }
     void session.state.record(session.runId, { type: "agent.event", taskId, event }).catch(() => undefined);
   }
+}
+
+/** The engine's own measurements of a task, created on first use. */
+function extrasOf(session: Session, taskId: string): TaskExtras {
+  let extra = session.extras[taskId];
+  if (extra === undefined) {
+    extra = {};
+    session.extras[taskId] = extra;
+  }
+  return extra;
 }
 
 function definedEnv(env: Env): Record<string, string> {
