@@ -32,11 +32,13 @@ export function formatError(error: unknown, options: { json?: boolean } = {}): E
   }
   if (error instanceof ZodError) {
     const lines = formatIssues(error);
-    if (options.json) return { text: JSON.stringify({ error: { code: "GADUGI_INVALID_DATA", issues: lines } }), exitCode: 3 };
+    if (options.json)
+      return { text: JSON.stringify({ error: { code: "GADUGI_INVALID_DATA", issues: lines } }), exitCode: 3 };
     return { text: `${pc.red("✖ Invalid data:")}\n${lines.join("\n")}`, exitCode: 3 };
   }
   const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
-  if (options.json) return { text: JSON.stringify({ error: { code: "GADUGI_UNEXPECTED", message } }), exitCode: 70 };
+  if (options.json)
+    return { text: JSON.stringify({ error: { code: "GADUGI_UNEXPECTED", message } }), exitCode: 70 };
   return {
     text: `${pc.red("✖ Unexpected error:")} ${message}\n${pc.dim(
       "  This is a bug in Gadugi. Please report it with the command you ran and this output.",

@@ -1,2 +1,59 @@
 // Public API of @gadugi/task-analyzer.
-export {};
+export {
+  type AnalysisConfig,
+  type AnalysisResult,
+  type AnalyzeOptions,
+  analyze,
+  analyzeTasks,
+} from "./analyze.js";
+export { CACHE_FILE, CACHE_VERSION } from "./cache.js";
+export {
+  type ComplexitySignals,
+  classifyType,
+  complexitySignals,
+  estimateComplexity,
+} from "./classify.js";
+export { type ConflictTask, importEdges, sameFileEdges, schedulingOrder } from "./conflicts.js";
+export {
+  type DependencyMention,
+  explicitEdges,
+  findCycle,
+  findTextDependencies,
+  type TaskRef,
+} from "./dependencies.js";
+export { createTaskIdGenerator, slugForPrompt, slugify } from "./ids.js";
+export {
+  type BuildImportGraphOptions,
+  buildImportGraph,
+  gitBlobId,
+  type ImportGraph,
+  ImportGraphSession,
+  type ImportGraphStats,
+  importNeighborhood,
+  type SourceLanguage,
+  sourceLanguage,
+  workingTreeBlobIds,
+} from "./import-graph.js";
+export { type JsImport, type JsImportKind, scanJsImports } from "./js-imports.js";
+export { type PlanShape, planShape } from "./plan.js";
+export {
+  type FrontmatterTarget,
+  MAX_PROMPT_BYTES,
+  type ParsedPrompt,
+  type ParsePromptOptions,
+  type PromptFrontmatter,
+  parsePromptFile,
+  parsePromptText,
+  type SectionKey,
+} from "./prompt.js";
+export { type PyImport, scanPythonImports } from "./python-imports.js";
+export { PythonResolver } from "./python-resolver.js";
+export { renderPlanMermaid, renderPlanTable } from "./render.js";
+export { type ExecuteRequest, parseExecuteRequest } from "./request.js";
+export {
+  type ExtractTargetsInput,
+  type ExtractTargetsResult,
+  extractTargetFiles,
+  type RepoFiles,
+  repoFiles,
+} from "./targets.js";

@@ -1,0 +1,119 @@
+import { resolve } from "node:path";
+import { Command, Option } from "commander";
+import type { CliIo } from "../main.js";
+import { repoRootOf } from "./shared.js";
+
+interface AnalyzeCommandOptions {
+  cwd: string;
+  config?: string;
+  json?: boolean;
+  mermaid?: boolean;
+  softEdges?: "serialize" | "warn";
+  importDepth?: string;
+  cache: boolean;
+}
+
+/** Where a request on stdin comes from; tests pass their own. */
+export interface StdinSource extends AsyncIterable<Buffer | string> {
+  isTTY?: boolean;
+}
+
+async function readAll(stream: StdinSource): Promise<string> {
+  let text = "";
+  for await (const chunk of stream) text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
+  return text;
+}
+
+/**
+ * `gadugi analyze <prompt files...>`: the execution plan for a set of prompts (tasks, what waits
+ * for what and why, parallel levels), as a table, JSON (`--json`, the ExecutionPlan schema) or a
+ * Mermaid flowchart. With `-`, or with no files and stdin not a terminal, the prompt list is read
+ * from stdin in the "Execute these specific prompts in parallel:" form. The config's `analysis`
+ * settings and `promptsDir` apply; `--soft-edges` and `--import-depth` override them.
+ */
+export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): Command {
+  const command = new Command("analyze")
+    .description(
+      "show the execution plan for prompt files: target files, dependencies, conflicts, import coupling and parallel levels",
+    )
+    .argument(
+      "[prompts...]",
+      'prompt files (markdown); "-" reads an "Execute these specific prompts" list from stdin',
+    )
+    .option("--cwd <dir>", "run as if started in <dir> (default: the current directory)", process.cwd())
+    .option("--config <file>", "config file (default: gadugi.config.json/.yaml in the repository root)")
+    .option("--json", "print the plan as JSON (the ExecutionPlan schema)")
+    .addOption(new Option("--mermaid", "print the plan as a Mermaid flowchart").conflicts("json"))
+    .addOption(
+      new Option(
+        "--soft-edges <policy>",
+        "import coupling: serialize the coupled tasks, or only warn",
+      ).choices(["serialize", "warn"]),
+    )
+    .option("--import-depth <n>", "import hops that still couple two tasks (1-10, default 1)")
+    .option("--no-cache", "do not read or write the import-graph cache (.gadugi/cache)");
+  // Usage errors go through main's error handler (exit 2) and the given io, like the program's.
+  command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
+  return command.action(async (prompts: string[], options: AnalyzeCommandOptions) => {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    let importDepth: number | undefined;
+    if (options.importDepth !== undefined) {
+      importDepth = Number(options.importDepth);
+      if (!Number.isInteger(importDepth) || importDepth < 1 || importDepth > 10) {
+        throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+          name: "--import-depth",
+          value: options.importDepth,
+          expected: "a whole number from 1 to 10",
+        });
+      }
+    }
+    const cwd = resolve(options.cwd);
+    const repoRoot = await repoRootOf(cwd);
+    const { loadConfig } = await import("@gadugi/orchestrator");
+    const { config } = await loadConfig(
+      repoRoot,
+      options.config ? { file: resolve(cwd, options.config) } : {},
+    );
+    const { analyze, parseExecuteRequest, renderPlanMermaid, renderPlanTable } = await import(
+      "@gadugi/task-analyzer"
+    );
+    let files = prompts;
+    if (prompts.includes("-") || (prompts.length === 0 && stdin.isTTY !== true)) {
+      const request = parseExecuteRequest(await readAll(stdin));
+      files =
+        prompts.length === 0 ? request.files : prompts.flatMap((p) => (p === "-" ? request.files : [p]));
+      if (files.length === 0) {
+        throw new GadugiError("GADUGI_NO_TASKS", {
+          reason:
+            'stdin lists no prompt files (expected "Execute these specific prompts in parallel:" and "- file.md" lines)',
+        });
+      }
+    }
+    const { plan, graph } = await analyze({
+      repoRoot,
+      cwd,
+      promptFiles: files,
+      promptsDir: config.promptsDir,
+      cache: options.cache,
+      config: {
+        ...config.analysis,
+        ...(options.softEdges ? { softEdges: options.softEdges } : {}),
+        ...(importDepth !== undefined ? { importDepth } : {}),
+      },
+    });
+    if (options.json) {
+      io.stdout(`${JSON.stringify(plan, null, 2)}\n`);
+      return;
+    }
+    if (options.mermaid) {
+      io.stdout(renderPlanMermaid(plan));
+      return;
+    }
+    io.stdout(renderPlanTable(plan));
+    if (graph) {
+      io.stderr(
+        `import coupling: read the imports of ${graph.files} files (${graph.fromCache} from cache), found ${graph.edges}, in ${graph.ms} ms\n`,
+      );
+    }
+  });
+}

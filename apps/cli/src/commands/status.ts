@@ -1,0 +1,43 @@
+import { Command } from "commander";
+import type { CliIo } from "../main.js";
+import { CWD_OPTION, formatDuration, repoRootOf, resolveRunId, table } from "./shared.js";
+
+/** `gadugi status [run]`: where each task of a run stands (the newest run by default). */
+export function statusCommand(io: CliIo): Command {
+  return new Command("status")
+    .description("show each task's status and phase for a run (default: the newest run)")
+    .argument("[run]", "run id (or a unique prefix)")
+    .option(...CWD_OPTION)
+    .option("--json", "print the run state as JSON")
+    .action(async (run: string | undefined, options: { cwd?: string; json?: boolean }) => {
+      const repoRoot = await repoRootOf(options.cwd);
+      const runId = await resolveRunId(repoRoot, run);
+      const { WorkflowStateManager } = await import("@gadugi/state");
+      const state = await new WorkflowStateManager(repoRoot).loadRun(runId);
+      if (options.json) {
+        io.stdout(`${JSON.stringify(state, null, 2)}\n`);
+        return;
+      }
+      const owner = state.owner ? ` (orchestrator pid ${state.owner.pid} on ${state.owner.host})` : "";
+      io.stdout(`run ${state.runId}: ${state.status}${owner}\n`);
+      if (state.integrationBranch) io.stdout(`integration branch: ${state.integrationBranch}\n`);
+      const rows = [["TASK", "STATUS", "PHASE", "ATTEMPTS", "DURATION", "MERGE", "NOTE"]];
+      for (const id of state.taskIds) {
+        const t = state.tasks[id];
+        const def = state.definitions[id];
+        const ms = t?.startedAt
+          ? Date.parse(t.endedAt ?? new Date().toISOString()) - Date.parse(t.startedAt)
+          : undefined;
+        rows.push([
+          def?.slug ?? id,
+          t?.status ?? "pending",
+          t?.currentPhase ?? "—",
+          String(t?.attempts ?? 0),
+          formatDuration(ms),
+          state.merges[id]?.status ?? "—",
+          t?.error ?? "",
+        ]);
+      }
+      io.stdout(table(rows));
+    });
+}

@@ -1,0 +1,104 @@
+import { isAbsolute, posix, relative, sep } from "node:path";
+
+/** Backslashes to slashes. */
+export function toPosix(path: string): string {
+  return sep === "\\" ? path.replace(/\\/g, "/") : path;
+}
+
+/**
+ * A path written in a prompt, as a repository-relative POSIX path: `./` and `..` segments folded,
+ * leading dots of names kept (`.claude/x.py` stays `.claude/x.py`), a trailing slash kept for
+ * directories. `undefined` when it escapes the repository (`../x`, an absolute path elsewhere).
+ */
+export function normalizeRepoPath(path: string, repoRoot: string): string | undefined {
+  let p = toPosix(path.trim());
+  if (p === "") return undefined;
+  const trailingSlash = p.endsWith("/");
+  if (isAbsolute(p)) {
+    const rel = toPosix(relative(repoRoot, p));
+    if (rel === "" || rel.startsWith("../") || rel === ".." || isAbsolute(rel)) return undefined;
+    p = rel;
+  }
+  const normalized = posix.normalize(p);
+  if (normalized === ".." || normalized.startsWith("../")) return undefined;
+  if (normalized === "." || normalized === "./") return undefined;
+  const clean = normalized.replace(/^\.\//, "").replace(/\/+$/, "");
+  return trailingSlash ? `${clean}/` : clean;
+}
+
+export function isGlob(path: string): boolean {
+  return /[*?[\]{}]/.test(path);
+}
+
+/** A glob (`*`, `**`, `?`, `[...]`, `{a,b}`) as an anchored regular expression over POSIX paths. */
+export function globToRegExp(glob: string): RegExp {
+  let re = "";
+  let i = 0;
+  let inGroup = false;
+  while (i < glob.length) {
+    const c = glob[i] as string;
+    if (c === "*") {
+      if (glob[i + 1] === "*") {
+        const slashAfter = glob[i + 2] === "/";
+        re += slashAfter ? "(?:.*/)?" : ".*";
+        i += slashAfter ? 3 : 2;
+        continue;
+      }
+      re += "[^/]*";
+    } else if (c === "?") {
+      re += "[^/]";
+    } else if (c === "[") {
+      const close = glob.indexOf("]", i + 1);
+      if (close === -1) {
+        re += "\\[";
+      } else {
+        re += `[${glob
+          .slice(i + 1, close)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\")}]`;
+        i = close;
+      }
+    } else if (c === "{") {
+      inGroup = true;
+      re += "(?:";
+    } else if (c === "}" && inGroup) {
+      inGroup = false;
+      re += ")";
+    } else if (c === "," && inGroup) {
+      re += "|";
+    } else {
+      re += c.replace(/[.+^$()|\\]/g, "\\$&");
+    }
+    i++;
+  }
+  return new RegExp(`^${re}$`);
+}
+
+/**
+ * The tracked files a target path covers: itself, everything under a directory (`dir/` or a
+ * tracked directory named without the slash), or the matches of a glob.
+ */
+export function expandTarget(
+  path: string,
+  tracked: ReadonlySet<string>,
+  trackedList: readonly string[],
+): string[] {
+  if (isGlob(path)) {
+    const re = globToRegExp(path);
+    return trackedList.filter((file) => re.test(file));
+  }
+  if (tracked.has(path)) return [path];
+  const prefix = path.endsWith("/") ? path : `${path}/`;
+  return trackedList.filter((file) => file.startsWith(prefix));
+}
+
+/** Whether two target paths (files, `dir/` or globs) can name the same file. */
+export function targetsOverlap(a: string, b: string): boolean {
+  if (a === b) return true;
+  const covers = (outer: string, inner: string): boolean => {
+    if (isGlob(outer)) return !isGlob(inner) && globToRegExp(outer).test(inner);
+    if (outer.endsWith("/")) return inner.startsWith(outer);
+    return false;
+  };
+  return covers(a, b) || covers(b, a);
+}
