@@ -7,7 +7,7 @@
 //   node scripts/bootstrap.mjs setup       install and build only
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { delimiter, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = join(dirname(fileURLToPath(import.meta.url)), "..");
@@ -37,9 +37,18 @@ function installedPnpmVersion() {
   return JSON.parse(readFileSync(pj, "utf8")).version;
 }
 
+// turbo runs each package's script through the `pnpm` it finds on PATH: put ours first.
+const toolsBin = join(toolsDir, "node_modules", ".bin");
+
 function pnpm(args) {
   run(process.execPath, [pnpmBin, ...args], {
-    env: { ...process.env, TURBO_TELEMETRY_DISABLED: "1", DO_NOT_TRACK: "1", TURBO_NO_UPDATE_NOTIFIER: "1" },
+    env: {
+      ...process.env,
+      PATH: `${toolsBin}${delimiter}${process.env.PATH ?? ""}`,
+      TURBO_TELEMETRY_DISABLED: "1",
+      DO_NOT_TRACK: "1",
+      TURBO_NO_UPDATE_NOTIFIER: "1",
+    },
   });
 }
 
