@@ -1,7 +1,8 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
 import { rebuildRunState } from "@gadugi/state";
-import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { createTempRepo, startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
 import { SAMPLE_REPO_SOURCE } from "./sample.js";
@@ -106,5 +107,53 @@ describe("Orchestrator", () => {
     const rebuilt = await rebuildRunState(repo.dir, first.runId);
     expect(rebuilt.status).toBe("completed");
     expect(Object.keys(rebuilt.definitions).sort()).toEqual(resumed.report.tasks.map((t) => t.id).sort());
+  }, 60_000);
+
+  it("opens one pull request for the integration branch when asked, after pushing it", async () => {
+    const repo = await repoWith(
+      { "one.md": prompt("One", "src/one.js"), "two.md": prompt("Two", "src/two.js") },
+      { integration: { openPullRequest: true } },
+    );
+    const origin = temp.dir();
+    await repo.git(["init", "--quiet", "--bare", origin]);
+    await repo.git(["remote", "add", "origin", origin]);
+    await repo.git(["push", "--quiet", "origin", "main"]);
+    const server = await startGitHubServer();
+    temp.track({ cleanup: () => server.close() });
+    const github = new GitHubOperations({
+      owner: "acme",
+      repo: "widgets",
+      token: "test-token",
+      baseUrl: server.url,
+      throttle: FAST_THROTTLE,
+      retries: 0,
+    });
+    const result = await new Orchestrator({ repoRoot: repo.dir, github, env: repo.env }).run({
+      promptFiles: ["prompts/one.md", "prompts/two.md"],
+    });
+    expect(result.status).toBe("completed");
+    const integration = result.report.integrationBranch!;
+    const pull = server.state.prs.find((p) => p.head === integration);
+    expect(pull).toMatchObject({ base: "main", state: "open" });
+    expect(pull?.body).toContain("passed");
+    expect(result.report.integrationPullRequest).toMatchObject({ number: pull?.number, note: "opened" });
+    // The pushed branch is the integration tip.
+    const tip = (await repo.git(["rev-parse", integration])).trim();
+    expect((await repo.git(["--git-dir", origin, "rev-parse", integration])).trim()).toBe(tip);
+  }, 60_000);
+
+  it("without integration, warns about finished branches that would conflict when merged", async () => {
+    const both = (title: string, line: string) =>
+      `---\nfiles: [src/${title}.js]\n---\n# ${title}\n\n## Implementation\n\`\`\`js file=src/${title}.js mode=create\nexport const v = 1;\n\`\`\`\n\n\`\`\`js file=shared.txt mode=create\n${line}\n\`\`\`\n`;
+    const repo = await repoWith({ "left.md": both("left", "left"), "right.md": both("right", "right") });
+    const result = await new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env }).run({
+      promptFiles: ["prompts/left.md", "prompts/right.md"],
+      integrate: false,
+    });
+    expect(result.status).toBe("completed");
+    expect(result.report.integrationBranch).toBeUndefined();
+    expect(result.report.warnings).toContain(
+      "gadugi/left and gadugi/right would conflict when merged (shared.txt)",
+    );
   }, 60_000);
 });

@@ -51,6 +51,7 @@ import { loadConfig } from "./config.js";
 import { IntegrationBranch, type MergeOutcome } from "./integration.js";
 import {
   buildTaskReports,
+  type IntegrationPullRequest,
   type IntegrationTestReport,
   type RunReport,
   renderReportHtml,
@@ -164,6 +165,7 @@ interface Session {
   startedAt: number;
   warnings: string[];
   extras: Record<string, TaskExtras>;
+  integrationPullRequest?: IntegrationPullRequest;
 }
 
 /**
@@ -592,6 +594,26 @@ export class Orchestrator {
       integrationCommit = await session.integration.tip();
       if (integrationCommit !== session.baseCommit) {
         integrationTests = await this.#testIntegration(session, integrationCommit, env);
+        if (config.integration.openPullRequest) {
+          session.integrationPullRequest = await this.#integrationPullRequest(
+            session,
+            github,
+            integrationTests,
+          );
+        }
+      }
+    } else if (!session.integration && !session.signal.aborted) {
+      // Nothing was merged: say which finished branches would conflict when merged together.
+      const current = await state.loadRun(runId);
+      const branches = current.taskIds
+        .filter((id) => current.tasks[id]?.status === "completed" && current.tasks[id]?.branch)
+        .map((id) => current.tasks[id]?.branch as string);
+      const git = new GitClient(repoRoot, { env });
+      const probe = new IntegrationBranch(git, `${config.branchPrefix}integration-${runId}`);
+      for (const c of await probe.predictPairwise(branches)) {
+        const message = `${c.a} and ${c.b} would conflict when merged (${c.files.join(", ")})`;
+        session.warnings.push(message);
+        await record({ type: "warning", message });
       }
     }
 
@@ -643,6 +665,42 @@ export class Orchestrator {
       ...(outcome.reason ? { reason: outcome.reason } : {}),
     });
     return outcome;
+  }
+
+  /**
+   * `integration.openPullRequest`: pushes the integration branch and opens (or finds) one pull
+   * request for it against the base branch. Returns what happened, for the report.
+   */
+  async #integrationPullRequest(
+    session: Session,
+    github: WorkflowGitHub | undefined,
+    tests: IntegrationTestReport,
+  ): Promise<IntegrationPullRequest> {
+    const branch = (session.integration as IntegrationBranch).branch;
+    const available = github
+      ? await github.isAvailable()
+      : { ok: false as const, reason: "GitHub is turned off" };
+    if (!github || !available.ok) {
+      return { note: `not opened: ${available.ok ? "GitHub is not configured" : available.reason}` };
+    }
+    const git = new GitClient(session.repoRoot, { env: this.#options.env ?? {} });
+    try {
+      await git.push("origin", branch, { forceWithLease: true });
+      const body = [
+        `Integration of run \`${session.runId}\`: every task branch merged in dependency order.`,
+        "",
+        `Tests on the integration branch: ${tests.command.length ? `\`${tests.command.join(" ")}\` ${tests.ok ? "passed" : "failed"}` : (tests.reason ?? "not run")}.`,
+      ].join("\n");
+      const { pr, created } = await github.ensurePr({
+        title: `Gadugi integration ${session.runId}`,
+        head: branch,
+        base: session.baseRef,
+        body,
+      });
+      return { number: pr.number, url: pr.url, note: created ? "opened" : "already open" };
+    } catch (error) {
+      return { note: `not opened: ${toGadugiError(error).message}` };
+    }
   }
 
   /** Runs the test command on a throwaway checkout of the integration branch's tip. */
@@ -787,6 +845,7 @@ export class Orchestrator {
       metrics,
       tasks: buildTaskReports(state, session.extras),
       ...(integrationTests ? { integrationTests } : {}),
+      ...(session.integrationPullRequest ? { integrationPullRequest: session.integrationPullRequest } : {}),
       warnings: session.warnings,
     };
   }

@@ -20,6 +20,7 @@ export {
 export { IntegrationBranch, type MergeOutcome, type PredictedConflict } from "./integration.js";
 export {
   buildTaskReports,
+  type IntegrationPullRequest,
   type IntegrationTestReport,
   type PhaseReport,
   type RunReport,

@@ -45,6 +45,14 @@ export interface IntegrationTestReport {
   reason?: string;
 }
 
+/** The one pull request for the integration branch (`integration.openPullRequest`). */
+export interface IntegrationPullRequest {
+  number?: number;
+  url?: string;
+  /** opened, already open, or why it was not opened. */
+  note: string;
+}
+
 export interface RunReport {
   runId: string;
   status: RunStatus;
@@ -58,6 +66,7 @@ export interface RunReport {
   metrics: PerformanceMetrics;
   tasks: TaskReport[];
   integrationTests?: IntegrationTestReport;
+  integrationPullRequest?: IntegrationPullRequest;
   warnings: string[];
 }
 
@@ -184,6 +193,10 @@ export function renderReportMarkdown(report: RunReport): string {
     );
     if (it.reason) out.push("", it.reason);
     out.push("");
+  }
+  if (report.integrationPullRequest) {
+    const pr = report.integrationPullRequest;
+    out.push("## Integration pull request", "", pr.url ? `#${pr.number} ${pr.note}: ${pr.url}` : pr.note, "");
   }
   if (report.warnings.length > 0) {
     out.push("## Warnings", "", ...report.warnings.map((w) => `- ${w}`), "");
