@@ -355,3 +355,80 @@ describe("the seed's command forms", () => {
     expect(result.stdout).toMatch(/skipped prompts\/done\.md/);
   }, 60_000);
 });
+
+describe("inspecting and stopping runs", () => {
+  it("lists runs, shows status and the report, and cleans up", async () => {
+    const f = await fixture({
+      "one.md": prompt({ title: "One", blocks: [{ file: "src/one.js", mode: "create", body: line("one") }] }),
+    });
+    const ran = await finish(
+      start(gadugiBin, f.repo.dir, ["run", "prompts/one.md", "--keep-worktrees"], f.env),
+    );
+    expect(ran.code, ran.stderr).toBe(0);
+    const [runId] = runIds(f.repo);
+
+    const runs = JSON.parse((await finish(start(gadugiBin, f.repo.dir, ["runs", "--json"], f.env))).stdout);
+    expect(runs).toMatchObject([{ runId, status: "completed", taskCount: 1 }]);
+
+    const status = await finish(start(gadugiBin, f.repo.dir, ["status"], f.env));
+    expect(status.stdout).toContain(`run ${runId}: completed`);
+    expect(status.stdout).toMatch(/one\s+completed\s+review/);
+
+    const report = await finish(start(gadugiBin, f.repo.dir, ["report", runId!.slice(0, 12)], f.env));
+    expect(report.code).toBe(0);
+    expect(report.stdout).toContain("| Measured speedup |");
+    expect(report.stdout).toContain("```mermaid");
+    const html = await finish(start(gadugiBin, f.repo.dir, ["report", "--format", "html"], f.env));
+    expect(html.stdout).toContain("<svg");
+
+    // The worktree was kept; cleanup removes it and keeps the branch.
+    const worktree = state(f.repo, runId!).tasks[state(f.repo, runId!).taskIds[0]!]?.worktreePath;
+    expect(worktree && existsSync(worktree)).toBe(true);
+    const cleaned = await finish(start(gadugiBin, f.repo.dir, ["cleanup", runId!], f.env));
+    expect(cleaned.code, cleaned.stderr).toBe(0);
+    expect(existsSync(worktree!)).toBe(false);
+    expect(await f.repo.git(["branch", "--list", "gadugi/one"])).toContain("gadugi/one");
+
+    const cancelled = await finish(start(gadugiBin, f.repo.dir, ["cancel", runId!], f.env));
+    expect(cancelled.stdout).toContain(`run ${runId} is completed`);
+  }, 60_000);
+
+  it("gadugi cancel stops a live run: its orchestrator records it cancelled and exits 143", async () => {
+    const f = await fixture(
+      {
+        "one.md": prompt({
+          title: "One",
+          blocks: [{ file: "src/one.js", mode: "create", body: line("one") }],
+        }),
+        "two.md": prompt({
+          title: "Two",
+          blocks: [{ file: "src/two.js", mode: "create", body: line("two") }],
+        }),
+      },
+      20_000,
+    );
+    const child = start(gadugiBin, f.repo.dir, ["run", "prompts/*.md"], f.env);
+    const ended = finish(child);
+    const deadline = Date.now() + 30_000;
+    while (agentRuns(f).length < 2) {
+      if (Date.now() > deadline) throw new Error("the agents never started");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const [runId] = runIds(f.repo);
+    const cancel = await finish(start(gadugiBin, f.repo.dir, ["cancel", runId!], f.env));
+    expect(cancel.code, cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain("sent SIGTERM");
+    const run = await ended;
+    expect(run.code).toBe(143);
+    const s = state(f.repo, runId!);
+    expect(s.status).toBe("cancelled");
+    expect(s.taskIds.every((id) => s.tasks[id]?.status === "cancelled")).toBe(true);
+    // No agent process survived.
+    const registry = JSON.parse(
+      readFileSync(join(f.repo.dir, ".gadugi", "runs", runId!, "processes.json"), "utf8"),
+    );
+    for (const p of registry.processes as { pid: number }[]) {
+      expect(() => process.kill(p.pid, 0)).toThrow();
+    }
+  }, 60_000);
+});

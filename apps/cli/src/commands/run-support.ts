@@ -114,9 +114,10 @@ export async function withProgress(
   let signalExit: number | undefined;
   const uninstall = installShutdownHandlers(controller, {
     settle: () => running ?? Promise.resolve(),
-    onStopping: (info) => io.stderr(`\n${info.signal}: stopping every task (again to force)…\n`),
-    onSignal: (info) => {
+    onStopping: (info) => {
+      // Known at once: the run's own result arrives before the handlers finish settling.
       signalExit = info.exitCode;
+      io.stderr(`\n${info.signal}: stopping every task (again to force)…\n`);
     },
   });
   try {
