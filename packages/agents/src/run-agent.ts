@@ -3,6 +3,7 @@ import { dirname } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { GadugiError, redactSecrets } from "@gadugi/error-handling";
+import { signalProcessGroup, trackProcessGroup } from "@gadugi/git";
 import type { AgentEvent, AgentRunRequest, AgentRunResult } from "@gadugi/interfaces";
 import { execa } from "execa";
 import { getAdapter } from "./adapters/index.js";
@@ -50,26 +51,6 @@ const DEFAULT_KILL_GRACE_MS = 5000;
 const MAX_TIMER_MS = 2_147_483_647;
 /** How long the output may stay open after the agent exits (a child of it holding the pipe). */
 const DRAIN_MS = 1000;
-
-/** Process groups of running agents, killed if this process exits first (execa's `cleanup` skips detached children). */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pgid of liveGroups) signalGroup(pgid, "SIGKILL");
-  });
-}
-
-function signalGroup(pgid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(-pgid, signal);
-  } catch {
-    // Nothing left in the group.
-  }
-}
 
 /** Whether any process of the group still runs (zombies waiting for init to reap them do not count). */
 function groupAlive(pgid: number): boolean {
@@ -381,9 +362,9 @@ export async function runAgent(
   const killGraceMs = options.killGraceMs ?? DEFAULT_KILL_GRACE_MS;
   const killTree = (): void => {
     if (pid === undefined) return;
-    signalGroup(pid, "SIGTERM");
+    signalProcessGroup(pid, "SIGTERM");
     const pgid = pid;
-    killTimer ??= setTimeout(() => signalGroup(pgid, "SIGKILL"), killGraceMs);
+    killTimer ??= setTimeout(() => signalProcessGroup(pgid, "SIGKILL"), killGraceMs);
   };
   const halt = (kind: "timeout" | "cancelled", reason: string): void => {
     if (stop) return;
@@ -414,8 +395,7 @@ export async function runAgent(
     );
   }
 
-  liveGroups.add(pid);
-  installExitHook();
+  const forgetGroup = trackProcessGroup(pid);
   emit({ type: "started", at: now().toISOString(), pid });
   for (const warning of invocation.warnings)
     emit({ type: "warning", at: now().toISOString(), message: warning });
@@ -443,10 +423,10 @@ export async function runAgent(
   const drained = await Promise.race([settled.then(() => true), delay(DRAIN_MS).then(() => false)]);
   const pgid = pid;
   if (groupAlive(pgid)) {
-    signalGroup(pgid, stop ? "SIGKILL" : "SIGTERM");
+    signalProcessGroup(pgid, stop ? "SIGKILL" : "SIGTERM");
     const deadline = performance.now() + killGraceMs;
     while (groupAlive(pgid) && performance.now() < deadline) await delay(50);
-    if (groupAlive(pgid)) signalGroup(pgid, "SIGKILL");
+    if (groupAlive(pgid)) signalProcessGroup(pgid, "SIGKILL");
   }
   if (!drained) {
     const closed = await Promise.race([
@@ -459,7 +439,7 @@ export async function runAgent(
     }
   }
   clearTimeout(killTimer);
-  liveGroups.delete(pgid);
+  forgetGroup();
   for (const splitter of splitters) splitter.flush();
 
   let hasChanges: boolean | undefined;

@@ -18,6 +18,7 @@ export {
   type StatusEntry,
   type WorktreeInfo,
 } from "./parse.js";
+export { signalProcessGroup, trackProcessGroup } from "./process-group.js";
 export {
   createProcessRunner,
   type Env,

@@ -3,6 +3,7 @@ import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import { execa } from "execa";
+import { signalProcessGroup, trackProcessGroup } from "./process-group.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -53,26 +54,6 @@ export interface ProcessRunner {
 
 const DEFAULT_KILL_GRACE_MS = 2000;
 const STDERR_LIMIT = 4000;
-
-/** Process groups still running, killed if this process exits first (execa's `cleanup`, for trees). */
-const liveGroups = new Set<number>();
-let exitHookInstalled = false;
-
-function installExitHook(): void {
-  if (exitHookInstalled) return;
-  exitHookInstalled = true;
-  process.on("exit", () => {
-    for (const pid of liveGroups) signalGroup(pid, "SIGKILL");
-  });
-}
-
-function signalGroup(pid: number, signal: NodeJS.Signals): void {
-  try {
-    process.kill(process.platform === "win32" ? pid : -pid, signal);
-  } catch {
-    // Already gone.
-  }
-}
 
 /**
  * `git commit -m 'a b'`: the command line as text for messages, secrets masked (patterns, plus the
@@ -169,11 +150,9 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
   });
 
   const pid = subprocess.pid;
+  let forgetGroup: (() => void) | undefined;
   if (pid !== undefined) {
-    if (ownGroup) {
-      installExitHook();
-      liveGroups.add(pid);
-    }
+    if (ownGroup) forgetGroup = trackProcessGroup(pid);
     options.onSpawn?.(pid);
   }
   if (options.onOutput) {
@@ -192,10 +171,10 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
   let graceTimer: NodeJS.Timeout | undefined;
   const kill = (): void => {
     if (pid === undefined) return;
-    if (ownGroup) signalGroup(pid, "SIGTERM");
+    if (ownGroup) signalProcessGroup(pid, "SIGTERM");
     else subprocess.kill("SIGTERM");
     graceTimer ??= setTimeout(() => {
-      if (ownGroup) signalGroup(pid, "SIGKILL");
+      if (ownGroup) signalProcessGroup(pid, "SIGKILL");
       else subprocess.kill("SIGKILL");
     }, options.killGraceMs ?? DEFAULT_KILL_GRACE_MS);
   };
@@ -222,8 +201,8 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
     signal?.removeEventListener("abort", onAbort);
     if (pid !== undefined && ownGroup) {
       // Whatever of a killed tree outlived its leader does not get a grace period.
-      if (timedOut || aborted) signalGroup(pid, "SIGKILL");
-      liveGroups.delete(pid);
+      if (timedOut || aborted) signalProcessGroup(pid, "SIGKILL");
+      forgetGroup?.();
     }
   }
 

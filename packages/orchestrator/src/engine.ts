@@ -18,7 +18,13 @@ import {
   Scheduler,
   type SchedulerEvent,
 } from "@gadugi/execution-monitor";
-import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
+import {
+  createProcessRunner,
+  type Env,
+  GitClient,
+  type ProcessRunner,
+  signalProcessGroup,
+} from "@gadugi/git";
 import { createGitHubOperations } from "@gadugi/github-ops";
 import {
   type AgentEvent,
@@ -314,20 +320,7 @@ export class Orchestrator {
       const plan = parseJsonWith(ExecutionPlan, await readFile(files.plan, "utf8"), files.plan);
       // Agents of the crashed orchestrator may still run (they lead their own process groups):
       // stop them; their tasks restart from their last completed phase.
-      const registry = await ProcessRegistry.open(files.dir, { runId: run.runId });
-      const stale: number[] = [];
-      for (const record of registry.list()) {
-        if (record.status === "running" && isProcessAlive(record.pid)) {
-          stale.push(record.pid);
-          try {
-            process.kill(-record.pid, "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
-      }
-      await registry.reconcile();
-      await registry.close();
+      const stale = await stopLeftoverProcesses(files.dir, run.runId);
       await state.record(run.runId, {
         type: "run.status",
         status: "running",
@@ -784,7 +777,7 @@ export class Orchestrator {
       }
     }
     const endedAt = this.#now();
-    const metrics = computeMetrics({
+    const summary = {
       runId: session.runId,
       startedAt: session.startedAt,
       endedAt,
@@ -805,30 +798,13 @@ export class Orchestrator {
           ...(extra.costUsd === undefined ? {} : { costUsd: extra.costUsd }),
         };
       }),
-    });
-    // Durations per task type, kept across runs for predictions.
+    };
+    const metrics = computeMetrics(summary);
+    // Durations per task type, kept across runs for predictions (completed tasks only).
     try {
-      await new ProductivityAnalyzer({ history: join(session.repoRoot, ".gadugi", "history.json") }).record({
-        runId: session.runId,
-        startedAt: session.startedAt,
-        endedAt,
-        maxParallel: session.maxParallel,
-        tasks: state.taskIds.flatMap((id) => {
-          const task = state.tasks[id];
-          const def = state.definitions[id];
-          if (!task?.startedAt || !task.endedAt || !def) return [];
-          return [
-            {
-              id,
-              type: def.type,
-              complexity: def.complexity,
-              status: task.status,
-              startedAt: task.startedAt,
-              endedAt: task.endedAt,
-            },
-          ];
-        }),
-      });
+      await new ProductivityAnalyzer({ history: join(session.repoRoot, ".gadugi", "history.json") }).record(
+        summary,
+      );
     } catch (error) {
       session.warnings.push(`duration history not updated: ${toGadugiError(error).message}`);
     }
@@ -909,18 +885,7 @@ export class Orchestrator {
     const run = await state.openRun(runId);
     try {
       if (run.status !== "running") return { status: run.status };
-      const registry = await ProcessRegistry.open(runFiles(repoRoot, runId).dir, { runId });
-      for (const p of registry.list()) {
-        if (p.status === "running" && isProcessAlive(p.pid)) {
-          try {
-            process.kill(-p.pid, "SIGKILL");
-          } catch {
-            // Already gone.
-          }
-        }
-      }
-      await registry.reconcile();
-      await registry.close();
+      await stopLeftoverProcesses(runFiles(repoRoot, runId).dir, runId);
       for (const id of run.taskIds) {
         const status = run.tasks[id]?.status;
         if (status === "pending" || status === "queued" || status === "running") {
@@ -992,6 +957,24 @@ export class Orchestrator {
     }
     void session.state.record(session.runId, { type: "agent.event", taskId, event }).catch(() => undefined);
   }
+}
+
+/**
+ * Kills the process groups of a run's agents that still run although their orchestrator is gone
+ * (they lead their own groups, so they outlive it), and marks them in the registry. Returns their pids.
+ */
+async function stopLeftoverProcesses(runDir: string, runId: string): Promise<number[]> {
+  const registry = await ProcessRegistry.open(runDir, { runId });
+  const stopped: number[] = [];
+  for (const record of registry.list()) {
+    if (record.status === "running" && isProcessAlive(record.pid)) {
+      stopped.push(record.pid);
+      signalProcessGroup(record.pid, "SIGKILL");
+    }
+  }
+  await registry.reconcile();
+  await registry.close();
+  return stopped;
 }
 
 /** The engine's own measurements of a task, created on first use. */

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { CliIo } from "../main.js";
+import { readAll, type StdinSource } from "./run-support.js";
 import { repoRootOf } from "./shared.js";
 
 interface AnalyzeCommandOptions {
@@ -11,17 +12,6 @@ interface AnalyzeCommandOptions {
   softEdges?: "serialize" | "warn";
   importDepth?: string;
   cache: boolean;
-}
-
-/** Where a request on stdin comes from; tests pass their own. */
-export interface StdinSource extends AsyncIterable<Buffer | string> {
-  isTTY?: boolean;
-}
-
-async function readAll(stream: StdinSource): Promise<string> {
-  let text = "";
-  for await (const chunk of stream) text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
-  return text;
 }
 
 /**

@@ -10,7 +10,7 @@ export interface StdinSource extends AsyncIterable<Buffer | string> {
   isTTY?: boolean;
 }
 
-async function readAll(stream: StdinSource): Promise<string> {
+export async function readAll(stream: StdinSource): Promise<string> {
   let text = "";
   for await (const chunk of stream) text += typeof chunk === "string" ? chunk : chunk.toString("utf8");
   return text;
