@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
@@ -155,5 +156,37 @@ describe("Orchestrator", () => {
     expect(result.report.warnings).toContain(
       "gadugi/left and gadugi/right would conflict when merged (shared.txt)",
     );
+  }, 60_000);
+
+  it("fails a task with the reason when something outside its workflow breaks, instead of leaving it running", async () => {
+    const repo = await repoWith({
+      "first.md": prompt("First", "src/first.js"),
+      "second.md": prompt("Second", "src/second.js", "depends_on: [first]"),
+    });
+    const result = await new Orchestrator({
+      repoRoot: repo.dir,
+      github: false,
+      env: repo.env,
+      onEvent: (event) => {
+        // Someone deletes the integration branch right after the first merge.
+        if (event.type === "merge.result" && event.status === "merged") {
+          const branches = execFileSync("git", ["branch", "--list", "gadugi/integration-*"], {
+            cwd: repo.dir,
+            encoding: "utf8",
+          });
+          for (const b of branches
+            .split("\n")
+            .map((l) => l.trim())
+            .filter(Boolean)) {
+            execFileSync("git", ["update-ref", "-d", `refs/heads/${b}`], { cwd: repo.dir });
+          }
+        }
+      },
+    }).run({ promptFiles: ["prompts/first.md", "prompts/second.md"] });
+    const second = result.report.tasks.find((t) => t.slug === "second");
+    expect(second?.status).toBe("failed");
+    expect(second?.error).toMatch(/integration branch is missing/);
+    expect(result.status).toBe("failed");
+    expect(result.report.warnings.some((w) => w.startsWith("integration branch unusable"))).toBe(true);
   }, 60_000);
 });

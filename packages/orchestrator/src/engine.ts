@@ -550,7 +550,18 @@ export class Orchestrator {
       return { status: "failed", reason: why };
     };
     const executor = new LocalExecutor(async (input, { signal }) => {
-      const outcome = await runOne(input, signal);
+      let outcome: Awaited<ReturnType<typeof runOne>>;
+      try {
+        outcome = await runOne(input, signal);
+      } catch (error) {
+        // Something outside the workflow failed (git, a merge, the journal): the task fails
+        // with the reason, so its state does not stay "running".
+        const reason = toGadugiError(error).message;
+        await record({ type: "task.status", taskId: input.taskId, status: "failed", reason }).catch(
+          () => undefined,
+        );
+        outcome = { status: "failed", reason };
+      }
       await checkpoint(input.taskId);
       return outcome;
     });
@@ -583,9 +594,15 @@ export class Orchestrator {
     // The integration branch, tested as a whole.
     let integrationTests: IntegrationTestReport | undefined;
     let integrationCommit: string | undefined;
+    let integrationBroken = false;
     if (session.integration && !session.signal.aborted) {
-      integrationCommit = await session.integration.tip();
-      if (integrationCommit !== session.baseCommit) {
+      try {
+        integrationCommit = await session.integration.tip();
+      } catch (error) {
+        integrationBroken = true;
+        session.warnings.push(`integration branch unusable: ${toGadugiError(error).message}`);
+      }
+      if (integrationCommit !== undefined && integrationCommit !== session.baseCommit) {
         integrationTests = await this.#testIntegration(session, integrationCommit, env);
         if (config.integration.openPullRequest) {
           session.integrationPullRequest = await this.#integrationPullRequest(
@@ -615,7 +632,7 @@ export class Orchestrator {
     const allCompleted = finalState.taskIds.every((id) => finalState.tasks[id]?.status === "completed");
     const status: RunStatus = aborted
       ? "cancelled"
-      : allCompleted && (integrationTests === undefined || integrationTests.ok)
+      : allCompleted && !integrationBroken && (integrationTests === undefined || integrationTests.ok)
         ? "completed"
         : "failed";
     if (outcome.stoppedReason) session.warnings.push(outcome.stoppedReason);
