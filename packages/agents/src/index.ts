@@ -19,6 +19,7 @@ export {
 } from "./detect.js";
 export { displayCommand, MAX_PROMPT_ARG_BYTES } from "./invocation.js";
 export { type RunAgentOptions, runAgent } from "./run-agent.js";
+export { type AgentStream, streamAgent } from "./stream.js";
 export { isTransientFailure, isTransientReason } from "./transient.js";
 export type {
   AgentAdapter,
