@@ -38,8 +38,16 @@ export function chooseAgent(
       },
     );
   }
-  const timeoutSec = task.timeoutSec ?? options.timeoutSec;
-  if (timeoutSec !== undefined) choice.config = { ...choice.config, timeoutSec };
+  // Wall limit: the prompt's `timeout`, else the run's --timeout, else the tighter of the agent's
+  // own limit and the config's taskTimeoutSec. Idle limit: the agent's, else the config's.
+  const timeoutSec =
+    task.timeoutSec ?? options.timeoutSec ?? Math.min(choice.config.timeoutSec, config.taskTimeoutSec);
+  const idleTimeoutSec = choice.config.idleTimeoutSec ?? config.idleTimeoutSec;
+  choice.config = {
+    ...choice.config,
+    timeoutSec,
+    ...(idleTimeoutSec === undefined ? {} : { idleTimeoutSec }),
+  };
   return choice;
 }
 
