@@ -499,13 +499,17 @@ export class Orchestrator {
       const task = definitions.get(input.taskId) as TaskData;
       const agent = chooseAgent(task, config, session);
       extrasOf(session, task.id).agent = agent.name;
+      // A task that waits for others builds on their merged work; the others start from the
+      // commit the run started from, even if the user's branch moves meanwhile.
       const startPoint =
-        task.dependencies.length > 0 && session.integration ? await session.integration.tip() : undefined;
+        task.dependencies.length > 0 && session.integration
+          ? await session.integration.tip()
+          : session.baseCommit;
       const prior =
         resumeStates.get(task.id) ?? (input.attempt > 1 ? await state.loadTask(runId, task.id) : undefined);
       let final = await workflow.runTask(task, {
         baseRef: session.baseRef,
-        ...(startPoint === undefined ? {} : { startPoint }),
+        startPoint,
         agent: agent.config,
         signal,
         ...(prior === undefined ? {} : { resume: prior }),
