@@ -12,6 +12,7 @@ import { reportCommand } from "./commands/report.js";
 import { resumeCommand } from "./commands/resume.js";
 import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
+import { stateCommand } from "./commands/state.js";
 import { statusCommand } from "./commands/status.js";
 import { worktreesCommand } from "./commands/worktrees.js";
 import { formatError } from "./handle-error.js";
@@ -55,6 +56,7 @@ export function createProgram(name: ProgramName = "gadugi", io: CliIo = defaultI
     program.addCommand(reportCommand(io));
     program.addCommand(runsCommand(io));
     program.addCommand(cleanupCommand(io));
+    program.addCommand(stateCommand(io));
     program.addCommand(agentsCommand(io));
     program.addCommand(analyzeCommand(io));
     program.addCommand(errorsCommand(io));

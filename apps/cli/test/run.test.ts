@@ -391,6 +391,21 @@ describe("inspecting and stopping runs", () => {
 
     const cancelled = await finish(start(gadugiBin, f.repo.dir, ["cancel", runId!], f.env));
     expect(cancelled.stdout).toContain(`run ${runId} is completed`);
+
+    // State safety copies: a checkpoint per finished task, and backups that restore.
+    const checkpoints = JSON.parse(
+      (await finish(start(gadugiBin, f.repo.dir, ["state", "checkpoints", runId!, "--json"], f.env))).stdout,
+    );
+    expect(checkpoints.length).toBeGreaterThanOrEqual(1);
+    const backup = JSON.parse(
+      (await finish(start(gadugiBin, f.repo.dir, ["state", "backup", runId!, "--json"], f.env))).stdout,
+    );
+    expect(backup.runIds).toEqual([runId]);
+    writeFileSync(join(f.repo.dir, ".gadugi", "runs", runId!, "state.json"), "{ broken");
+    const restored = await finish(start(gadugiBin, f.repo.dir, ["state", "restore", backup.id], f.env));
+    expect(restored.code, restored.stderr).toBe(0);
+    expect(restored.stdout).toContain(`restored ${runId}`);
+    expect(state(f.repo, runId!).status).toBe("completed");
   }, 60_000);
 
   it("gadugi cancel stops a live run: its orchestrator records it cancelled and exits 143", async () => {

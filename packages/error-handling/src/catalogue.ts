@@ -121,7 +121,7 @@ export const ERROR_CATALOGUE = {
     title: "State file is corrupt",
     message: (a) =>
       `${a.path} is corrupt (${a.reason})${a.movedTo ? `; it was moved aside to ${a.movedTo}` : ""}.`,
-    hint: "Gadugi rebuilds state from the run's event journal; if that fails too, restore a backup with `gadugi state restore`.",
+    hint: "Gadugi rebuilds state from the run's event journal; if that fails too, restore a backup with `gadugi state restore <backup>` (`gadugi state backups` lists them).",
     exitCode: 5,
   }),
   GADUGI_LOCK_HELD: entry<{ resource: string; pid: number; host: string; since: string }>({
@@ -142,7 +142,7 @@ export const ERROR_CATALOGUE = {
       a.checkpointId
         ? `Run ${a.runId} has no checkpoint "${a.checkpointId}".`
         : `Run ${a.runId} has no usable checkpoint.`,
-    hint: "List checkpoints with `gadugi status <run> --json`; state can also be rebuilt from the journal.",
+    hint: "List them with `gadugi state checkpoints <run>`; state can also be rebuilt from the journal.",
     exitCode: 5,
   }),
   GADUGI_ILLEGAL_TRANSITION: entry<{ taskId: string; from: string; to: string }>({
