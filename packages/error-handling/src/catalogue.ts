@@ -190,7 +190,7 @@ export const ERROR_CATALOGUE = {
   GADUGI_BRANCH_EXISTS: entry<{ branch: string }>({
     title: "Branch exists",
     message: (a) => `Branch ${a.branch} already exists.`,
-    hint: "Delete or rename it (`git branch -m`), choose another --branch-prefix, or resume the run that made it.",
+    hint: "Delete or rename it (`git branch -m`), set another branchPrefix in gadugi.config.json, or resume the run that made it.",
     exitCode: 4,
   }),
   GADUGI_WORKTREE_FOREIGN: entry<{ path: string }>({
