@@ -134,6 +134,7 @@ describe("run reports", () => {
   it("renders Markdown with measured figures, escaped cells and a Mermaid Gantt chart", () => {
     const md = renderReportMarkdown(report());
     expect(md).toContain("| Measured speedup | 1.25× |");
+    expect(md).toContain("| Critical path | fix-bug (15.0s) |");
     expect(md).toContain("| Parallel efficiency | 63% of 2 slots |");
     expect(md).toContain("failed: tests \\| <failed>");
     expect(md).toContain("```mermaid\ngantt");

@@ -153,7 +153,9 @@ export function renderReportMarkdown(report: RunReport): string {
   out.push(`| Sum of task durations | ${seconds(m.sumTaskDurationsMs)} |`);
   out.push(`| Measured speedup | ${m.speedup.toFixed(2)}× |`);
   out.push(`| Parallel efficiency | ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel} slots |`);
-  out.push(`| Critical path | ${m.criticalPath.join(" → ") || "—"} (${seconds(m.criticalPathMs)}) |`);
+  const slugOf = new Map(report.tasks.map((t) => [t.id, t.slug]));
+  const path = m.criticalPath.map((id) => slugOf.get(id) ?? id).join(" → ");
+  out.push(`| Critical path | ${path || "—"} (${seconds(m.criticalPathMs)}) |`);
   out.push(
     `| Tasks | ${m.tasksCompleted} completed, ${m.tasksFailed} failed, ${m.tasksSkipped} skipped, ${m.tasksCancelled} cancelled of ${m.tasksTotal} |`,
   );
