@@ -430,6 +430,10 @@ describe("inspecting and stopping runs", () => {
       await new Promise((r) => setTimeout(r, 50));
     }
     const [runId] = runIds(f.repo);
+    // While it runs, status shows each agent's pid and output activity from the process registry.
+    const live = await finish(start(gadugiBin, f.repo.dir, ["status"], f.env));
+    expect(live.stdout).toContain(`run ${runId}: running`);
+    expect(live.stdout).toMatch(/ {2}one: pid \d+, running/);
     const cancel = await finish(start(gadugiBin, f.repo.dir, ["cancel", runId!], f.env));
     expect(cancel.code, cancel.stderr).toBe(0);
     expect(cancel.stdout).toContain("sent SIGTERM");

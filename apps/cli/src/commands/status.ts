@@ -39,5 +39,17 @@ export function statusCommand(io: CliIo): Command {
         ]);
       }
       io.stdout(table(rows));
+      if (state.status === "running") {
+        // What the agents are doing, from the process registry: pid liveness and output activity.
+        const { ProcessRegistry, runDirectory } = await import("@gadugi/execution-monitor");
+        const registry = await ProcessRegistry.open(runDirectory(repoRoot, runId), {
+          runId,
+          sampleIntervalMs: 0,
+        });
+        for (const p of registry.liveness()) {
+          io.stdout(`  ${state.definitions[p.taskId]?.slug ?? p.taskId}: pid ${p.pid}, ${p.summary}\n`);
+        }
+        await registry.close();
+      }
     });
 }
