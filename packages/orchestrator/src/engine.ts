@@ -54,6 +54,7 @@ import { detectTestCommand, type WorkflowGitHub, WorkflowManager } from "@gadugi
 import { type CleanupResult, setupEnvironment, WorktreeManager } from "@gadugi/worktree-manager";
 import { chooseAgent } from "./agents.js";
 import { loadConfig } from "./config.js";
+import { estimateDurations } from "./estimates.js";
 import { IntegrationBranch, type MergeOutcome } from "./integration.js";
 import {
   buildTaskReports,
@@ -586,11 +587,14 @@ export class Orchestrator {
       onEvent: (event) => this.#schedulerEvent(session, event),
     });
     const pending = plan.tasks.filter((t) => !done.has(t.id));
+    const estimates = await estimateDurations(join(repoRoot, ".gadugi", "history.json"), pending);
     const outcome = await scheduler.run(
       pending.map((t) => ({
         id: t.id,
         dependencies: t.dependencies.filter((d) => !done.has(d)),
-        weight: t.complexity === "high" ? 3 : t.complexity === "medium" ? 2 : 1,
+        ...(estimates
+          ? { estimatedMs: estimates.get(t.id) as number }
+          : { weight: t.complexity === "high" ? 3 : t.complexity === "medium" ? 2 : 1 }),
       })),
     );
     await registry.close();
