@@ -22,6 +22,13 @@ export { formatIssues } from "./issues.js";
 export { PerformanceMetrics } from "./metrics.js";
 export { EdgeKind, ExecutionPlan, PlanEdge, PlanWarning } from "./plan.js";
 export {
+  IntegrationPullRequest,
+  IntegrationTestReport,
+  PhaseReport,
+  RunReport,
+  TaskReport,
+} from "./report.js";
+export {
   Complexity,
   FileAccess,
   Priority,

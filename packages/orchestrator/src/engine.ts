@@ -6,6 +6,7 @@ import { join } from "node:path";
 import {
   GadugiError,
   parseJsonWith,
+  parseWith,
   RecoveryManager,
   redactSecrets,
   toGadugiError,
@@ -33,6 +34,7 @@ import {
   type GadugiConfig,
   type RunEvent,
   type RunEventInput,
+  RunReport,
   type RunState,
   type RunStatus,
   type TaskData,
@@ -60,7 +62,6 @@ import {
   buildTaskReports,
   type IntegrationPullRequest,
   type IntegrationTestReport,
-  type RunReport,
   renderReportHtml,
   renderReportMarkdown,
   type TaskExtras,
@@ -851,7 +852,9 @@ export class Orchestrator {
     };
   }
 
-  async #writeReport(report: RunReport): Promise<RunResult["reportFiles"]> {
+  async #writeReport(input: RunReport): Promise<RunResult["reportFiles"]> {
+    // Validated on the way out too, so every stored report can be read back.
+    const report = parseWith(RunReport, input, `report of run ${input.runId}`);
     const files = runFiles(report.repoRoot, report.runId);
     await writeFileAtomic(files.reportJson, `${JSON.stringify(report, null, 2)}\n`);
     await writeFileAtomic(files.reportMarkdown, renderReportMarkdown(report));
@@ -862,8 +865,9 @@ export class Orchestrator {
   /** The stored report of a run (written at its end). */
   async report(runId: string): Promise<RunReport> {
     const files = runFiles(await this.repoRoot(), runId);
+    let text: string;
     try {
-      return JSON.parse(await readFile(files.reportJson, "utf8")) as RunReport;
+      text = await readFile(files.reportJson, "utf8");
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === "ENOENT") {
         throw new GadugiError(
@@ -875,11 +879,12 @@ export class Orchestrator {
         );
       }
       throw new GadugiError(
-        "GADUGI_STATE_CORRUPT",
+        "GADUGI_FILE_UNREADABLE",
         { path: files.reportJson, reason: (error as Error).message },
         { cause: error },
       );
     }
+    return parseJsonWith(RunReport, text, files.reportJson);
   }
 
   /**

@@ -1,74 +1,15 @@
 import type {
-  MergeRecord,
-  PerformanceMetrics,
+  IntegrationPullRequest,
+  IntegrationTestReport,
+  PhaseReport,
   PhaseStatus,
+  RunReport,
   RunState,
-  RunStatus,
-  TaskStatus,
-  WorkflowPhase,
+  TaskReport,
 } from "@gadugi/interfaces";
 
-export interface PhaseReport {
-  phase: WorkflowPhase;
-  status: PhaseStatus;
-  startedAt?: string;
-  endedAt?: string;
-  durationMs?: number;
-  reason?: string;
-}
-
-export interface TaskReport {
-  id: string;
-  slug: string;
-  name: string;
-  status: TaskStatus;
-  agent: string;
-  branch?: string;
-  startedAt?: string;
-  endedAt?: string;
-  durationMs?: number;
-  attempts: number;
-  phases: PhaseReport[];
-  tokens?: number;
-  costUsd?: number;
-  filesChanged: string[];
-  merge?: MergeRecord;
-  error?: string;
-}
-
-export interface IntegrationTestReport {
-  command: string[];
-  ok: boolean;
-  exitCode: number | null;
-  durationMs: number;
-  logFile: string;
-  reason?: string;
-}
-
-/** The one pull request for the integration branch (`integration.openPullRequest`). */
-export interface IntegrationPullRequest {
-  number?: number;
-  url?: string;
-  /** opened, already open, or why it was not opened. */
-  note: string;
-}
-
-export interface RunReport {
-  runId: string;
-  status: RunStatus;
-  repoRoot: string;
-  baseRef?: string;
-  baseCommit?: string;
-  integrationBranch?: string;
-  integrationCommit?: string;
-  startedAt: string;
-  endedAt?: string;
-  metrics: PerformanceMetrics;
-  tasks: TaskReport[];
-  integrationTests?: IntegrationTestReport;
-  integrationPullRequest?: IntegrationPullRequest;
-  warnings: string[];
-}
+// The report's shapes are schemas of @gadugi/interfaces, so a stored report is read back validated.
+export type { IntegrationPullRequest, IntegrationTestReport, PhaseReport, RunReport, TaskReport };
 
 /** Per-task facts the state does not hold (measured by the engine while the run went on). */
 export interface TaskExtras {

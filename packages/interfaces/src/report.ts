@@ -1,0 +1,74 @@
+import { z } from "zod";
+import { PerformanceMetrics } from "./metrics.js";
+import { TaskStatus } from "./task.js";
+import { MergeRecord, PhaseStatus, RunStatus, WorkflowPhase } from "./workflow.js";
+
+export const PhaseReport = z.strictObject({
+  phase: WorkflowPhase,
+  status: PhaseStatus,
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  reason: z.string().optional(),
+});
+export type PhaseReport = z.infer<typeof PhaseReport>;
+
+export const TaskReport = z.strictObject({
+  id: z.string(),
+  slug: z.string(),
+  name: z.string(),
+  status: TaskStatus,
+  /** The agent's name: a key of the config's agents, a built-in kind, or `run`. */
+  agent: z.string(),
+  branch: z.string().optional(),
+  startedAt: z.string().optional(),
+  endedAt: z.string().optional(),
+  durationMs: z.number().nonnegative().optional(),
+  attempts: z.number().int().nonnegative(),
+  phases: z.array(PhaseReport),
+  tokens: z.number().nonnegative().optional(),
+  costUsd: z.number().nonnegative().optional(),
+  filesChanged: z.array(z.string()),
+  merge: MergeRecord.optional(),
+  error: z.string().optional(),
+});
+export type TaskReport = z.infer<typeof TaskReport>;
+
+export const IntegrationTestReport = z.strictObject({
+  /** Empty when no test command was found (see `reason`). */
+  command: z.array(z.string()),
+  ok: z.boolean(),
+  exitCode: z.number().int().nullable(),
+  durationMs: z.number().nonnegative(),
+  logFile: z.string(),
+  reason: z.string().optional(),
+});
+export type IntegrationTestReport = z.infer<typeof IntegrationTestReport>;
+
+/** The one pull request for the integration branch (`integration.openPullRequest`). */
+export const IntegrationPullRequest = z.strictObject({
+  number: z.number().int().positive().optional(),
+  url: z.string().optional(),
+  /** opened, already open, or why it was not opened. */
+  note: z.string(),
+});
+export type IntegrationPullRequest = z.infer<typeof IntegrationPullRequest>;
+
+/** What a run did, as written to `.gadugi/runs/<id>/report.json` at its end. */
+export const RunReport = z.strictObject({
+  runId: z.string(),
+  status: RunStatus,
+  repoRoot: z.string(),
+  baseRef: z.string().optional(),
+  baseCommit: z.string().optional(),
+  integrationBranch: z.string().optional(),
+  integrationCommit: z.string().optional(),
+  startedAt: z.string(),
+  endedAt: z.string().optional(),
+  metrics: PerformanceMetrics,
+  tasks: z.array(TaskReport),
+  integrationTests: IntegrationTestReport.optional(),
+  integrationPullRequest: IntegrationPullRequest.optional(),
+  warnings: z.array(z.string()),
+});
+export type RunReport = z.infer<typeof RunReport>;
