@@ -59,6 +59,9 @@ describe("gadugi logs", () => {
       join(oldRun, "events.jsonl"),
       `${JSON.stringify({ seq: 1, at: "x", runId: "run-old", type: "task.added", task: { id: "task-20260101-100000-abcd", slug: "add-login" } })}\n`,
     );
+    // Writing the journal touched the old run's directory: make it old again.
+    const past = new Date(Date.now() - 600_000);
+    utimesSync(oldRun, past, past);
     const sub = join(repo, "src", "deep");
     mkdirSync(sub, { recursive: true });
     expect((await gadugi(["logs", "add-login", "--run", "run-old", "--cwd", sub])).stdout).toBe(
