@@ -4,6 +4,7 @@
 // .tools/), installs the workspace, builds it, then runs the requested job.
 //   node scripts/bootstrap.mjs test        build, typecheck, lint, run every test
 //   node scripts/bootstrap.mjs demo        build, then run the embedded default end to end
+//   node scripts/bootstrap.mjs bench       build, then run every benchmark (they print figures)
 //   node scripts/bootstrap.mjs setup       install and build only
 import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync } from "node:fs";
@@ -84,7 +85,10 @@ switch (job) {
   case "demo":
     pnpm(["run", "gadugi", "demo", ...rest]);
     break;
+  case "bench":
+    pnpm(["run", "bench"]);
+    break;
   default:
-    console.error(`Unknown job "${job}". Use one of: setup, test, demo.`);
+    console.error(`Unknown job "${job}". Use one of: setup, test, demo, bench.`);
     process.exit(2);
 }
