@@ -23,6 +23,14 @@ if (major < 20 || (major === 20 && minor < 19)) {
   process.exit(1);
 }
 
+const job = process.argv[2] ?? "setup";
+const rest = process.argv.slice(3);
+const JOBS = ["setup", "test", "demo", "bench"];
+if (!JOBS.includes(job)) {
+  console.error(`Unknown job "${job}". Use one of: ${JOBS.join(", ")}.`);
+  process.exit(2);
+}
+
 function run(cmd, args, opts = {}) {
   const r = spawnSync(cmd, args, { stdio: "inherit", cwd: root, ...opts });
   if (r.error) throw r.error;
@@ -68,9 +76,6 @@ if (installedPnpmVersion() !== pnpmVersion) {
   ]);
 }
 
-const job = process.argv[2] ?? "setup";
-const rest = process.argv.slice(3);
-
 console.log("› pnpm install");
 pnpm(["install", "--frozen-lockfile", "--prefer-offline", "--reporter=append-only"]);
 console.log("› build");
@@ -88,7 +93,4 @@ switch (job) {
   case "bench":
     pnpm(["run", "bench"]);
     break;
-  default:
-    console.error(`Unknown job "${job}". Use one of: setup, test, demo, bench.`);
-    process.exit(2);
 }
