@@ -3,7 +3,8 @@
 // (--max-parallel 1) with the same tool, each in a fresh copy of the same generated repository.
 // Every task goes through the whole workflow (worktree, agent, tests, merge); the agent is the
 // sample's command agent, which works --work-ms per task.
-//   node bench/parallel-vs-sequential.mjs [--tasks 20] [--parallel 4] [--work-ms 2000]
+//   node bench/parallel-vs-sequential.mjs [--tasks 20] [--parallel 4] [--work-ms 2000] [--files 0]
+// --files N adds N tracked files, so worktree checkouts cost what they cost in a real repository.
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -17,6 +18,7 @@ const arg = (name, fallback) => {
 const tasks = arg("tasks", 20);
 const parallel = arg("parallel", 4);
 const workMs = arg("work-ms", 2000);
+const extraFiles = arg("files", 0);
 
 async function makeRepo(dir) {
   await mkdir(join(dir, "prompts"), { recursive: true });
@@ -42,6 +44,11 @@ async function makeRepo(dir) {
     join(dir, "test", "ok.test.js"),
     'import { test } from "node:test";\ntest("ok", () => {});\n',
   );
+  for (let i = 0; i < extraFiles; i++) {
+    const sub = join(dir, "lib", `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) await mkdir(sub, { recursive: true });
+    await writeFile(join(sub, `m${i}.js`), `export const m${i} = ${i};\n${"// filler line\n".repeat(40)}`);
+  }
   const files = [];
   for (let i = 1; i <= tasks; i++) {
     const name = `task-${String(i).padStart(2, "0")}`;
@@ -78,7 +85,9 @@ async function measure(label, maxParallel) {
   }
 }
 
-console.log(`${tasks} independent tasks, agent work ${workMs} ms each, full workflow per task`);
+console.log(
+  `${tasks} independent tasks, agent work ${workMs} ms each, full workflow per task, ${extraFiles + tasks + 4} tracked files`,
+);
 const sequential = await measure("one by one (max 1)", 1);
 const parallelMs = await measure(`parallel (max ${parallel})`, parallel);
 console.log(
