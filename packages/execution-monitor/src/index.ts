@@ -32,7 +32,6 @@ export {
 } from "./logs.js";
 export {
   CLOCK_TICKS_PER_SECOND,
-  isPidAlive,
   type ProcUsage,
   readProcUsage,
 } from "./proc.js";

@@ -2,8 +2,7 @@ import { open, readdir, readFile, stat } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import { GadugiError, sleep } from "@gadugi/error-handling";
-import { readLock, STATE_DIR_NAME } from "@gadugi/state";
-import { isPidAlive } from "./proc.js";
+import { isProcessAlive, readLock, STATE_DIR_NAME } from "@gadugi/state";
 
 /** Where a task's files live inside a run directory. */
 export interface TaskLogPaths {
@@ -128,7 +127,7 @@ export async function locateTaskLog(repoRoot: string, task: string, runId?: stri
 export async function isRunActive(runDir: string): Promise<boolean> {
   const info = await readLock(join(runDir, "lock"));
   if (!info) return false;
-  return info.host !== hostname() || isPidAlive(info.pid);
+  return info.host !== hostname() || isProcessAlive(info.pid);
 }
 
 export interface FollowOptions {

@@ -1,17 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { GadugiError } from "@gadugi/error-handling";
 
-/** True while a process with this pid exists (`kill(pid, 0)`; EPERM means it exists). */
-export function isPidAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
-}
-
 /** Raw counters of one process tree at one moment. */
 export interface ProcUsage {
   /** utime + stime of every process in the tree, in clock ticks. */

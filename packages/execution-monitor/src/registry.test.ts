@@ -1,9 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { isProcessAlive } from "@gadugi/state";
 import { useTempDirs } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { isPidAlive, parseStatTicks, parseStatusRss, readProcUsage } from "./proc.js";
+import { parseStatTicks, parseStatusRss, readProcUsage } from "./proc.js";
 import { ProcessRegistry, ProcessRegistryFile } from "./registry.js";
 
 const temp = useTempDirs();
@@ -145,7 +146,7 @@ describe("ProcessRegistry", () => {
     // The orchestrator crashes: nobody records an exit. One of its agents dies meanwhile.
     dead.kill("SIGKILL");
     await exited(dead);
-    expect(isPidAlive(dead.pid as number)).toBe(false);
+    expect(isProcessAlive(dead.pid as number)).toBe(false);
 
     const resumed = await ProcessRegistry.open(runDir, { runId: "r" });
     expect(resumed.list().map((r) => r.status)).toEqual(["running", "running"]);

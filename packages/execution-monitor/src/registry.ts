@@ -1,9 +1,9 @@
 import { join } from "node:path";
 import { createRedactor, GadugiError, REDACTED } from "@gadugi/error-handling";
 import { ProcessRecord, type ProcessStatus } from "@gadugi/interfaces";
-import { readJsonFile, writeFileAtomic } from "@gadugi/state";
+import { isProcessAlive, readJsonFile, writeFileAtomic } from "@gadugi/state";
 import { z } from "zod";
-import { assertPid, cpuPercent, isPidAlive, readProcUsage } from "./proc.js";
+import { assertPid, cpuPercent, readProcUsage } from "./proc.js";
 
 /** `<runDir>/processes.json`. */
 export const ProcessRegistryFile = z.strictObject({
@@ -230,7 +230,7 @@ export class ProcessRegistry {
     return this.#records
       .filter((r) => ACTIVE.has(r.status))
       .map((r) => {
-        const alive = isPidAlive(r.pid);
+        const alive = isProcessAlive(r.pid);
         const since = Date.parse(r.lastOutputAt ?? r.startedAt);
         const silentForMs = Math.max(0, now - since);
         const summary = !alive
@@ -251,7 +251,7 @@ export class ProcessRegistry {
   async reconcile(): Promise<ProcessRecord[]> {
     const changed: ProcessRecord[] = [];
     for (const r of this.#records) {
-      if (ACTIVE.has(r.status) && !isPidAlive(r.pid)) {
+      if (ACTIVE.has(r.status) && !isProcessAlive(r.pid)) {
         r.status = "lost";
         r.endedAt = new Date(this.#now()).toISOString();
         changed.push({ ...r });

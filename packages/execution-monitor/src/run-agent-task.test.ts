@@ -1,9 +1,9 @@
 import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentConfigInput, AgentEvent, AgentRunRequestInput } from "@gadugi/interfaces";
+import { isProcessAlive } from "@gadugi/state";
 import { createFakeAgent, useTempDirs } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { isPidAlive } from "./proc.js";
 import { ProcessRegistry } from "./registry.js";
 import { agentOutcome, createAgentExecutor, type ProcessEvent, runAgentTask } from "./run-agent-task.js";
 import { Scheduler } from "./scheduler.js";
@@ -127,7 +127,7 @@ describe("runAgentTask", () => {
     leftovers.push(...pids);
     expect(result.outcome).toBe("timeout");
     expect(result.reason).toMatch(/wall-clock timeout/);
-    await waitFor(() => pids.every((pid) => !isPidAlive(pid)), 3000);
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), 3000);
     expect(registry.find("task-t")).toMatchObject({ status: "killed" });
     expect(agentOutcome(result)).toMatchObject({ status: "failed", transient: false });
     await registry.close();
@@ -152,7 +152,7 @@ describe("runAgentTask", () => {
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(result.outcome).toBe("timeout");
     expect(result.reason).toMatch(/idle timeout/);
-    await waitFor(() => pids.every((pid) => !isPidAlive(pid)), 3000);
+    await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), 3000);
     expect(registry.find("task-i")).toMatchObject({ status: "killed", lastOutput: "started work" });
     await registry.close();
   });

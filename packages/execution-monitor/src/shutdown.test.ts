@@ -3,9 +3,9 @@ import { EventEmitter } from "node:events";
 import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { isProcessAlive } from "@gadugi/state";
 import { useTempDirs } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { isPidAlive } from "./proc.js";
 import { ProcessRegistryFile } from "./registry.js";
 import { installShutdownHandlers, type ShutdownInfo, type SignalSource } from "./shutdown.js";
 
@@ -133,12 +133,12 @@ describe("installShutdownHandlers", () => {
         (f) => JSON.parse(readFileSync(join(pidDir, f), "utf8")) as number[],
       );
       leftovers.push(...pids);
-      expect(pids.every(isPidAlive)).toBe(true);
+      expect(pids.every(isProcessAlive)).toBe(true);
 
       child.kill("SIGINT");
       const code = await exited;
       expect(code, stderr).toBe(130);
-      await waitFor(() => pids.every((pid) => !isPidAlive(pid)), 5000);
+      await waitFor(() => pids.every((pid) => !isProcessAlive(pid)), 5000);
 
       const file = ProcessRegistryFile.parse(
         JSON.parse(readFileSync(join(runDir, "processes.json"), "utf8")),
