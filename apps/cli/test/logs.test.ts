@@ -4,7 +4,7 @@ import { hostname } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { useTempDirs } from "@gadugi/test-utils";
+import { useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 
 const run = promisify(execFile);
@@ -30,14 +30,6 @@ function writeRun(repo: string, runId: string, logs: Record<string, string>, age
   const when = new Date(Date.now() - ageSec * 1000);
   utimesSync(runDir, when, when);
   return runDir;
-}
-
-async function until(check: () => boolean, ms = 10_000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe("gadugi logs", () => {
@@ -119,9 +111,9 @@ describe("gadugi logs", () => {
     });
     const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
     try {
-      await until(() => out === "line 1\n");
+      await waitFor(() => out === "line 1\n", 10_000);
       appendFileSync(log, "line 2\n");
-      await until(() => out === "line 1\nline 2\n");
+      await waitFor(() => out === "line 1\nline 2\n", 10_000);
       appendFileSync(log, "line 3 ünïcode\n");
       rmSync(lock); // the run ends
       expect(await exited).toBe(0);

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunEvent, RunState } from "@gadugi/interfaces";
 import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
-import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 
 const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
@@ -277,19 +277,18 @@ describe("gadugi run", () => {
     const child = start(gadugiBin, f.repo.dir, ["run", "prompts/*.md"], f.env);
     const ended = finish(child);
     // Kill the orchestrator while "slow" is being implemented, after "quick" is merged.
-    const deadline = Date.now() + 60_000;
     let runId: string | undefined;
-    for (;;) {
-      if (Date.now() > deadline) throw new Error("the run never reached the kill point");
-      [runId] = runIds(f.repo);
-      if (runId && existsSync(join(f.repo.dir, ".gadugi", "runs", runId, "events.jsonl"))) {
-        const events = journal(f.repo, runId);
-        const merged = events.some((e) => e.type === "merge.result" && e.status === "merged");
-        const implementing = agentRuns(f).includes("Slow");
-        if (merged && implementing) break;
-      }
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(
+      () => {
+        [runId] = runIds(f.repo);
+        if (!runId || !existsSync(join(f.repo.dir, ".gadugi", "runs", runId, "events.jsonl"))) return false;
+        const merged = journal(f.repo, runId).some((e) => e.type === "merge.result" && e.status === "merged");
+        return merged && agentRuns(f).includes("Slow");
+      },
+      60_000,
+      "the run never reached the kill point",
+      50,
+    );
     child.kill("SIGKILL");
     await ended;
     expect(state(f.repo, runId!).status).toBe("running");
@@ -424,11 +423,7 @@ describe("inspecting and stopping runs", () => {
     );
     const child = start(gadugiBin, f.repo.dir, ["run", "prompts/*.md"], f.env);
     const ended = finish(child);
-    const deadline = Date.now() + 30_000;
-    while (agentRuns(f).length < 2) {
-      if (Date.now() > deadline) throw new Error("the agents never started");
-      await new Promise((r) => setTimeout(r, 50));
-    }
+    await waitFor(() => agentRuns(f).length >= 2, 30_000, "the agents never started", 50);
     const [runId] = runIds(f.repo);
     // While it runs, status shows each agent's pid and output activity from the process registry.
     const live = await finish(start(gadugiBin, f.repo.dir, ["status"], f.env));

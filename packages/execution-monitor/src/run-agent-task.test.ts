@@ -2,7 +2,7 @@ import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import type { AgentConfigInput, AgentEvent, AgentRunRequestInput } from "@gadugi/interfaces";
 import { isProcessAlive } from "@gadugi/state";
-import { createFakeAgent, useTempDirs } from "@gadugi/test-utils";
+import { createFakeAgent, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessRegistry } from "./registry.js";
 import { agentOutcome, createAgentExecutor, type ProcessEvent, runAgentTask } from "./run-agent-task.js";
@@ -52,14 +52,6 @@ function treeScript(pidFile: string, printFirst: boolean): string[] {
     "setTimeout(() => {}, 60000);",
   ].join("\n");
   return [process.execPath, "-e", code];
-}
-
-async function waitFor(check: () => boolean, ms = 5000): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
 }
 
 describe("runAgentTask", () => {

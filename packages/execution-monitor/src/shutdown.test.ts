@@ -4,7 +4,7 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { isProcessAlive } from "@gadugi/state";
-import { useTempDirs } from "@gadugi/test-utils";
+import { useTempDirs, waitFor } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { ProcessRegistryFile } from "./registry.js";
 import { installShutdownHandlers, type ShutdownInfo, type SignalSource } from "./shutdown.js";
@@ -23,14 +23,6 @@ afterEach(() => {
     }
   }
 });
-
-async function waitFor(check: () => boolean, ms: number): Promise<void> {
-  const end = Date.now() + ms;
-  while (!check()) {
-    if (Date.now() > end) throw new Error("condition not met in time");
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-}
 
 function fakeProcess() {
   return new EventEmitter() as EventEmitter & SignalSource;

@@ -34,3 +34,4 @@ export {
   type TempRepoOptions,
   writeFiles,
 } from "./temp-repo.js";
+export { waitFor } from "./wait.js";
