@@ -274,6 +274,24 @@ describe("runAgent starts each CLI with its verified flags", () => {
   });
 });
 
+describe("runAgent's working directory", () => {
+  it("an agent that writes relative to $PWD writes into the worktree, never the caller's directory", async () => {
+    const dir = temp.dir();
+    const request = makeRequest(dir, {
+      kind: "command",
+      command: [
+        process.execPath,
+        "-e",
+        "require('node:fs').writeFileSync(require('node:path').join(process.env.PWD, 'made-by-agent.txt'), 'x')",
+      ],
+    });
+    const result = await runAgent(request, { env: { ...process.env, PWD: dir } });
+    expect(result.outcome).toBe("ok");
+    expect(existsSync(join(request.worktree, "made-by-agent.txt"))).toBe(true);
+    expect(existsSync(join(dir, "made-by-agent.txt"))).toBe(false);
+  });
+});
+
 describe("runAgent records and reports", () => {
   it("appends every raw line to the log before it is parsed, non-JSON lines included", async () => {
     const dir = temp.dir();

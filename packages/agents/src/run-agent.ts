@@ -1,5 +1,5 @@
 import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, statSync, writeSync } from "node:fs";
-import { dirname } from "node:path";
+import { dirname, resolve as resolvePath } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { GadugiError, redactSecrets } from "@gadugi/error-handling";
@@ -167,7 +167,7 @@ async function gitOutput(
 ): Promise<string | undefined> {
   const result = await execa("git", args, {
     cwd,
-    env,
+    env: { ...env, PWD: resolvePath(cwd) },
     extendEnv: false,
     stdin: "ignore",
     reject: false,
@@ -291,7 +291,8 @@ export async function runAgent(
     log.write(`[gadugi] ${startedAt} cannot start the ${request.agent.kind} agent: ${reason}`);
     return failEarly({ exitCode: null }, reason);
   }
-  const env = cleanEnv({ ...baseEnv, ...invocation.env });
+  // PWD as the worktree: agents that read their directory from $PWD must not work in the user's checkout.
+  const env = { ...cleanEnv({ ...baseEnv, ...invocation.env }), PWD: resolvePath(invocation.cwd) };
   const command = displayCommand(invocation.file, invocation.args, env);
   log.write(`[gadugi] ${startedAt} start: ${formatCommandLine(command)} (cwd ${invocation.cwd})`);
 

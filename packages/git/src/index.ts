@@ -20,6 +20,7 @@ export {
 } from "./parse.js";
 export { signalProcessGroup, trackProcessGroup } from "./process-group.js";
 export {
+  childEnv,
   createProcessRunner,
   type Env,
   errorForResult,

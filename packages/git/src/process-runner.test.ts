@@ -85,6 +85,16 @@ describe("createProcessRunner", () => {
     }
   });
 
+  it("gives the child PWD equal to its working directory, not the parent's", async () => {
+    const cwd = temp.dir();
+    // node, not sh: a shell repairs a wrong PWD itself, node (like OpenCode) takes it as given.
+    const result = await runner.run(process.execPath, ["-e", "process.stdout.write(process.env.PWD ?? '')"], {
+      cwd,
+      env: { PWD: "/somewhere/else" },
+    });
+    expect(result.stdout).toBe(cwd);
+  });
+
   it("throws GADUGI_COMMAND_FAILED with exit code and stderr, or returns the result with reject: false", async () => {
     const cwd = temp.dir();
     const error = await caught(runner.run("sh", ["-c", "echo broken >&2; exit 3"], { cwd }));

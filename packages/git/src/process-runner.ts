@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
@@ -72,11 +73,17 @@ function secretSource(env: Env | undefined): { env: Env } {
   return { env: env ? { ...process.env, ...env } : process.env };
 }
 
-function buildEnv(overrides: Env | undefined): Record<string, string> {
+/**
+ * The child's environment: process.env, the overrides laid over it, and `PWD` set to the child's
+ * working directory. A child spawned with a `cwd` otherwise inherits the parent's `PWD`, and tools
+ * that take their directory from `$PWD` (OpenCode does) then work in the user's checkout.
+ */
+export function childEnv(cwd: string, overrides?: Env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [key, value] of Object.entries({ ...process.env, ...overrides })) {
     if (value !== undefined) env[key] = value;
   }
+  env.PWD = resolve(cwd);
   return env;
 }
 
@@ -137,7 +144,7 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
   const started = performance.now();
   const subprocess = execa(file, [...args], {
     cwd: options.cwd,
-    env: buildEnv(options.env),
+    env: childEnv(options.cwd, options.env),
     extendEnv: false,
     reject: false,
     stripFinalNewline: false,
