@@ -17,11 +17,15 @@ const TYPE_KEYWORDS: ReadonlyArray<[TaskType, RegExp]> = [
 ];
 
 const DOC_FILE = /\.(md|mdx|markdown|rst|txt|adoc)$|(^|\/)docs?\//i;
+/** Source files: a task writing one is code work, whatever its text says about docs. */
+const CODE_FILE =
+  /\.(?:[cm]?[jt]sx?|py|pyi|go|rs|java|kts?|scala|rb|php|c|h|cc|cpp|hpp|cs|swift|dart|lua|sh|sql|vue|svelte|astro|css|scss|less|html?)$/i;
 
-/** The non-feature type whose keyword appears first in `text`, if any. */
-function firstKeyword(text: string): TaskType | undefined {
+/** The non-feature type (other than `skip`) whose keyword appears first in `text`, if any. */
+function firstKeyword(text: string, skip?: TaskType): TaskType | undefined {
   let best: { type: TaskType; at: number } | undefined;
   for (const [type, re] of TYPE_KEYWORDS) {
+    if (type === skip) continue;
     for (const m of text.toLowerCase().matchAll(re)) {
       const at = m.index ?? 0;
       if (!best || at < best.at) best = { type, at };
@@ -37,7 +41,9 @@ function firstKeyword(text: string): TaskType | undefined {
  * 2. the earliest type keyword in the title, then in the file name, then in the description:
  *    test (test, spec, coverage, e2e), bugfix (fix, bug, crash, regression, broken, failing),
  *    refactor (refactor, clean up, rename, extract, migrate, simplify), docs (docs, documentation,
- *    readme, guide, changelog) — so "Fix flaky test" is a bugfix and "Add tests for the fix" a test;
+ *    readme, guide, changelog) — so "Fix flaky test" is a bugfix and "Add tests for the fix" a test.
+ *    A task that writes a source file (`.ts`, `.py`, … outside docs/) is never docs by keyword:
+ *    "add the docs page" writing `src/docs-page.ts` is code work;
  * 3. otherwise feature ("add", "implement", "support" do not decide anything by themselves).
  */
 export function classifyType(input: {
@@ -48,12 +54,17 @@ export function classifyType(input: {
 }): TaskType {
   const written = (input.targets ?? []).filter((t) => t.access !== "reads");
   if (written.length > 0 && written.every((t) => DOC_FILE.test(t.path))) return "docs";
+  const writesCode = written.some((t) => CODE_FILE.test(t.path) && !DOC_FILE.test(t.path));
+  const skip: TaskType | undefined = writesCode ? "docs" : undefined;
   const fileWords = input.file
     .replace(/^.*\//, "")
     .replace(/\.[^.]+$/, "")
     .replace(/[-_]+/g, " ");
   return (
-    firstKeyword(input.title) ?? firstKeyword(fileWords) ?? firstKeyword(input.description ?? "") ?? "feature"
+    firstKeyword(input.title, skip) ??
+    firstKeyword(fileWords, skip) ??
+    firstKeyword(input.description ?? "", skip) ??
+    "feature"
   );
 }
 

@@ -64,12 +64,69 @@ describe("buildImportGraph", () => {
     expect(graph.importersOf("src/lib/math.ts")).toEqual(["src/lib/index.ts", "src/paths.ts"]);
   });
 
+  it("resolves the directory specifiers `.`, `..`, `./` and `../` to the directory's index", async () => {
+    const repo = await repoWith({
+      "package.json": JSON.stringify({ name: "dirs", type: "module" }),
+      "tsconfig.json": JSON.stringify({
+        compilerOptions: { module: "preserve", moduleResolution: "bundler" },
+      }),
+      "src/index.ts": "export const root = 1;\n",
+      "src/a/index.ts": "export const a = 1;\n",
+      "src/a/b.ts": 'import x from "..";\nimport "./";\nexport const b = x;\n',
+      "src/a/c.ts": 'import { a } from ".";\nimport y from "../";\nexport const c = [a, y];\n',
+      "src/a/deep/d.js": 'const up = require("../..");\nmodule.exports = up;\n',
+    });
+    const graph = await buildImportGraph(repo.dir, { cache: false });
+    expect(graph.imports.get("src/a/b.ts")).toEqual(["src/index.ts", "src/a/index.ts"]);
+    expect(graph.imports.get("src/a/c.ts")).toEqual(["src/a/index.ts", "src/index.ts"]);
+    expect(graph.imports.get("src/a/deep/d.js")).toEqual(["src/index.ts"]);
+  });
+
   it("resolves Python imports to repository files", async () => {
     const repo = await repoWith(TS_FILES);
     const graph = await buildImportGraph(repo.dir, { cache: false });
     expect(graph.imports.get("py/app/service.py")).toEqual(["py/app/core.py"]);
     expect(graph.imports.get("py/tools/cli.py")).toEqual(["py/app/service.py"]);
     expect(graph.files).not.toContain("README.md");
+  });
+
+  it("resolves absolute Python imports inside a package against the source roots, never the file's directory", async () => {
+    const repo = await repoWith({
+      "src/pip/__init__.py": "",
+      "src/pip/_internal/__init__.py": "",
+      "src/pip/_internal/utils/__init__.py": "",
+      "src/pip/_internal/utils/logging.py": "import logging\n",
+      "src/pip/_internal/utils/glibc.py": "",
+      "src/pip/_internal/utils/misc.py": "",
+      "src/pip/_internal/utils/compat.py":
+        "import logging\nfrom . import misc\nfrom .glibc import version\nfrom pip._internal.utils import misc as m\n",
+      "src/click/__init__.py": "",
+      "src/click/types.py": "",
+      "src/click/utils.py": "from types import ModuleType\n",
+      "src/click/core.py": "from types import TracebackType\nfrom .types import ParamType\n",
+      "lib/sqlalchemy/__init__.py": "",
+      "lib/sqlalchemy/util/__init__.py": "",
+      "lib/sqlalchemy/util/typing.py": "",
+      "lib/sqlalchemy/util/typing.pyi": "",
+      "lib/sqlalchemy/util/compat.py": "import typing\nfrom typing import Any\n",
+      "lib/sqlalchemy/util/compat.pyi": "import typing\n",
+      "scripts/run.py": "import helper\nimport typing\n",
+      "scripts/helper.py": "",
+    });
+    const graph = await buildImportGraph(repo.dir, { cache: false });
+    const imports = (file: string) => graph.imports.get(file);
+    // Standard-library modules shadowed by a sibling file inside a package are not edges.
+    expect(imports("src/pip/_internal/utils/logging.py")).toEqual([]);
+    expect(imports("src/pip/_internal/utils/compat.py")).toEqual([
+      "src/pip/_internal/utils/misc.py",
+      "src/pip/_internal/utils/glibc.py",
+    ]);
+    expect(imports("src/click/utils.py")).toEqual([]);
+    expect(imports("src/click/core.py")).toEqual(["src/click/types.py"]);
+    expect(imports("lib/sqlalchemy/util/compat.py")).toEqual([]);
+    expect(imports("lib/sqlalchemy/util/compat.pyi")).toEqual([]);
+    // A top-level script (its directory is no package) still finds the modules beside it.
+    expect(imports("scripts/run.py")).toEqual(["scripts/helper.py"]);
   });
 
   it("caches per file content and re-reads only what changed, without loading TypeScript", async () => {

@@ -136,9 +136,13 @@ function scanFile(absolute: string, language: SourceLanguage): string[] {
 
 const RESOLUTION_INPUT = /(^|\/)(tsconfig[^/]*\.json|jsconfig[^/]*\.json|package\.json)$/;
 
-/** Hash of what TypeScript resolution depends on: the tracked file set and the config files. */
+/**
+ * Hash of what TypeScript resolution depends on: the tracked file set and the config files. The
+ * leading version changes when the resolver does (v2: `.`/`..` specifiers resolve), so older
+ * cached resolutions are not reused.
+ */
 function resolutionKey(blobs: ReadonlyMap<string, string>): string {
-  const parts = ["v1"];
+  const parts = ["v2"];
   for (const [path, sha] of blobs) {
     parts.push(path.endsWith(".json") && RESOLUTION_INPUT.test(path) ? `${path}\t${sha}` : path);
   }

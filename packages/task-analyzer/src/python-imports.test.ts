@@ -1,4 +1,8 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { createTempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
+import { buildImportGraph } from "./import-graph.js";
 import { decodePyImport, encodePyImport, scanPythonImports } from "./python-imports.js";
 import { PythonResolver } from "./python-resolver.js";
 
@@ -112,5 +116,51 @@ describe("PythonResolver", () => {
     ]);
     expect(resolver.resolve("scripts/run.py", { level: 0, module: "os.path", names: [] })).toEqual([]);
     expect(resolver.resolve("scripts/run.py", { level: 0, module: "requests", names: ["get"] })).toEqual([]);
+  });
+});
+
+/**
+ * A module holding one dict literal of about `bytes` bytes: nested brackets, prefixed strings and
+ * strings or comments that look like imports or hold unbalanced brackets, one entry per line.
+ */
+function largeDictModule(bytes: number): string {
+  const parts = ["import os\nfrom . import alpha\n\nDATA = {\n"];
+  let size = 0;
+  for (let i = 0; size < bytes; i++) {
+    const entry =
+      `    "key_${i}": [{"name": 'v${i}', "tags": ("a", "b]"), "n": [${i}, [${i + 1}, {"p": r"x\\y(", "q": b'}'}]]},` +
+      ` "import fake_${i}", f"from x{i} import y"],  # ) import commented\n`;
+    parts.push(entry);
+    size += entry.length;
+  }
+  parts.push("}\n\nfrom .beta import thing\nimport pkg.tail\n");
+  return parts.join("");
+}
+
+describe("scanPythonImports on a large literal", () => {
+  const temp = useTempDirs();
+
+  it("finds the imports around a 1 MB dict literal and none inside it", async () => {
+    const repo = temp.track(
+      await createTempRepo({
+        files: {
+          "pkg/__init__.py": "",
+          "pkg/alpha.py": "",
+          "pkg/beta.py": "",
+          "pkg/tail.py": "",
+          "pkg/data.py": largeDictModule(1024 * 1024),
+        },
+      }),
+    );
+    const source = readFileSync(join(repo.dir, "pkg/data.py"), "utf8");
+    expect(source.length).toBeGreaterThan(1024 * 1024);
+    expect(scanPythonImports(source)).toEqual([
+      { level: 0, module: "os", names: [] },
+      { level: 1, module: "", names: ["alpha"] },
+      { level: 1, module: "beta", names: ["thing"] },
+      { level: 0, module: "pkg.tail", names: [] },
+    ]);
+    const graph = await buildImportGraph(repo.dir, { cache: false });
+    expect(graph.imports.get("pkg/data.py")).toEqual(["pkg/alpha.py", "pkg/beta.py", "pkg/tail.py"]);
   });
 });

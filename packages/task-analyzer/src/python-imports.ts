@@ -14,70 +14,96 @@ export interface PyImport {
   names: string[];
 }
 
-const STRING_PREFIX = /[rRbBuUfF]{0,2}$/;
+/** Letters that may prefix a string literal (r, b, u, f and pairs such as rb, Rb, fr). */
+const PREFIX_LETTERS = new Set("rRbBuUfF");
+/** Characters that end a run of plain code: comments, strings, backslashes, line ends. */
+const SPECIAL = /[#'"\\\n]/g;
 
-/** Splits source into logical lines with comments removed and strings replaced by `"…"` (content kept). */
+/**
+ * Where the string literal opened by `quote` at `start` ends: `contentEnd` is the index of its
+ * closing quote (or of the line end / end of source when it is unterminated), `end` the index
+ * just after it.
+ */
+function stringEnd(src: string, start: number, quote: string): { contentEnd: number; end: number } {
+  const triple = quote.length === 3;
+  let j = start + quote.length;
+  while (j < src.length) {
+    const c = src[j];
+    if (c === "\\") j += 2;
+    else if (src.startsWith(quote, j)) return { contentEnd: j, end: j + quote.length };
+    else if (!triple && c === "\n") return { contentEnd: j, end: j };
+    else j++;
+  }
+  return { contentEnd: src.length, end: src.length };
+}
+
+/**
+ * Splits source into logical lines with comments removed and strings replaced by `"…"` (content
+ * kept, so `import_module("a.b")` stays readable; triple-quoted strings become `""`). Linear: a
+ * logical line is built from slices joined once, and nothing already collected is searched or
+ * copied again, so a megabyte-long bracketed literal costs what its bytes cost.
+ */
 function logicalLines(src: string): string[] {
   const lines: string[] = [];
-  let current = "";
+  let parts: string[] = [];
   let depth = 0;
-  const n = src.length;
   let i = 0;
-  while (i < n) {
-    const ch = src[i] as string;
+  const endLine = (): void => {
+    lines.push(parts.join(""));
+    parts = [];
+  };
+  while (i < src.length) {
+    SPECIAL.lastIndex = i;
+    const next = SPECIAL.exec(src);
+    const stop = next ? next.index : src.length;
+    if (stop > i) {
+      let run = src.slice(i, stop);
+      depth = bracketDepth(run, depth);
+      const ch = src[stop];
+      if (ch === "'" || ch === '"') {
+        // A string prefix (r, b, f…) was plain code just before the quote; drop it.
+        let cut = run.length;
+        while (cut > run.length - 2 && cut > 0 && PREFIX_LETTERS.has(run[cut - 1] as string)) cut--;
+        run = run.slice(0, cut);
+      }
+      parts.push(run);
+    }
+    if (!next) break;
+    i = stop;
+    const ch = next[0];
     if (ch === "#") {
-      while (i < n && src[i] !== "\n") i++;
-      continue;
-    }
-    if (ch === "'" || ch === '"') {
-      const triple = src.startsWith(ch.repeat(3), i);
-      const quote = triple ? ch.repeat(3) : ch;
-      let j = i + quote.length;
-      let value = "";
-      while (j < n) {
-        if (src[j] === "\\") {
-          value += src.slice(j, j + 2);
-          j += 2;
-          continue;
-        }
-        if (src.startsWith(quote, j)) break;
-        if (!triple && src[j] === "\n") break;
-        value += src[j];
-        j++;
-      }
-      i = Math.min(n, j + (src.startsWith(quote, j) ? quote.length : 0));
-      // A string prefix (r, b, f…) was already copied as identifier characters; drop it.
-      current = current.replace(STRING_PREFIX, "");
-      current += triple ? '""' : `"${value.replace(/"/g, "'")}"`;
-      continue;
-    }
-    if (ch === "\\" && src[i + 1] === "\n") {
-      current += " ";
-      i += 2;
-      continue;
-    }
-    if (ch === "\\" && src[i + 1] === "\r" && src[i + 2] === "\n") {
-      current += " ";
-      i += 3;
-      continue;
-    }
-    if (ch === "(" || ch === "[" || ch === "{") depth++;
-    else if (ch === ")" || ch === "]" || ch === "}") depth = Math.max(0, depth - 1);
-    if (ch === "\n") {
-      if (depth > 0) {
-        current += " ";
-      } else {
-        lines.push(current);
-        current = "";
-      }
+      const newline = src.indexOf("\n", i);
+      i = newline < 0 ? src.length : newline;
+    } else if (ch === "'" || ch === '"') {
+      const quote = src.startsWith(ch.repeat(3), i) ? ch.repeat(3) : ch;
+      const { contentEnd, end } = stringEnd(src, i, quote);
+      const value = src.slice(i + quote.length, contentEnd);
+      parts.push(quote.length === 3 ? '""' : `"${value.replace(/"/g, "'")}"`);
+      i = end;
+    } else if (ch === "\\") {
+      const skip = src[i + 1] === "\n" ? 2 : src[i + 1] === "\r" && src[i + 2] === "\n" ? 3 : 0;
+      parts.push(skip > 0 ? " " : "\\");
+      i += skip > 0 ? skip : 1;
+    } else {
+      if (depth > 0) parts.push(" ");
+      else endLine();
       i++;
-      continue;
     }
-    current += ch;
-    i++;
   }
-  if (current !== "") lines.push(current);
+  if (parts.length > 0) endLine();
   return lines;
+}
+
+/** Bracket depth after `run` of plain code, starting at `depth` (never below zero). */
+function bracketDepth(run: string, depth: number): number {
+  let d = depth;
+  for (let k = 0; k < run.length; k++) {
+    // 40 41 `(` `)`, 91 93 `[` `]`, 123 125 `{` `}`
+    const c = run.charCodeAt(k);
+    if (c === 40 || c === 91 || c === 123) d++;
+    else if (c === 41 || c === 93 || c === 125) d = Math.max(0, d - 1);
+  }
+  return d;
 }
 
 const IMPORT_RE = /^import\s+(.+)$/;

@@ -4,9 +4,12 @@ import type { PyImport } from "./python-imports.js";
 /**
  * Resolves Python imports to repository files. Absolute modules are looked up under the source
  * roots, in order: the repository root, `src/`, the parent of every top-level package (a directory
- * with `__init__.py` whose parent has none), then the importing file's own directory (script
- * style). A module is `a/b.py` or the package `a/b/__init__.py`. Modules found nowhere (the
- * standard library, installed packages) are not repository files and are dropped.
+ * with `__init__.py` whose parent has none). A top-level script (a file whose directory is not a
+ * package) also finds modules beside it, as Python puts a script's directory on `sys.path`; a
+ * module inside a package never does, so `import logging` in `pkg/utils/compat.py` is the
+ * standard library, not `pkg/utils/logging.py`. A module is `a/b.py` or the package
+ * `a/b/__init__.py` (or their `.pyi` stubs). Modules found nowhere (the standard library,
+ * installed packages) are not repository files and are dropped.
  */
 export class PythonResolver {
   private readonly files: Set<string>;
@@ -50,9 +53,16 @@ export class PythonResolver {
     return undefined;
   }
 
+  /** Whether directory `dir` is a regular package (holds `__init__.py` or its stub). */
+  private isPackage(dir: string): boolean {
+    const base = dir === "." || dir === "" ? "" : `${dir}/`;
+    return this.files.has(`${base}__init__.py`) || this.files.has(`${base}__init__.pyi`);
+  }
+
   /** Root-relative path of absolute module `dotted` (a module file or a package directory). */
   private absoluteBase(dotted: string, fromFile: string): string | undefined {
-    const dirs = [...this.roots, posix.dirname(fromFile)];
+    const ownDir = posix.dirname(fromFile);
+    const dirs = this.isPackage(ownDir) ? this.roots : [...this.roots, ownDir];
     for (const root of dirs) {
       const p = this.join(root, dotted);
       if (this.moduleFile(p) !== undefined || this.dirs.has(p)) return p;

@@ -67,15 +67,47 @@ const EXTENSIONS = new Set(
 
 /** Words before a path saying the task only reads it. */
 const READ_CUE =
-  /\b(?:read|reads|reading|see|refer to|reference|references|referencing|consult|look at|looking at|based on|similar to|like|following the pattern (?:of|in)|pattern in|example in|examples? from|inspired by|mirror|mirrors|documented in|described in|defined in|as in|compare with|context)\b/g;
+  /\b(?:read|reads|reading|see|refer to|reference|references|referencing|consult|look at|looking at|based on|similar to|like|following the pattern (?:of|in)|pattern in|example in|examples? from|inspired by|mirror|mirrors|documented in|described in|defined in|as in|compare with|context|no changes? (?:to|in|for))\b/g;
 /** Words before a path saying the task writes it. */
 const WRITE_CUE =
   /\b(?:modify|modifies|modifying|update|updates|updating|change|changes|changing|edit|edits|editing|fix|fixes|fixing|refactor|refactoring|rewrite|rewriting|add|adds|adding|extend|extending|implement|implementing|remove|removing|delete|deleting|rename|renaming|move|moving|replace|replacing|write|writing|patch|create|creates|creating|touch|migrate|convert|split|adjust|improve|correct)\b/g;
-/** A negated write ("do not modify") is a read. */
+/** A negated write ("do not modify", "without changing", "must not be modified") is a read. */
 const NEGATED_WRITE =
-  /\b(?:do not|don't|must not|should not|never|without)\s+(?:\w+\s+){0,2}?(?:modify|modifying|change|changing|edit|editing|touch|touching|update|updating)\b/g;
-const READ_AFTER =
-  /^[`'"*_]*\s*(?:\((?:read[- ]only|for reference|reference|unchanged|do not (?:modify|change|edit))\)|\s+(?:is|stays|remains|should stay|must stay) unchanged|\s+as (?:a )?(?:reference|an example|example)|\s+for reference)/i;
+  /\b(?:do not|don't|must not|should not|never|without)\s+(?:\w+\s+){0,2}?(?:modify|modifying|modified|change|changing|changed|edit|editing|edited|touch|touching|touched|update|updating|updated|alter|altering|altered|rewrite|rewriting)\b/g;
+/**
+ * "Keep"/"leave" before a path is a read when the rest of its sentence says the file stays as it
+ * is ("keep `x` unchanged", "leave `x` and `y` as is"); alone it says nothing ("keep `x` in sync").
+ */
+const KEEP_CUE = /\b(?:keep|keeps|keeping|leave|leaves|leaving)\b/g;
+const KEPT_AS_IS = /\b(?:unchanged|untouched|intact|as[- ]is|as it is|alone|read[- ]?only)\b/i;
+/** Words right after a path saying the task only reads it: "(read-only)", "stays unchanged", "needs no change". */
+const READ_AFTER = new RegExp(
+  "^[`'\"*_]*\\s*(?:" +
+    [
+      String.raw`\((?:read[- ]?only|for reference|reference|unchanged|no changes?|do not (?:modify|change|edit|touch))\b[^)]*\)`,
+      String.raw`\s+(?:unchanged|untouched|intact)\b`,
+      String.raw`\s+(?:is|are|stays?|remains?|(?:should|must|will|can) (?:stay|remain|be left|be kept)) (?:unchanged|untouched|intact|as[- ]is)\b`,
+      String.raw`\s+(?:needs?|requires|gets|should get|will need) no (?:changes?|edits?|modifications?|updates?)\b`,
+      String.raw`\s+(?:must|should|does|do|will|need|needs to|is|are) not (?:be )?(?:change|changed|modif(?:y|ied)|edit|edited|touch|touched|alter|altered|update|updated)\b`,
+      String.raw`\s+as (?:a )?(?:reference|an example|example)`,
+      String.raw`\s+for reference`,
+    ].join("|") +
+    ")",
+  "i",
+);
+/** A note after a path in a frontmatter list (`src/x.ts (read-only)`) saying how it is touched. */
+const ACCESS_NOTE = /\s+\((read[- ]?only|reads?|reference|unchanged|modifies|creates|new)\)$/i;
+
+/** A frontmatter target with its trailing access note, if any, taken off the path. */
+function withoutAccessNote(target: FrontmatterTarget): FrontmatterTarget {
+  const note = ACCESS_NOTE.exec(target.path.trim());
+  if (!note) return target;
+  const word = (note[1] as string).toLowerCase();
+  const noted: FileAccess =
+    word === "modifies" ? "modifies" : word === "creates" || word === "new" ? "creates" : "reads";
+  return { path: target.path.trim().slice(0, note.index), access: target.access ?? noted };
+}
+
 const CREATE_CUE =
   /\b(?:create|creates|creating|new|add|adds|adding|introduce|introducing|generate|generating|scaffold|write a|add a)\b/i;
 
@@ -96,7 +128,8 @@ function accessCue(
   end: number,
   heading: string | undefined,
 ): FileAccess | undefined {
-  if (READ_AFTER.test(line.slice(end))) return "reads";
+  const after = line.slice(end);
+  if (READ_AFTER.test(after)) return "reads";
   const before = line.slice(0, start);
   const prefix = before.slice(Math.max(before.lastIndexOf(". "), before.lastIndexOf("; ")) + 1).toLowerCase();
   const negated = [...prefix.matchAll(NEGATED_WRITE)].map(
@@ -104,6 +137,10 @@ function accessCue(
   );
   let read = lastIndex(READ_CUE, prefix);
   for (const [a] of negated) read = Math.max(read, a);
+  const sentenceEnd = after.search(/[.;]\s|[.;]$/);
+  if (KEPT_AS_IS.test(sentenceEnd < 0 ? after : after.slice(0, sentenceEnd))) {
+    read = Math.max(read, lastIndex(KEEP_CUE, prefix));
+  }
   let write = -1;
   for (const m of prefix.matchAll(WRITE_CUE)) {
     const at = m.index ?? 0;
@@ -214,9 +251,11 @@ export interface ExtractTargetsResult {
  * blocks) and kept only when they name a tracked file, a directory of them or a glob matching
  * them, or a new file the text says is created. Leading dots are kept (`.claude/x.py`); `./` is
  * dropped; a bare file name counts when exactly one tracked file has it. Paths escaping the
- * repository are dropped with a warning. Access comes from the words before the path in its
- * sentence ("see", "based on", "do not modify" → reads; "update", "fix", "add to" → modifies), or
- * its section heading ("Files to create", "Reference"); modifies by default.
+ * repository are dropped with a warning. Access comes from the words around the path in its
+ * sentence ("see", "based on", "do not modify", "keep `x` unchanged", "`x` needs no change",
+ * "`x` (read-only)" → reads; "update", "fix", "add to" → modifies), or its section heading
+ * ("Files to create", "Reference"); modifies by default. A frontmatter path may end in an access
+ * note: `src/x.ts (read-only)`.
  */
 export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles): ExtractTargetsResult {
   const warnings: PlanWarning[] = [];
@@ -267,7 +306,8 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
   };
 
   if (input.explicit) {
-    for (const target of input.explicit) {
+    for (const listed of input.explicit) {
+      const target = withoutAccessNote(listed);
       const found = locate(withoutLineSuffix(target.path));
       if (found === "escapes") {
         warnEscape(target.path);

@@ -51,7 +51,8 @@ export class TsResolver {
         return rel === undefined ? sys.fileExists(p) : this.tracked.has(rel);
       },
       directoryExists: (p) => {
-        const rel = this.inRepo(p);
+        // For `.`, `..`, `./` and `../` TypeScript asks about the directory with a trailing slash.
+        const rel = this.inRepo(p.length > 1 && p.endsWith("/") ? p.slice(0, -1) : p);
         return rel === undefined ? sys.directoryExists(p) : rel === "" || this.trackedDirs.has(rel);
       },
       readFile: (p) => sys.readFile(p),

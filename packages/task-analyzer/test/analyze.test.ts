@@ -229,3 +229,73 @@ describe("analyzeTasks on a fixture repository with TypeScript and Python", () =
     expect(plan.warnings.some((w) => w.message.includes('slug "strings" is already taken'))).toBe(true);
   });
 });
+
+describe("analyzeTasks on prompts that only read a shared file", () => {
+  const temp = useTempDirs();
+  const READ_ONLY_PROMPTS: Record<string, string> = {
+    "prompts/keep.md": "# Add retries\n\nUpdate `src/retry.ts` and keep `src/shared.ts` unchanged.\n",
+    "prompts/no-change.md": "# Add timeouts\n\nUpdate `src/timeout.ts`; `src/shared.ts` needs no change.\n",
+    "prompts/read-only.md": "# Add logging\n\nChange `src/log.ts`.\n\n- `src/shared.ts` (read-only)\n",
+    "prompts/leave.md": "# Add metrics\n\nEdit `src/metrics.ts` but leave `src/shared.ts` as is.\n",
+    "prompts/without.md": "# Add tracing\n\nImplement `src/trace.ts` without changing `src/shared.ts`.\n",
+    "prompts/listed.md": '---\nfiles: ["src/cache.ts", "src/shared.ts (read-only)"]\n---\n# Add a cache\n',
+  };
+
+  it("gives them no same-file edges and tells the agent the file is read", async () => {
+    const files: Record<string, string> = { ...READ_ONLY_PROMPTS };
+    for (const name of ["shared", "retry", "timeout", "log", "metrics", "trace", "cache"]) {
+      files[`src/${name}.ts`] = `export const ${name} = 1;\n`;
+    }
+    const repo = temp.track(await createTempRepo({ files }));
+    const plan = await analyzeTasks({ repoRoot: repo.dir, promptFiles: Object.keys(READ_ONLY_PROMPTS) });
+    expect(plan.edges).toEqual([]);
+    for (const task of plan.tasks) {
+      expect({ task: task.slug, shared: task.targetFiles.find((t) => t.path === "src/shared.ts") }).toEqual({
+        task: task.slug,
+        shared: { path: "src/shared.ts", access: "reads" },
+      });
+      expect(task.targetFiles.filter((t) => t.access === "modifies")).toHaveLength(1);
+    }
+
+    // The task that does write the shared file waits for none of them either.
+    repo.write({ "prompts/owner.md": "# Rework shared\n\nRefactor `src/shared.ts`.\n" });
+    const withOwner = await analyzeTasks({
+      repoRoot: repo.dir,
+      promptFiles: [...Object.keys(READ_ONLY_PROMPTS), "prompts/owner.md"],
+    });
+    expect(withOwner.edges).toEqual([]);
+  });
+});
+
+describe("analyzeTasks task types", () => {
+  const temp = useTempDirs();
+
+  it("does not call a task docs for mentioning docs when it writes code files", async () => {
+    const repo = temp.track(
+      await createTempRepo({
+        files: {
+          "src/cli.ts": "export const cli = 1;\n",
+          "docs/guide.md": "# Guide\n",
+          "prompts/docs-page.md":
+            "# Add the docs page command\n\nServe the docs page from `src/docs-page.ts` (new) and register it in `src/cli.ts`.\n",
+          "prompts/guide.md": "# Update the docs\n\nExplain the new command in `docs/guide.md`.\n",
+          "prompts/cli-docs.md":
+            "# CLI docs\n\nUpdate `src/cli.ts` and `docs/guide.md`; fix the crash on `--help`.\n",
+        },
+      }),
+    );
+    const plan = await analyzeTasks({
+      repoRoot: repo.dir,
+      promptFiles: ["prompts/docs-page.md", "prompts/guide.md", "prompts/cli-docs.md"],
+    });
+    expect(plan.tasks.map((t) => [t.slug, t.type])).toEqual([
+      ["docs-page", "feature"],
+      ["guide", "docs"],
+      ["cli-docs", "bugfix"],
+    ]);
+    expect(plan.tasks[0]?.targetFiles).toEqual([
+      { path: "src/docs-page.ts", access: "creates" },
+      { path: "src/cli.ts", access: "modifies" },
+    ]);
+  });
+});
