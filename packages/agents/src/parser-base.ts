@@ -247,7 +247,9 @@ export abstract class BaseParser implements AgentStreamParser {
   /** The most telling stderr line: the first that reads like an error, else the last one. */
   protected stderrSummary(): string | undefined {
     const lines = this.stderrTail.map((l) => l.trim()).filter((l) => l && !/^at\s/.test(l));
-    const error = lines.find((l) => /^(?:error|fatal)\b|\berror:/i.test(l));
+    // "Error: x", "fatal: x", "npm error x", and thrown errors such as "SyntaxError: x" or
+    // "ModuleNotFoundError: x" (Node and Python print the runtime's version or a traceback after them).
+    const error = lines.find((l) => /^(?:error|fatal)\b|\berror:|^[A-Z]\w*(?:Error|Exception)\b/i.test(l));
     const chosen = error ?? lines[lines.length - 1];
     return chosen === undefined ? undefined : truncate(chosen);
   }

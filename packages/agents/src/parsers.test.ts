@@ -203,6 +203,18 @@ describe("aider and the command agent", () => {
       outcome: "failed",
       reason: "command exited with code 3: Error: disk full",
     });
+    // Node's crash report ends with its version, Python's with the exception after a traceback.
+    const crashed = getAdapter("command").createParser();
+    for (const l of [
+      "file:///x/agent.mjs:3",
+      "SyntaxError: Unexpected token ')'",
+      "    at compile (node:x:1:1)",
+      "Node.js v20.20.2",
+    ])
+      crashed.push(l, "stderr");
+    expect(crashed.finish({ exitCode: 1 }).reason).toBe(
+      "command exited with code 1: SyntaxError: Unexpected token ')'",
+    );
     expect(getAdapter("command").createParser().finish({ exitCode: null, signal: "SIGSEGV" }).reason).toBe(
       "command was killed by SIGSEGV",
     );
