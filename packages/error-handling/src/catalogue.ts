@@ -86,6 +86,13 @@ export const ERROR_CATALOGUE = {
     hint: (a) => `Install ${a.command} or put it on PATH, then retry.`,
     exitCode: 2,
   }),
+  GADUGI_COMMAND_SYNTAX: entry<{ command: string; reason: string; where?: string }>({
+    title: "Command needs a shell",
+    message: (a) =>
+      `${a.where ? `${a.where}: ` : ""}cannot run \`${a.command}\` without a shell: ${a.reason}.`,
+    hint: 'Gadugi runs commands without a shell. Write the command as an argument array, e.g. ["npm", "run", "build"], or as ["sh", "-c", "..."] if you really want a shell.',
+    exitCode: 3,
+  }),
   GADUGI_TIMEOUT: entry<{ operation: string; seconds: number }>({
     title: "Timed out",
     message: (a) => `${a.operation} did not finish within ${a.seconds}s.`,
@@ -217,6 +224,12 @@ export const ERROR_CATALOGUE = {
     message: (a) => `The agent "${a.agent}" is not installed or not configured.`,
     hint: "Run `gadugi agents` to see installed agents, or use --agent command for the built-in one.",
     exitCode: 6,
+  }),
+  GADUGI_NO_AGENT: entry<{ task: string }>({
+    title: "No agent chosen",
+    message: (a) => `No agent is set for ${a.task}.`,
+    hint: 'Set "agent" in gadugi.config.json (a built-in agent such as "claude", or one you define under "agents"), pass --agent <name>, or give the prompt an `agent:` or `run:` line. `gadugi agents` lists the agent CLIs installed here; `gadugi init` writes a config that uses one.',
+    exitCode: 3,
   }),
   GADUGI_AGENT_FAILED: entry<{ taskId: string; agent: string; reason: string }>({
     title: "Agent failed",

@@ -1,4 +1,5 @@
 // Public API of @gadugi/git.
+export { type CommandSetting, parseCommandLine, toArgv } from "./command-line.js";
 export {
   type AheadBehind,
   GADUGI_GIT_IDENTITY,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CommandSetting, Duration } from "./settings.js";
 
 export const AgentKind = z.enum(["claude", "codex", "gemini", "opencode", "aider", "command"]);
 export type AgentKind = z.infer<typeof AgentKind>;
@@ -7,23 +8,48 @@ export type AgentKind = z.infer<typeof AgentKind>;
 export const Autonomy = z.enum(["read-only", "edit", "full"]);
 export type Autonomy = z.infer<typeof Autonomy>;
 
-export const AgentConfig = z.strictObject({
+const agentFields = {
   kind: AgentKind,
+  model: z.string().optional(),
+  autonomy: Autonomy.default("edit"),
+  maxTurns: z.number().int().positive().optional(),
+  appendSystemPrompt: z.string().optional(),
+  maxBudgetUsd: z.number().positive().optional(),
+  env: z.record(z.string(), z.string()).default({}),
+};
+
+/**
+ * An agent as the config file defines it (`agents.<name>`). The engine resolves it into an
+ * AgentConfig for each run: the command parsed into arguments, the time limits settled.
+ */
+export const AgentSetting = z.strictObject({
+  ...agentFields,
+  /**
+   * Program and arguments, as a command line or an argument array (never run by a shell). For
+   * `command` it is the whole invocation, with `{prompt_file}`, `{worktree}` and `{task_id}`
+   * placeholders; for the others it overrides the executable path.
+   */
+  command: CommandSetting.optional(),
+  /** Wall-clock limit for one agent run; unset: the config's taskTimeoutSec. */
+  timeoutSec: Duration.optional(),
+  /** Kill the agent after this long without output while its process lives. */
+  idleTimeoutSec: Duration.optional(),
+});
+export type AgentSetting = z.infer<typeof AgentSetting>;
+export type AgentSettingInput = z.input<typeof AgentSetting>;
+
+/** An agent as one run uses it (AgentRunRequest.agent): arguments and seconds, all settled. */
+export const AgentConfig = z.strictObject({
+  ...agentFields,
   /**
    * Program and arguments. For `command` it is the whole invocation, with `{prompt_file}`,
    * `{worktree}` and `{task_id}` placeholders; for the others it overrides the executable path.
    */
   command: z.array(z.string().min(1)).min(1).optional(),
-  model: z.string().optional(),
-  autonomy: Autonomy.default("edit"),
-  maxTurns: z.number().int().positive().optional(),
-  appendSystemPrompt: z.string().optional(),
   /** Wall-clock limit in seconds for one agent run. */
   timeoutSec: z.number().positive().default(3600),
   /** Kill the agent after this many seconds without output while its process lives. */
   idleTimeoutSec: z.number().positive().optional(),
-  maxBudgetUsd: z.number().positive().optional(),
-  env: z.record(z.string(), z.string()).default({}),
 });
 export type AgentConfig = z.infer<typeof AgentConfig>;
 export type AgentConfigInput = z.input<typeof AgentConfig>;

@@ -1,8 +1,13 @@
 import { z } from "zod";
-import { AgentConfig } from "./agent.js";
+import { AgentSetting } from "./agent.js";
+import { CommandSetting, Duration } from "./settings.js";
 import { WORKFLOW_PHASES, WorkflowPhase } from "./workflow.js";
 
-const seconds = z.number().positive();
+/** Every `*Sec` key: seconds, or a duration such as "90s", "30m", "1h30m". */
+const seconds = Duration;
+
+/** The most tasks that may run at once (`maxParallel`, `--max-parallel`). */
+export const MAX_PARALLEL = 64;
 
 export const RetryConfig = z.strictObject({
   maxAttempts: z.number().int().min(1).default(3),
@@ -26,16 +31,20 @@ export type CircuitBreakerConfig = z.infer<typeof CircuitBreakerConfig>;
 export const GadugiConfig = z.strictObject({
   $schema: z.string().optional(),
   /** Tasks running at once. */
-  maxParallel: z.number().int().min(1).max(64).default(4),
+  maxParallel: z.number().int().min(1).max(MAX_PARALLEL).default(4),
   /** Where `--all-prompts` looks, relative to the repository root. */
   promptsDir: z.string().default("prompts"),
   /** Base ref for task branches; the current branch when unset. */
   baseRef: z.string().optional(),
   worktreeDir: z.string().default(".worktrees"),
   branchPrefix: z.string().default("gadugi/"),
-  /** Name of the default agent: a key of `agents` or a built-in kind. */
-  agent: z.string().default("command"),
-  agents: z.record(z.string(), AgentConfig).default({}),
+  /**
+   * Name of the default agent: a key of `agents` or a built-in kind. Unset: every task needs its
+   * own (`agent:` or `run:` in its frontmatter) or the run's `--agent`.
+   */
+  agent: z.string().min(1).optional(),
+  agents: z.record(z.string(), AgentSetting).default({}),
+  /** Wall-clock limit of each agent run of a task, unless the agent or the prompt sets its own. */
   taskTimeoutSec: seconds.default(3600),
   idleTimeoutSec: seconds.optional(),
   retry: RetryConfig.prefault({}),
@@ -51,23 +60,26 @@ export const GadugiConfig = z.strictObject({
     .strictObject({
       /** Untracked files copied into each worktree (globs), in addition to `.worktreeinclude`. */
       copyFiles: z.array(z.string()).default([]),
-      commands: z.array(z.string()).default([]),
+      /** Run in each new worktree, in order: command lines or argument arrays, never a shell. */
+      commands: z.array(CommandSetting).default([]),
       commandTimeoutSec: seconds.default(600),
       /** Missing uv for a uv project: fail (default) or skip the environment step. */
       skipMissingUv: z.boolean().default(false),
-      /** Link the main checkout's node_modules instead of installing. */
-      reuseNodeModules: z.boolean().default(false),
+      /** Share the main checkout's node_modules instead of installing (true means "symlink"). */
+      reuseNodeModules: z.union([z.boolean(), z.enum(["symlink", "hardlink"])]).default(false),
+      /** Install dependencies in each worktree (uv sync, frozen Node installs). */
+      installDependencies: z.boolean().default(true),
     })
     .prefault({}),
   workflow: z
     .strictObject({
       requiredPhases: z.array(WorkflowPhase).default([...WORKFLOW_PHASES]),
       /** Test command for the testing phase; detected from the project when unset. */
-      testCommand: z.string().optional(),
+      testCommand: CommandSetting.optional(),
       testRetries: z.number().int().min(0).default(1),
       /** Reviewer: an agent name run read-only, or `command` with reviewCommand. */
       reviewer: z.string().optional(),
-      reviewCommand: z.string().optional(),
+      reviewCommand: CommandSetting.optional(),
     })
     .prefault({}),
   integration: z
@@ -75,7 +87,8 @@ export const GadugiConfig = z.strictObject({
       enabled: z.boolean().default(true),
       /** Re-run a conflicting task's agent on top of the integration branch, then retry once. */
       resolveConflicts: z.boolean().default(true),
-      testCommand: z.string().optional(),
+      /** Tests of the merged result; workflow.testCommand when unset. */
+      testCommand: CommandSetting.optional(),
       openPullRequest: z.boolean().default(false),
     })
     .prefault({}),

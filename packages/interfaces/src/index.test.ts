@@ -2,9 +2,11 @@ import { describe, expect, it } from "vitest";
 import {
   AgentConfig,
   AgentEvent,
+  Duration,
   ExecutionPlan,
   formatIssues,
   GadugiConfig,
+  parseDuration,
   RunEvent,
   RunState,
   TASK_ID_PATTERN,
@@ -82,8 +84,74 @@ describe("GadugiConfig", () => {
       agents: { fast: { kind: "claude", model: "haiku", autonomy: "full" } },
       agent: "fast",
     });
-    expect(config.agents.fast?.timeoutSec).toBe(3600);
+    // Unset, so the config's taskTimeoutSec applies instead of a hidden per-agent default.
+    expect(config.agents.fast?.timeoutSec).toBeUndefined();
     expect(GadugiConfig.safeParse({ agents: { x: { kind: "cursor" } } }).success).toBe(false);
+  });
+
+  it("leaves the default agent unset instead of naming a command agent without a command", () => {
+    expect(GadugiConfig.parse({}).agent).toBeUndefined();
+  });
+
+  it("takes every command as a command line or an argument array", () => {
+    const config = GadugiConfig.parse({
+      setup: { commands: ["npm ci", ["node", "scripts/seed.mjs"]] },
+      workflow: { testCommand: ["pytest", "-q"], reviewCommand: "review --stdin" },
+      integration: { testCommand: "npm test" },
+      agents: { mine: { kind: "command", command: "my-agent {prompt_file}" } },
+    });
+    expect(config.setup.commands).toEqual(["npm ci", ["node", "scripts/seed.mjs"]]);
+    expect(config.workflow.testCommand).toEqual(["pytest", "-q"]);
+    expect(config.agents.mine?.command).toBe("my-agent {prompt_file}");
+    expect(GadugiConfig.safeParse({ workflow: { testCommand: [] } }).success).toBe(false);
+  });
+
+  it("reads every *Sec key as seconds or a duration", () => {
+    const config = GadugiConfig.parse({
+      taskTimeoutSec: "2h",
+      idleTimeoutSec: "90s",
+      setup: { commandTimeoutSec: "30m" },
+      circuitBreaker: { resetTimeoutSec: 45 },
+      agents: { a: { kind: "claude", timeoutSec: "1h30m", idleTimeoutSec: "5m" } },
+    });
+    expect(config.taskTimeoutSec).toBe(7200);
+    expect(config.idleTimeoutSec).toBe(90);
+    expect(config.setup.commandTimeoutSec).toBe(1800);
+    expect(config.circuitBreaker.resetTimeoutSec).toBe(45);
+    expect(config.agents.a).toMatchObject({ timeoutSec: 5400, idleTimeoutSec: 300 });
+    const bad = GadugiConfig.safeParse({ taskTimeoutSec: "10 minutes" });
+    expect(formatIssues(bad.error!)).toEqual([
+      '- taskTimeoutSec: expected a duration such as "90s", "30m", "1h30m" or "2h", or a number of seconds, got "10 minutes"',
+    ]);
+  });
+
+  it("accepts the setup switches setupEnvironment has", () => {
+    expect(GadugiConfig.parse({}).setup).toMatchObject({
+      installDependencies: true,
+      reuseNodeModules: false,
+    });
+    const setup = GadugiConfig.parse({
+      setup: { installDependencies: false, reuseNodeModules: "hardlink" },
+    }).setup;
+    expect(setup).toMatchObject({ installDependencies: false, reuseNodeModules: "hardlink" });
+    expect(GadugiConfig.safeParse({ setup: { reuseNodeModules: "copy" } }).success).toBe(false);
+  });
+});
+
+describe("Duration", () => {
+  it("turns 90s, 30m, 1h30m, 2h and numbers into seconds", () => {
+    expect(["90s", "30m", "1h30m", "2h", "1h0m5s", 120, "120", 0.5].map((v) => parseDuration(v))).toEqual([
+      90, 1800, 5400, 7200, 3605, 120, 120, 0.5,
+    ]);
+    expect(Duration.parse("2H")).toBe(7200);
+  });
+
+  it("rejects what is not a duration, with the forms it accepts", () => {
+    for (const value of ["10 minutes", "-5", -5, "1x", "", "0", 0, "m", "30m1h", true]) {
+      const result = Duration.safeParse(value);
+      expect(result.success, String(value)).toBe(false);
+      expect(result.error?.issues[0]?.message).toMatch(/^expected a duration such as "90s"/);
+    }
   });
 });
 

@@ -5,10 +5,18 @@ export {
   AgentEvent,
   AgentKind,
   AgentOutcome,
+  AgentSetting,
+  type AgentSettingInput,
   Autonomy,
   TokenUsage,
 } from "./agent.js";
-export { CircuitBreakerConfig, GadugiConfig, type GadugiConfigInput, RetryConfig } from "./config.js";
+export {
+  CircuitBreakerConfig,
+  GadugiConfig,
+  type GadugiConfigInput,
+  MAX_PARALLEL,
+  RetryConfig,
+} from "./config.js";
 export { ErrorContext } from "./error-context.js";
 export { BreakerState, RunEvent, type RunEventInput, type RunEventType } from "./events.js";
 export {
@@ -28,6 +36,7 @@ export {
   RunReport,
   TaskReport,
 } from "./report.js";
+export { CommandSetting, DURATION_FORMS, Duration, parseDuration } from "./settings.js";
 export {
   Complexity,
   FileAccess,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { CommandSetting } from "./settings.js";
 
 /** Lifecycle of one task in a run. Legal transitions live in @gadugi/task-tracking. */
 export const TaskStatus = z.enum([
@@ -54,8 +55,8 @@ export const TaskData = z.strictObject({
   priority: Priority.default("medium"),
   /** Agent name from the config's agents (or a built-in kind); undefined means the run default. */
   agent: z.string().optional(),
-  /** Command for the `command` agent, as given in the prompt's frontmatter. */
-  run: z.string().optional(),
+  /** Command for the `command` agent, as given in the prompt's frontmatter (a line or an array). */
+  run: CommandSetting.optional(),
   /** Wall-clock limit for this task in seconds. */
   timeoutSec: z.number().positive().optional(),
   /** An existing GitHub issue to reuse instead of creating one. */

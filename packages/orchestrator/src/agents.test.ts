@@ -28,10 +28,41 @@ describe("chooseAgent", () => {
     expect(choice.config.command).toEqual(["node", "tools/do.mjs", "two words", "{prompt_file}"]);
   });
 
-  it("applies the tightest wall limit that was asked for, and the config's idle limit", () => {
-    expect(chooseAgent(task(), config).config).toMatchObject({ timeoutSec: 900, idleTimeoutSec: 120 });
+  it("settles the wall limit: the prompt's timeout, --timeout, the agent's own, then taskTimeoutSec", () => {
+    expect(chooseAgent(task(), config).config).toMatchObject({ timeoutSec: 1800, idleTimeoutSec: 120 });
     expect(chooseAgent(task(), config, { timeoutSec: 60 }).config.timeoutSec).toBe(60);
     expect(chooseAgent(task({ timeoutSec: 30 }), config, { timeoutSec: 60 }).config.timeoutSec).toBe(30);
+    expect(chooseAgent(task({ agent: "shell" }), config).config.timeoutSec).toBe(900);
+  });
+
+  it("lets a long taskTimeoutSec win over the built-in agents' default of an hour", () => {
+    const long = GadugiConfig.parse({ agent: "claude", taskTimeoutSec: 7200 });
+    expect(chooseAgent(task(), long).config.timeoutSec).toBe(7200);
+    expect(chooseAgent(task({ run: "make" }), long).config.timeoutSec).toBe(7200);
+  });
+
+  it("takes an agent's command as a command line too", () => {
+    const lined = GadugiConfig.parse({
+      agent: "mine",
+      agents: { mine: { kind: "command", command: "my-agent --task {task_id} {prompt_file}" } },
+    });
+    expect(chooseAgent(task(), lined).config.command).toEqual([
+      "my-agent",
+      "--task",
+      "{task_id}",
+      "{prompt_file}",
+    ]);
+  });
+
+  it("says what to set when no agent is chosen at all", () => {
+    try {
+      chooseAgent(task(), GadugiConfig.parse({}));
+      expect.unreachable();
+    } catch (error) {
+      expect(error).toMatchObject({ code: "GADUGI_NO_AGENT" });
+      expect((error as Error).message).toContain("prompts/t1.md");
+      expect((error as { hint: string }).hint).toContain('Set "agent" in gadugi.config.json');
+    }
   });
 
   it("names the agent and what to do when it is unknown or has no program", () => {

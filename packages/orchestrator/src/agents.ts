@@ -1,6 +1,13 @@
 import { GadugiError } from "@gadugi/error-handling";
-import { AgentConfig, AgentKind, type GadugiConfig, type TaskData } from "@gadugi/interfaces";
-import { splitCommand } from "@gadugi/worktree-manager";
+import { toArgv } from "@gadugi/git";
+import {
+  type AgentConfig,
+  AgentKind,
+  AgentSetting,
+  type GadugiConfig,
+  type TaskData,
+} from "@gadugi/interfaces";
+import { resolveAgentSetting } from "@gadugi/workflow-manager";
 
 export interface AgentChoice {
   /** The name the agent was chosen by (a key of `agents`, a built-in kind, or `run`). */
@@ -11,7 +18,12 @@ export interface AgentChoice {
 /**
  * Which agent runs `task`: the prompt's own `agent` (frontmatter) first, then a `run` command in
  * the frontmatter (the built-in command agent), then the run's choice (`--agent`), then the
- * config's default. A name is a key of `agents` in the config or a built-in kind.
+ * config's default. A name is a key of `agents` in the config or a built-in kind. No name at all
+ * is GADUGI_NO_AGENT.
+ *
+ * Wall-clock limit of each agent run, first set wins: the prompt's `timeout`, the run's
+ * `--timeout`, the agent's own `timeoutSec`, the config's `taskTimeoutSec`. Idle limit: the
+ * agent's `idleTimeoutSec`, else the config's.
  */
 export function chooseAgent(
   task: TaskData,
@@ -20,13 +32,19 @@ export function chooseAgent(
 ): AgentChoice {
   let choice: AgentChoice;
   if (task.agent === undefined && task.run !== undefined) {
-    const base = config.agents.command ?? AgentConfig.parse({ kind: "command" });
-    choice = { name: "run", config: { ...base, kind: "command", command: splitCommand(task.run) } };
+    const base = resolveAgentSetting(
+      config.agents.command ?? AgentSetting.parse({ kind: "command" }),
+      config,
+    );
+    choice = { name: "run", config: { ...base, kind: "command", command: toArgv(task.run) } };
   } else {
     const name = task.agent ?? options.agent ?? config.agent;
+    if (name === undefined) {
+      throw new GadugiError("GADUGI_NO_AGENT", { task: `task ${task.slug} (${task.promptFile})` });
+    }
     choice = { name, config: agentByName(name, config) };
     if (task.run !== undefined && choice.config.kind === "command") {
-      choice.config = { ...choice.config, command: splitCommand(task.run) };
+      choice.config = { ...choice.config, command: toArgv(task.run) };
     }
   }
   if (choice.config.kind === "command" && choice.config.command === undefined) {
@@ -38,24 +56,17 @@ export function chooseAgent(
       },
     );
   }
-  // Wall limit: the prompt's `timeout`, else the run's --timeout, else the tighter of the agent's
-  // own limit and the config's taskTimeoutSec. Idle limit: the agent's, else the config's.
-  const timeoutSec =
-    task.timeoutSec ?? options.timeoutSec ?? Math.min(choice.config.timeoutSec, config.taskTimeoutSec);
-  const idleTimeoutSec = choice.config.idleTimeoutSec ?? config.idleTimeoutSec;
-  choice.config = {
-    ...choice.config,
-    timeoutSec,
-    ...(idleTimeoutSec === undefined ? {} : { idleTimeoutSec }),
-  };
+  const timeoutSec = task.timeoutSec ?? options.timeoutSec ?? choice.config.timeoutSec;
+  choice.config = { ...choice.config, timeoutSec };
   return choice;
 }
 
+/** The agent named `name`, its command parsed and its time limits settled from the config. */
 function agentByName(name: string, config: GadugiConfig): AgentConfig {
   const configured = config.agents[name];
-  if (configured !== undefined) return configured;
+  if (configured !== undefined) return resolveAgentSetting(configured, config);
   const kind = AgentKind.safeParse(name);
-  if (kind.success) return AgentConfig.parse({ kind: kind.data });
+  if (kind.success) return resolveAgentSetting(AgentSetting.parse({ kind: kind.data }), config);
   throw new GadugiError(
     "GADUGI_AGENT_NOT_FOUND",
     { agent: name },

@@ -1,7 +1,9 @@
 import { readFile, writeFile } from "node:fs/promises";
 import { join, relative } from "node:path";
+import { findExecutable, getAdapter } from "@gadugi/agents";
 import { GadugiError } from "@gadugi/error-handling";
-import { GadugiConfig } from "@gadugi/interfaces";
+import { type CommandSetting, toArgv } from "@gadugi/git";
+import { AgentKind, GadugiConfig } from "@gadugi/interfaces";
 import { parseDocument } from "yaml";
 
 export const CONFIG_FILE_NAMES = ["gadugi.config.json", "gadugi.config.yaml", "gadugi.config.yml"] as const;
@@ -71,7 +73,10 @@ export function parseConfigText(text: string, path: string, repoRoot = ""): Gadu
     }
   }
   const result = GadugiConfig.safeParse(value);
-  if (result.success) return result.data;
+  if (result.success) {
+    checkCommands(result.data, shown, lineOf);
+    return result.data;
+  }
   const issues = result.error.issues.map((issue) => {
     const path = issue.path.filter((p): p is string | number => typeof p !== "symbol");
     const key = path.length > 0 ? path.join(".") : "(root)";
@@ -81,18 +86,67 @@ export function parseConfigText(text: string, path: string, repoRoot = ""): Gadu
   throw new GadugiError("GADUGI_CONFIG_INVALID", { file: shown, issues }, { cause: result.error });
 }
 
-/** The text `gadugi init` writes: every commonly changed key with its default. */
-export function defaultConfigText(): string {
+/** Every command setting of `config`, with the key naming it (`setup.commands[1]`) and its path. */
+export function commandSettings(
+  config: GadugiConfig,
+): { key: string; path: (string | number)[]; command: CommandSetting }[] {
+  const found: { key: string; path: (string | number)[]; command: CommandSetting }[] = [];
+  const add = (path: (string | number)[], command: CommandSetting | undefined) => {
+    if (command === undefined) return;
+    const key = path.map((p, i) => (typeof p === "number" ? `[${p}]` : i === 0 ? p : `.${p}`)).join("");
+    found.push({ key, path, command });
+  };
+  for (const [i, command] of config.setup.commands.entries()) add(["setup", "commands", i], command);
+  add(["workflow", "testCommand"], config.workflow.testCommand);
+  add(["workflow", "reviewCommand"], config.workflow.reviewCommand);
+  add(["integration", "testCommand"], config.integration.testCommand);
+  for (const [name, agent] of Object.entries(config.agents)) add(["agents", name, "command"], agent.command);
+  return found;
+}
+
+/** Each command setting must run without a shell: GADUGI_COMMAND_SYNTAX naming the file and key. */
+function checkCommands(
+  config: GadugiConfig,
+  shown: string,
+  lineOf: (key: (string | number)[]) => number | undefined,
+): void {
+  for (const { key, path, command } of commandSettings(config)) {
+    try {
+      toArgv(command);
+    } catch (error) {
+      if (!GadugiError.is(error, "GADUGI_COMMAND_SYNTAX")) throw error;
+      const line = lineOf(path);
+      const where = `${shown}: ${key}${line ? ` (line ${line})` : ""}`;
+      throw new GadugiError("GADUGI_COMMAND_SYNTAX", { ...error.args, where }, { cause: error });
+    }
+  }
+}
+
+/** The built-in agents `gadugi init` looks for on PATH, in order of preference. */
+const INIT_AGENTS = AgentKind.options.filter((kind) => kind !== "command");
+
+/** The first built-in agent CLI installed on the PATH of `env`, if any. */
+export function installedAgentKind(env: Readonly<Record<string, string | undefined>> = process.env) {
+  return INIT_AGENTS.find((kind) => {
+    const program = getAdapter(kind).program;
+    return program !== undefined && findExecutable(program, env) !== undefined;
+  });
+}
+
+/**
+ * The text `gadugi init` writes: the commonly changed keys with their defaults, and `agent` set to
+ * `agent` (an installed agent CLI) when there is one. Without one, no agent is set, so a run says
+ * what to set (GADUGI_NO_AGENT) instead of starting an agent that cannot work.
+ */
+export function defaultConfigText(agent?: AgentKind): string {
   const config = {
     maxParallel: 4,
     promptsDir: "prompts",
     worktreeDir: ".worktrees",
     branchPrefix: "gadugi/",
-    agent: "claude",
-    agents: {
-      claude: { kind: "claude", autonomy: "edit", timeoutSec: 3600 },
-      shell: { kind: "command", command: ["sh", "{prompt_file}"], timeoutSec: 600 },
-    },
+    ...(agent === undefined ? {} : { agent, agents: { [agent]: { kind: agent, autonomy: "edit" } } }),
+    taskTimeoutSec: "1h",
+    setup: { commands: [], installDependencies: true, reuseNodeModules: false },
     analysis: { softEdges: "serialize", importDepth: 1 },
     workflow: { testRetries: 1 },
     integration: { enabled: true, resolveConflicts: true },
@@ -100,13 +154,23 @@ export function defaultConfigText(): string {
   return `${JSON.stringify(config, null, 2)}\n`;
 }
 
-/** Writes a starter config; refuses to overwrite an existing one unless `force`. */
+export interface WrittenConfig {
+  path: string;
+  /** The agent the config uses; undefined when no agent CLI was found on PATH. */
+  agent?: AgentKind;
+}
+
+/**
+ * Writes a starter config using the first agent CLI found on the PATH of `env` (claude, codex,
+ * gemini, opencode, aider); refuses to overwrite an existing one unless `force`.
+ */
 export async function writeDefaultConfig(
   repoRoot: string,
-  options: { force?: boolean } = {},
-): Promise<string> {
+  options: { force?: boolean; env?: Readonly<Record<string, string | undefined>> } = {},
+): Promise<WrittenConfig> {
   const path = join(repoRoot, CONFIG_FILE_NAMES[0]);
-  const text = defaultConfigText();
+  const agent = installedAgentKind(options.env);
+  const text = defaultConfigText(agent);
   GadugiConfig.parse(JSON.parse(text));
   try {
     await writeFile(path, text, { flag: options.force ? "w" : "wx" });
@@ -124,5 +188,5 @@ export async function writeDefaultConfig(
       { cause: error },
     );
   }
-  return path;
+  return agent === undefined ? { path } : { path, agent };
 }

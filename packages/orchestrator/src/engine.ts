@@ -66,6 +66,7 @@ import {
   renderReportMarkdown,
   type TaskExtras,
 } from "./report.js";
+import { validateRun } from "./validate-run.js";
 
 export interface OrchestratorOptions {
   /** Any directory of the repository; its top level is used. */
@@ -103,7 +104,10 @@ export interface RunRequest {
   agent?: string;
   /** What task branches start from; default config.baseRef, else the current branch. */
   baseRef?: string;
-  /** Wall-clock limit per task, in seconds. */
+  /**
+   * Wall-clock limit of each agent run of a task (implementation, test fixes, documentation), in
+   * seconds; a prompt's own `timeout` wins, and this wins over the agent's and taskTimeoutSec.
+   */
   timeoutSec?: number;
   /** Merge results onto the integration branch (default config.integration.enabled). */
   integrate?: boolean;
@@ -219,6 +223,19 @@ export class Orchestrator {
     return plan;
   }
 
+  /**
+   * What `run` would do, changing nothing: the plan, after every check `run` makes before it
+   * starts (validateRun), so a dry run fails exactly where the run would.
+   */
+  async dryRun(request: RunRequest): Promise<ExecutionPlan> {
+    const repoRoot = await this.repoRoot();
+    const config = await this.config();
+    const plan = await this.plan(request);
+    const git = new GitClient(repoRoot, { env: this.#options.env ?? {} });
+    await validateRun({ plan, config, settings: request, git, env: this.#options.env ?? {} });
+    return plan;
+  }
+
   async run(request: RunRequest): Promise<RunResult> {
     const repoRoot = await this.repoRoot();
     const config = await this.config();
@@ -230,28 +247,15 @@ export class Orchestrator {
       config: config.analysis,
       promptsDir: config.promptsDir,
     });
-    if (plan.tasks.length === 0) {
-      throw new GadugiError("GADUGI_NO_TASKS", {
-        reason:
-          plan.skipped.length > 0
-            ? `every prompt is marked done (${plan.skipped.map((s) => s.file).join(", ")})`
-            : "no prompt files were given",
-      });
-    }
-    // Every task's agent must be known before anything starts.
-    for (const task of plan.tasks) chooseAgent(task, config, request);
-
+    // Everything that can be checked is, before anything starts (the dry run checks the same).
     const git = new GitClient(repoRoot, { env: this.#options.env ?? {} });
-    const baseRef =
-      request.baseRef ?? config.baseRef ?? (await git.currentBranch()) ?? (await git.headCommit());
-    const baseCommit = await git.resolveCommit(baseRef);
-    if (baseCommit === undefined) {
-      throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-        name: "--base",
-        value: baseRef,
-        expected: "a branch, tag or commit of this repository",
-      });
-    }
+    const { baseRef, baseCommit, maxParallel } = await validateRun({
+      plan,
+      config,
+      settings: request,
+      git,
+      env: this.#options.env ?? {},
+    });
     const runId = request.runId ?? newRunId(startedAt);
     const integrate = request.integrate ?? config.integration.enabled;
     const integrationBranch = integrate ? `${config.branchPrefix}integration-${runId}` : undefined;
@@ -287,7 +291,7 @@ export class Orchestrator {
           baseRef,
           baseCommit,
           integration,
-          maxParallel: request.maxParallel ?? config.maxParallel,
+          maxParallel,
           ...(request.agent === undefined ? {} : { agent: request.agent }),
           ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
           keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,

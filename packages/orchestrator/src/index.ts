@@ -2,10 +2,13 @@
 export { type AgentChoice, chooseAgent } from "./agents.js";
 export {
   CONFIG_FILE_NAMES,
+  commandSettings,
   defaultConfigText,
+  installedAgentKind,
   type LoadedConfig,
   loadConfig,
   parseConfigText,
+  type WrittenConfig,
   writeDefaultConfig,
 } from "./config.js";
 export {
@@ -31,3 +34,10 @@ export {
   type TaskReport,
 } from "./report.js";
 export { createSampleRepo, SAMPLE_REPO_SOURCE, type SampleRepo } from "./sample.js";
+export {
+  checkMaxParallel,
+  type RunSettings,
+  type ValidatedRun,
+  type ValidateRunInput,
+  validateRun,
+} from "./validate-run.js";

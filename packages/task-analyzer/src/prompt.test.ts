@@ -80,11 +80,31 @@ describe("parsePromptText", () => {
       'p.md:4: frontmatter key `priority` must be one of low, medium, high, critical, got "urgent"',
     );
     const timeout = errorOf(() => parsePromptText("---\ntimeout: soon\n---\n# T\n", "p.md"));
-    expect(timeout.message).toMatch(/^p\.md:2: frontmatter key `timeout` must be seconds/);
+    expect(timeout.message).toMatch(/^p\.md:2: frontmatter key `timeout` must be a duration such as "90s"/);
     const files = errorOf(() =>
       parsePromptText("---\nfiles: [{ path: a.ts, access: writes }]\n---\n# T\n", "p.md"),
     );
     expect(files.message).toMatch(/^p\.md:2: frontmatter key `files`/);
+  });
+
+  it("reads `timeout` with the config's duration syntax", () => {
+    const timeout = (v: string) =>
+      parsePromptText(`---\ntimeout: ${v}\n---\n# T\n`, "p.md").frontmatter.timeoutSec;
+    expect(["90s", "30m", "2h", "600"].map(timeout)).toEqual([90, 1800, 7200, 600]);
+    for (const bad of ["10 minutes", "-5", "1x"]) {
+      expect(errorOf(() => timeout(bad)).message).toContain("must be a duration such as");
+    }
+  });
+
+  it("takes `run` as a command line or an argument array, and refuses shell syntax naming the file", () => {
+    const run = (v: string) => parsePromptText(`---\nrun: ${v}\n---\n# T\n`, "p.md").frontmatter.run;
+    expect(run('["sh", "-c", "make && make test"]')).toEqual(["sh", "-c", "make && make test"]);
+    expect(run("make 'parser tests'")).toBe("make 'parser tests'");
+    const err = errorOf(() => run("make && make test"));
+    expect(err.code).toBe("GADUGI_COMMAND_SYNTAX");
+    expect(err.message).toBe(
+      "p.md:2: run: cannot run `make && make test` without a shell: it contains the shell operator `&&`.",
+    );
   });
 
   it("rejects unclosed and non-mapping frontmatter, and an empty prompt", () => {

@@ -1,7 +1,16 @@
 import { readFileSync, realpathSync, statSync } from "node:fs";
 import { basename, extname, relative, resolve } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
-import type { Complexity, FileAccess, PlanWarning, Priority, TaskType } from "@gadugi/interfaces";
+import { toArgv } from "@gadugi/git";
+import {
+  type Complexity,
+  DURATION_FORMS,
+  type FileAccess,
+  type PlanWarning,
+  type Priority,
+  parseDuration,
+  type TaskType,
+} from "@gadugi/interfaces";
 import { isMap, isScalar, isSeq, LineCounter, parseDocument } from "yaml";
 import { cleanInline, contentOf, type MdLine, sectionsOf, splitMarkdown } from "./markdown.js";
 import { toPosix } from "./paths.js";
@@ -44,7 +53,8 @@ export interface PromptFrontmatter {
    */
   targets?: FrontmatterTarget[];
   agent?: string;
-  run?: string;
+  /** A command line or an argument array, checked to need no shell (`toArgv`). */
+  run?: string | string[];
   priority?: Priority;
   timeoutSec?: number;
   status?: string;
@@ -103,23 +113,6 @@ function splitFrontmatter(
     }
   }
   throw invalid(file, "the frontmatter opened by `---` on line 1 is never closed by another `---` line", 1);
-}
-
-function parseTimeout(value: unknown): number | undefined {
-  if (typeof value === "number" && value > 0) return value;
-  if (typeof value !== "string") return undefined;
-  const text = value.trim().toLowerCase();
-  if (/^\d+(\.\d+)?$/.test(text)) return Number(text);
-  const re = /(\d+(?:\.\d+)?)\s*(h|hours?|m|min|minutes?|s|sec|seconds?)/g;
-  let total = 0;
-  let consumed = "";
-  for (const m of text.matchAll(re)) {
-    const n = Number(m[1]);
-    const unit = m[2]?.[0];
-    total += unit === "h" ? n * 3600 : unit === "m" ? n * 60 : n;
-    consumed += m[0];
-  }
-  return total > 0 && consumed.replace(/\s/g, "") === text.replace(/\s/g, "") ? total : undefined;
 }
 
 function stringList(value: unknown): string[] | undefined {
@@ -229,9 +222,17 @@ function parseFrontmatter(
       case "agent":
         result.agent = text();
         break;
-      case "run":
-        result.run = text();
+      case "run": {
+        const run = Array.isArray(value) && value.every((v) => typeof v === "string") ? value : text();
+        try {
+          if (run !== undefined) toArgv(run);
+        } catch (error) {
+          if (!GadugiError.is(error, "GADUGI_COMMAND_SYNTAX")) throw error;
+          throw new GadugiError("GADUGI_COMMAND_SYNTAX", { ...error.args, where: `${file}:${line}: run` });
+        }
+        result.run = run;
         break;
+      }
       case "priority": {
         const p = text()?.toLowerCase();
         if (p !== undefined && !PRIORITIES.includes(p as Priority))
@@ -241,8 +242,8 @@ function parseFrontmatter(
       }
       case "timeout": {
         if (value === null) break;
-        const seconds = parseTimeout(value);
-        if (seconds === undefined) throw bad('seconds, or a duration such as "90s", "30m", "1h30m"');
+        const seconds = parseDuration(value);
+        if (seconds === undefined) throw bad(DURATION_FORMS);
         result.timeoutSec = seconds;
         break;
       }

@@ -32,7 +32,18 @@ describe("detectTestCommand", () => {
     expect(await detectTestCommand(dir, "uv run pytest", ["uv", "run"])).toMatchObject({
       argv: ["uv", "run", "pytest"],
     });
-    await expect(detectTestCommand(dir, `pytest "unterminated`)).rejects.toThrow(/unterminated/);
+    await expect(detectTestCommand(dir, `pytest "unterminated`)).rejects.toThrow(/quote is not closed/);
+  });
+
+  it("takes the configured command as an argument array too, and refuses shell syntax in a line", async () => {
+    const dir = project({});
+    expect(await detectTestCommand(dir, ["pytest", "-k", "a and b"], ["uv", "run"])).toEqual({
+      argv: ["uv", "run", "pytest", "-k", "a and b"],
+      source: "config",
+    });
+    await expect(detectTestCommand(dir, "npm test | tee log")).rejects.toMatchObject({
+      code: "GADUGI_COMMAND_SYNTAX",
+    });
   });
 
   it("uses uv run pytest for uv projects", async () => {

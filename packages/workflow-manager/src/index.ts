@@ -1,4 +1,5 @@
 // Public API of @gadugi/workflow-manager.
+export { resolveAgentSetting } from "./agent-setting.js";
 export {
   assessDocumentation,
   type ChangedFile,

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import path from "node:path";
-import { detectProject, splitCommand } from "@gadugi/worktree-manager";
+import { type CommandSetting, toArgv } from "@gadugi/git";
+import { detectProject } from "@gadugi/worktree-manager";
 
 /** How the testing phase runs the project's tests, or why it cannot. */
 export type TestCommand =
@@ -20,23 +21,22 @@ const NPM_PLACEHOLDER = /no test specified/i;
 
 /**
  * The test command of the project in `worktree`, without a shell:
- * 1. `configured` (workflow.testCommand), split into argv with quotes honoured; in a uv project it
- *    gets `prefix` (`uv run`) unless it already starts with it;
+ * 1. `configured` (workflow.testCommand), a command line or an argument array (`toArgv`); in a
+ *    uv project it gets `prefix` (`uv run`) unless it already starts with it;
  * 2. `uv run pytest` for uv projects (pyproject.toml + uv.lock);
  * 3. the package manager's `test` script when package.json has one (pnpm/npm/yarn by lockfile,
  *    `bun run test` for bun, npm without a lockfile);
  * 4. none: `{ reason }`.
  *
- * @throws Error when `configured` has an unterminated quote.
+ * @throws GadugiError GADUGI_COMMAND_SYNTAX when `configured` is a line using shell syntax.
  */
 export async function detectTestCommand(
   worktree: string,
-  configured: string | undefined,
+  configured: CommandSetting | undefined,
   prefix: readonly string[] = [],
 ): Promise<TestCommand> {
-  if (configured !== undefined && configured.trim() !== "") {
-    const argv = splitCommand(configured);
-    if (argv.length === 0) return { reason: "workflow.testCommand is empty" };
+  if (configured !== undefined && (typeof configured !== "string" || configured.trim() !== "")) {
+    const argv = toArgv(configured);
     const prefixed = prefix.length > 0 && argv[0] !== prefix[0] ? [...prefix, ...argv] : argv;
     return { argv: prefixed, source: "config" };
   }

@@ -1,5 +1,4 @@
 // Public API of @gadugi/worktree-manager.
-export { splitCommand } from "./argv.js";
 export { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
 export {
   type CopyFilesOptions,

@@ -1,6 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
-import { looksLikeValidBranchName, splitCommand, toBranchName, toSlug } from "./index.js";
+import { looksLikeValidBranchName, toBranchName, toSlug } from "./index.js";
 
 function gitAccepts(name: string): boolean {
   try {
@@ -49,21 +49,5 @@ describe("toBranchName", () => {
       expect(looksLikeValidBranchName(bad), bad).toBe(false);
       expect(gitAccepts(bad) && bad !== "@", bad).toBe(false);
     }
-  });
-});
-
-describe("splitCommand", () => {
-  it("splits on whitespace and honours quotes and escapes, without a shell", () => {
-    expect(splitCommand(`npm run "build all" --x='a b'`)).toEqual(["npm", "run", "build all", "--x=a b"]);
-    expect(splitCommand(`  echo   a\\ b  `)).toEqual(["echo", "a b"]);
-    expect(splitCommand(`sh -c "echo \\"hi\\" && exit 1"`)).toEqual(["sh", "-c", 'echo "hi" && exit 1']);
-    expect(splitCommand(`echo '' "" x`)).toEqual(["echo", "", "", "x"]);
-    expect(splitCommand(`echo $HOME; rm -rf *`)).toEqual(["echo", "$HOME;", "rm", "-rf", "*"]);
-    expect(splitCommand("")).toEqual([]);
-  });
-
-  it("fails on an unterminated quote", () => {
-    expect(() => splitCommand(`echo "open`)).toThrow(/unterminated/);
-    expect(() => splitCommand(`echo x\\`)).toThrow(/trailing backslash/);
   });
 });

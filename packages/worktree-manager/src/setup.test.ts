@@ -243,6 +243,27 @@ describe("setting up a worktree", () => {
     expect(readFileSync(logFile, "utf8")).toContain("hello from setup");
   });
 
+  it("runs a setup command given as an argument array, shell characters and all", async () => {
+    const { repo, manager } = await repoWithManager(temp);
+    const wt = await manager.create({ runId: "r", taskId: "t", slug: "s" });
+    const script = "require('fs').writeFileSync('made.txt', process.argv[1])";
+    await setupEnvironment(wt, { repoRoot: repo.dir, commands: [["node", "-e", script, "$HOME && *"]] });
+    expect(readFileSync(path.join(wt.path, "made.txt"), "utf8")).toBe("$HOME && *");
+  });
+
+  it("refuses a shell operator in a setup command line instead of passing it on as an argument", async () => {
+    const { repo, manager } = await repoWithManager(temp);
+    const wt = await manager.create({ runId: "r", taskId: "t", slug: "s" });
+    const error = await rejection(
+      setupEnvironment(wt, { repoRoot: repo.dir, commands: ["node -e 1 && touch made.txt"] }),
+    );
+    expect(error.code).toBe("GADUGI_SETUP_FAILED");
+    expect((error.cause as GadugiError).code).toBe("GADUGI_COMMAND_SYNTAX");
+    expect(readFileSync(path.join(repo.dir, ".gadugi", "runs", "r", "logs", "t.log"), "utf8")).toContain(
+      "the shell operator `&&`",
+    );
+  });
+
   it("reports a failing setup command with the log holding its output", async () => {
     const { repo, manager } = await repoWithManager(temp);
     const wt = await manager.create({ runId: "r", taskId: "t", slug: "s" });

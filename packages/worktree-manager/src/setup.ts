@@ -14,8 +14,14 @@ import {
 import path from "node:path";
 import { performance } from "node:perf_hooks";
 import { GadugiError } from "@gadugi/error-handling";
-import { createProcessRunner, type Env, type ProcessRunner } from "@gadugi/git";
-import { splitCommand } from "./argv.js";
+import {
+  type CommandSetting,
+  createProcessRunner,
+  type Env,
+  formatCommand,
+  type ProcessRunner,
+  toArgv,
+} from "@gadugi/git";
 import { copyUntrackedFiles } from "./copy-files.js";
 
 export type NodePackageManager = "pnpm" | "npm" | "yarn" | "bun";
@@ -108,8 +114,8 @@ export interface SetupOptions {
   repoRoot: string;
   /** Untracked files to copy (gitignore-style globs), besides `.worktreeinclude`. */
   copyFiles?: readonly string[];
-  /** Setup commands, each split into argv with `splitCommand` (no shell), run in order. */
-  commands?: readonly string[];
+  /** Setup commands, command lines or argument arrays (`toArgv`, never a shell), run in order. */
+  commands?: readonly CommandSetting[];
   /** Per command, and per dependency install. Default 600. */
   commandTimeoutSec?: number;
   /** No uv on PATH for a uv project: skip the step (true) or fail with GADUGI_COMMAND_NOT_FOUND (default). */
@@ -337,18 +343,19 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
 
   // 4. Configured setup commands.
   for (const command of options.commands ?? []) {
+    const shown = typeof command === "string" ? command : formatCommand(command);
     let argv: string[];
     try {
-      argv = splitCommand(command);
+      argv = toArgv(command);
     } catch (error) {
-      await log(`[gadugi] cannot parse setup command ${JSON.stringify(command)}: ${String(error)}\n`);
+      await log(`[gadugi] cannot run setup command ${shown}: ${(error as Error).message}\n`);
       throw new GadugiError(
         "GADUGI_SETUP_FAILED",
-        { taskId: target.taskId, step: command, log: logFile },
+        { taskId: target.taskId, step: shown, log: logFile },
         { cause: error },
       );
     }
-    await runStep(command, argv);
+    await runStep(shown, argv);
   }
 
   result.durationMs = Math.round(performance.now() - started);

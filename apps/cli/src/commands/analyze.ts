@@ -2,10 +2,10 @@ import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { CliIo } from "../main.js";
 import { readAll, type StdinSource } from "./run-support.js";
-import { repoRootOf } from "./shared.js";
+import { CWD_OPTION, repoRootOf } from "./shared.js";
 
 interface AnalyzeCommandOptions {
-  cwd: string;
+  cwd?: string;
   config?: string;
   json?: boolean;
   mermaid?: boolean;
@@ -30,7 +30,7 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       "[prompts...]",
       'prompt files (markdown); "-" reads an "Execute these specific prompts" list from stdin',
     )
-    .option("--cwd <dir>", "run as if started in <dir> (default: the current directory)", process.cwd())
+    .option(...CWD_OPTION)
     .option("--config <file>", "config file (default: gadugi.config.json/.yaml in the repository root)")
     .option("--json", "print the plan as JSON (the ExecutionPlan schema)")
     .addOption(new Option("--mermaid", "print the plan as a Mermaid flowchart").conflicts("json"))
@@ -57,7 +57,7 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
         });
       }
     }
-    const cwd = resolve(options.cwd);
+    const cwd = resolve(options.cwd ?? process.cwd());
     const repoRoot = await repoRootOf(cwd);
     const { loadConfig } = await import("@gadugi/orchestrator");
     const { config } = await loadConfig(

@@ -4,6 +4,7 @@ import { join, resolve } from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
 import { printSummary, withProgress } from "./run-support.js";
+import { MAX_PARALLEL_OPTION, parseMaxParallel } from "./shared.js";
 
 /**
  * `gadugi demo`: the embedded default, offline. Creates the sample repository (eight prompts that
@@ -16,9 +17,10 @@ export function demoCommand(io: CliIo): Command {
       "run the whole pipeline on a generated sample repository with the built-in command agent (offline)",
     )
     .option("--dir <path>", "where to create the sample repository (default: a new temporary directory)")
-    .option("--max-parallel <n>", "tasks running at once (default 4)")
+    .option(...MAX_PARALLEL_OPTION)
     .option("--json", "JSON events on stdout, then the report")
     .action(async (options: { dir?: string; maxParallel?: string; json?: boolean }) => {
+      const maxParallel = await parseMaxParallel(options.maxParallel);
       const { createSampleRepo, loadConfig, Orchestrator } = await import("@gadugi/orchestrator");
       const dir = options.dir
         ? resolve(options.dir)
@@ -26,12 +28,11 @@ export function demoCommand(io: CliIo): Command {
       const sample = await createSampleRepo(dir);
       if (!options.json) io.stdout(`sample repository: ${dir} (${sample.promptFiles.length} prompts)\n\n`);
       const { config } = await loadConfig(dir);
-      const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
       const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
         new Orchestrator({ repoRoot: dir, config, github: false, onEvent }).run({
           promptFiles: sample.promptFiles,
           signal,
-          ...(maxParallel && Number.isInteger(maxParallel) && maxParallel > 0 ? { maxParallel } : {}),
+          ...(maxParallel === undefined ? {} : { maxParallel }),
         }),
       );
       if (options.json) {

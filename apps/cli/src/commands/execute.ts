@@ -13,8 +13,9 @@ interface ExecuteOptions extends RunCommandOptions {
 /**
  * The seed's interface: `orchestrator-agent execute --parallel --tasks=a.md,b.md`, also
  * `--all-prompts` and the stdin form "Execute these specific prompts in parallel:\n- a.md".
- * `--conflict-check` serializes import-coupled tasks (without it they are only warned about;
- * tasks writing the same file are always serialized). Scheduling is always "smart" (longest
+ * Import-coupled tasks are handled as in `gadugi run`: the config's `analysis.softEdges`
+ * (serialize by default); `--conflict-check` / `--no-conflict-check` (or `--soft-edges`) override
+ * it. Tasks writing the same file are always serialized. Scheduling is always "smart" (longest
  * critical path first, resource governor): `--smart-scheduling` is accepted for the seed's sake.
  */
 export function executeCommand(io: CliIo, stdin: StdinSource = process.stdin): Command {
@@ -30,8 +31,9 @@ export function executeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
     .option("--tasks <files>", "comma-separated prompt files")
     .option(
       "--conflict-check",
-      "serialize tasks coupled through imports, not only those writing the same file",
+      "serialize tasks coupled through imports, not only those writing the same file (default: analysis.softEdges of the config, serialize)",
     )
+    .option("--no-conflict-check", "only warn about tasks coupled through imports")
     .option("--smart-scheduling", "longest critical path first, with the resource governor (always on)")
     .action((prompts: string[], options: ExecuteOptions) => {
       const fromTasks = (options.tasks ?? "")
@@ -41,7 +43,9 @@ export function executeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       const runOptions: RunCommandOptions = {
         ...options,
         ...(options.parallel ? {} : { maxParallel: "1" }),
-        ...(options.softEdges ? {} : { softEdges: options.conflictCheck ? "serialize" : "warn" }),
+        ...(options.softEdges || options.conflictCheck === undefined
+          ? {}
+          : { softEdges: options.conflictCheck ? "serialize" : "warn" }),
       };
       return runPrompts(io, [...fromTasks, ...prompts], runOptions, stdin);
     });

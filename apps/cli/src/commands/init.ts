@@ -11,7 +11,21 @@ export function initCommand(io: CliIo): Command {
     .action(async (options: { cwd?: string; force?: boolean }) => {
       const repoRoot = await repoRootOf(options.cwd);
       const { writeDefaultConfig } = await import("@gadugi/orchestrator");
-      const path = await writeDefaultConfig(repoRoot, { force: options.force === true });
-      io.stdout(`wrote ${path}\n`);
+      const written = await writeDefaultConfig(repoRoot, { force: options.force === true });
+      io.stdout(`wrote ${written.path}\n`);
+      if (written.agent !== undefined) {
+        io.stdout(`agent: ${written.agent} (found on PATH; change "agent" to use another)\n`);
+        return;
+      }
+      io.stdout(
+        [
+          "No agent CLI (claude, codex, gemini, opencode, aider) was found on PATH, so no agent is set yet.",
+          'Install one and set "agent" to it, or define your own program as a command agent:',
+          '  "agent": "mine",',
+          '  "agents": { "mine": { "kind": "command", "command": "my-agent --prompt-file {prompt_file}" } }',
+          "A command agent runs without a shell in the task's worktree; {prompt_file}, {worktree} and {task_id} are filled in.",
+          "",
+        ].join("\n"),
+      );
     });
 }

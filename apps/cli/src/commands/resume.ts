@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
 import { printSummary, withProgress } from "./run-support.js";
-import { CWD_OPTION, repoRootOf, resolveRunId } from "./shared.js";
+import { CWD_OPTION, MAX_PARALLEL_OPTION, parseMaxParallel, repoRootOf, resolveRunId } from "./shared.js";
 
 /** `gadugi resume <run>`: continue a run after a crash, kill -9 or cancel. */
 export function resumeCommand(io: CliIo): Command {
@@ -12,7 +12,7 @@ export function resumeCommand(io: CliIo): Command {
     )
     .argument("[run]", "run id or unique prefix (default: the newest run)")
     .option(...CWD_OPTION)
-    .option("--max-parallel <n>", "tasks running at once")
+    .option(...MAX_PARALLEL_OPTION)
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
     .option("--json", "JSON events on stdout, then the report")
     .action(
@@ -20,18 +20,10 @@ export function resumeCommand(io: CliIo): Command {
         run: string | undefined,
         options: { cwd?: string; maxParallel?: string; keepWorktrees?: boolean; json?: boolean },
       ) => {
+        const maxParallel = await parseMaxParallel(options.maxParallel);
         const repoRoot = await repoRootOf(resolve(options.cwd ?? process.cwd()));
         const runId = await resolveRunId(repoRoot, run);
         const { Orchestrator } = await import("@gadugi/orchestrator");
-        const maxParallel = options.maxParallel === undefined ? undefined : Number(options.maxParallel);
-        if (maxParallel !== undefined && (!Number.isInteger(maxParallel) || maxParallel < 1)) {
-          const { GadugiError } = await import("@gadugi/error-handling");
-          throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-            name: "--max-parallel",
-            value: String(options.maxParallel),
-            expected: "a whole number of at least 1",
-          });
-        }
         const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
           new Orchestrator({ repoRoot, onEvent }).resume({
             runId,

@@ -8,7 +8,7 @@ import {
   type StdinSource,
   withProgress,
 } from "./run-support.js";
-import { CWD_OPTION, repoRootOf } from "./shared.js";
+import { CWD_OPTION, MAX_PARALLEL_OPTION, parseMaxParallel, parseTimeout, repoRootOf } from "./shared.js";
 
 export interface RunCommandOptions {
   cwd?: string;
@@ -25,22 +25,6 @@ export interface RunCommandOptions {
   softEdges?: "serialize" | "warn";
 }
 
-function positiveInt(name: string, value: string | undefined, max = Number.MAX_SAFE_INTEGER) {
-  return async (): Promise<number | undefined> => {
-    if (value === undefined) return undefined;
-    const n = Number(value);
-    if (!Number.isInteger(n) || n < 1 || n > max) {
-      const { GadugiError } = await import("@gadugi/error-handling");
-      throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-        name,
-        value,
-        expected: `a whole number from 1 to ${max}`,
-      });
-    }
-    return n;
-  };
-}
-
 /** Runs prompt files end to end; shared by `gadugi run` and `orchestrator-agent execute`. */
 export async function runPrompts(
   io: CliIo,
@@ -54,8 +38,8 @@ export async function runPrompts(
   const loaded = await loadConfig(repoRoot, options.config ? { file: resolve(cwd, options.config) } : {});
   const config = loaded.config;
   if (options.softEdges) config.analysis.softEdges = options.softEdges;
-  const maxParallel = await positiveInt("--max-parallel", options.maxParallel, 64)();
-  const timeoutSec = await positiveInt("--timeout", options.timeout)();
+  const maxParallel = await parseMaxParallel(options.maxParallel);
+  const timeoutSec = await parseTimeout(options.timeout);
   const promptFiles = await collectPromptFiles({
     args,
     cwd,
@@ -64,23 +48,24 @@ export async function runPrompts(
     allPrompts: options.allPrompts === true,
     stdin,
   });
+  const request = {
+    promptFiles,
+    cwd,
+    integrate: options.integrate,
+    ...(maxParallel === undefined ? {} : { maxParallel }),
+    ...(options.agent === undefined ? {} : { agent: options.agent }),
+    ...(options.base === undefined ? {} : { baseRef: options.base }),
+    ...(timeoutSec === undefined ? {} : { timeoutSec }),
+    ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
+  };
   if (options.dryRun) {
-    const plan = await new Orchestrator({ repoRoot, config }).plan({ promptFiles, cwd });
+    // The same checks as the run (agents, commands, base ref, limits), then the plan.
+    const plan = await new Orchestrator({ repoRoot, config }).dryRun(request);
     await printPlan(io, plan, options.json === true);
     return;
   }
   const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
-    new Orchestrator({ repoRoot, config, onEvent }).run({
-      promptFiles,
-      cwd,
-      signal,
-      integrate: options.integrate,
-      ...(maxParallel === undefined ? {} : { maxParallel }),
-      ...(options.agent === undefined ? {} : { agent: options.agent }),
-      ...(options.base === undefined ? {} : { baseRef: options.base }),
-      ...(timeoutSec === undefined ? {} : { timeoutSec }),
-      ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
-    }),
+    new Orchestrator({ repoRoot, config, onEvent }).run({ ...request, signal }),
   );
   if (options.json)
     io.stdout(
@@ -93,23 +78,26 @@ export function addRunOptions(command: Command): Command {
   return command
     .option(...CWD_OPTION)
     .option("--config <file>", "config file (default: gadugi.config.json or .yaml at the repository root)")
-    .option("--max-parallel <n>", "tasks running at once (default: maxParallel of the config, 4)")
+    .option(...MAX_PARALLEL_OPTION)
     .option(
       "--agent <name>",
       "default agent: claude, codex, gemini, opencode, aider, command, or one from the config",
     )
     .option("--base <ref>", "what task branches start from (default: the current branch)")
-    .option("--dry-run", "print the plan and change nothing")
-    .option("--timeout <seconds>", "wall-clock limit per task")
+    .option("--dry-run", "check everything a run would check, print the plan, change nothing")
+    .option(
+      "--timeout <duration>",
+      'wall-clock limit of each agent run of a task (implementation, each test fix, documentation), e.g. "90s", "30m", "1h30m" or seconds; a prompt\'s own `timeout` wins (default: the agent\'s timeoutSec, else taskTimeoutSec, 1h)',
+    )
     .option("--json", "JSON events on stdout, then the report")
     .option("--no-integrate", "do not merge results onto an integration branch")
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
     .option("--all-prompts", "every prompt in the prompts directory not marked IMPLEMENTED/COMPLETED")
     .addOption(
-      new Option("--soft-edges <policy>", "import-coupled tasks: serialize them, or only warn").choices([
-        "serialize",
-        "warn",
-      ]),
+      new Option(
+        "--soft-edges <policy>",
+        "import-coupled tasks: serialize them, or only warn (default: analysis.softEdges of the config, serialize)",
+      ).choices(["serialize", "warn"]),
     );
 }
 

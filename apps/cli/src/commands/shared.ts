@@ -1,9 +1,47 @@
 import { resolve } from "node:path";
+import { DURATION_FORMS, MAX_PARALLEL, parseDuration } from "@gadugi/interfaces";
 
 /** The `--cwd` option every command takes. */
 export const CWD_OPTION = [
   "--cwd <dir>",
   "run as if started in <dir> (default: the current directory)",
+] as const;
+
+/**
+ * `--max-parallel <n>` of every command that runs tasks (run, execute, resume, demo): undefined when
+ * not given, else a whole number from 1 to the config schema's maximum (GADUGI_INVALID_ARGUMENT).
+ */
+export async function parseMaxParallel(value: string | undefined): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const { checkMaxParallel } = await import("@gadugi/orchestrator");
+  const n = /^\s*\d+\s*$/.test(value) ? Number(value) : Number.NaN;
+  try {
+    checkMaxParallel(n);
+  } catch (error) {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    if (GadugiError.is(error, "GADUGI_INVALID_ARGUMENT")) {
+      throw new GadugiError("GADUGI_INVALID_ARGUMENT", { ...error.args, value });
+    }
+    throw error;
+  }
+  return n;
+}
+
+/** `--timeout <duration>`: seconds, read like every duration setting ("90s", "30m", "1h30m", 600). */
+export async function parseTimeout(value: string | undefined): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const seconds = parseDuration(value);
+  if (seconds === undefined) {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", { name: "--timeout", value, expected: DURATION_FORMS });
+  }
+  return seconds;
+}
+
+/** The `--max-parallel` option of the commands that run tasks. */
+export const MAX_PARALLEL_OPTION = [
+  "--max-parallel <n>",
+  `tasks running at once, 1 to ${MAX_PARALLEL} (default: maxParallel of the config, 4)`,
 ] as const;
 
 /** The repository root containing `cwd` (GADUGI_NOT_A_GIT_REPO outside one). */

@@ -2,9 +2,9 @@ import { existsSync } from "node:fs";
 import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
-import { formatCommand } from "@gadugi/git";
+import { type CommandSetting, formatCommand, toArgv } from "@gadugi/git";
 import { AgentConfig, AgentKind, type GadugiConfig } from "@gadugi/interfaces";
-import { splitCommand } from "@gadugi/worktree-manager";
+import { resolveAgentSetting } from "../agent-setting.js";
 import { reviewPrompt } from "../prompts.js";
 import { parseReviewOutput, type ReviewVerdict } from "../review-verdict.js";
 import type { Phase, PhaseContext, PhaseOutcome } from "../types.js";
@@ -20,7 +20,7 @@ export const NO_REVIEWER =
 /** The reviewer agent named by workflow.reviewer, always read-only. */
 export function reviewerAgent(config: GadugiConfig, name: string): AgentConfig {
   const configured = config.agents[name];
-  if (configured !== undefined) return { ...configured, autonomy: "read-only" };
+  if (configured !== undefined) return resolveAgentSetting(configured, config, { autonomy: "read-only" });
   const kind = AgentKind.safeParse(name);
   if (kind.success && kind.data !== "command")
     return AgentConfig.parse({ kind: kind.data, autonomy: "read-only" });
@@ -55,19 +55,15 @@ interface Review {
 
 async function reviewByCommand(
   ctx: PhaseContext,
-  command: string,
+  command: CommandSetting,
   diff: string,
 ): Promise<Review | PhaseOutcome> {
   let argv: string[];
   try {
-    argv = splitCommand(command);
+    argv = toArgv(command);
   } catch (error) {
-    return {
-      status: "failed",
-      reason: `workflow.reviewCommand cannot be split into arguments: ${describeError(error)}`,
-    };
+    return { status: "failed", reason: `workflow.reviewCommand: ${describeError(error)}` };
   }
-  if (argv.length === 0) return { status: "failed", reason: "workflow.reviewCommand is empty" };
   const shown = formatCommand(argv);
   const { facts } = ctx;
   let result: Awaited<ReturnType<PhaseContext["runner"]["run"]>>;
@@ -170,14 +166,16 @@ export const reviewPhase: Phase = {
   async run(ctx) {
     const { reviewer, reviewCommand } = ctx.config.workflow;
     const useCommand =
-      reviewCommand !== undefined && reviewCommand.trim() !== "" && (!reviewer || reviewer === "command");
+      reviewCommand !== undefined &&
+      (typeof reviewCommand !== "string" || reviewCommand.trim() !== "") &&
+      (!reviewer || reviewer === "command");
     if (!useCommand && !reviewer) return { status: "skipped", reason: NO_REVIEWER };
     const base = ctx.facts.baseCommit;
     if (base === undefined)
       return { status: "failed", reason: "setup recorded no base commit to diff against" };
     const diff = await ctx.git().raw(["diff", "--no-color", "--no-ext-diff", base, "HEAD", "--"]);
     const outcome = useCommand
-      ? await reviewByCommand(ctx, reviewCommand as string, diff)
+      ? await reviewByCommand(ctx, reviewCommand as CommandSetting, diff)
       : await reviewByAgent(ctx, reviewer as string, diff);
     if ("status" in outcome) return outcome;
     const review = outcome;

@@ -83,7 +83,7 @@ export const testingPhase: Phase = {
     } catch (error) {
       return {
         status: "failed",
-        reason: `workflow.testCommand cannot be split into arguments: ${describeError(error)}`,
+        reason: `workflow.testCommand: ${describeError(error)}`,
       };
     }
     if (found.argv === undefined) return { status: "skipped", reason: found.reason };
