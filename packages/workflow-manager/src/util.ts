@@ -1,11 +1,10 @@
-import { GadugiError, redactSecrets } from "@gadugi/error-handling";
+import { describeErrorWithHint, redactSecrets } from "@gadugi/error-handling";
 import type { GitClient } from "@gadugi/git";
 import type { ChangedFile } from "./docs-check.js";
 
-/** `GADUGI_X: message` for a GadugiError, the message for other errors; secrets redacted. */
+/** `GADUGI_X: message (hint: ...)` for a GadugiError, the message for other errors; secrets redacted. */
 export function describeError(error: unknown): string {
-  if (GadugiError.is(error)) return redactSecrets(`${error.code}: ${error.message}`);
-  return redactSecrets(error instanceof Error ? error.message : String(error));
+  return redactSecrets(describeErrorWithHint(error));
 }
 
 /** The last `maxLines` lines of `text`, at most `maxChars` characters, marked when cut. */
@@ -29,44 +28,6 @@ export function fenced(text: string, lang = ""): string {
   const longest = Math.max(0, ...(text.match(/`+/g) ?? []).map((run) => run.length));
   const ticks = "`".repeat(Math.max(3, longest + 1));
   return `${ticks}${lang}\n${text.replace(/\n+$/, "")}\n${ticks}`;
-}
-
-/** Whether `file` is one of `artifacts` or inside one; any `node_modules` always counts. */
-export function isSetupArtifact(file: string, artifacts: readonly string[]): boolean {
-  const clean = file.replace(/\/+$/, "");
-  if (clean.split("/").includes("node_modules")) return true;
-  return artifacts.some((a) => clean === a || clean.startsWith(`${a.replace(/\/+$/, "")}/`));
-}
-
-/**
- * Commits whatever is modified, staged or untracked in the worktree — except what environment
- * setup put there (`artifacts`, `.venv`, any `node_modules`) — with `message`. Returns the commit,
- * or undefined when there was nothing to commit.
- */
-export async function commitPending(
-  git: GitClient,
-  message: string,
-  artifacts: readonly string[],
-): Promise<{ commit: string; files: string[] } | undefined> {
-  const entries = await git.status({ untracked: "all" });
-  const files = entries.map((e) => e.path).filter((p) => !isSetupArtifact(p, artifacts));
-  if (files.length === 0) return undefined;
-  const excludes = [...new Set([".venv", ...artifacts])].map((a) => `:(exclude)${a}`);
-  await git.raw([
-    "add",
-    "-A",
-    "--",
-    ".",
-    ...excludes,
-    ":(exclude,glob)**/node_modules",
-    ":(exclude,glob)**/node_modules/**",
-  ]);
-  const staged = (await git.raw(["diff", "--cached", "--name-only", "-z"]))
-    .split("\0")
-    .filter((p) => p !== "");
-  if (staged.length === 0) return undefined;
-  const commit = await git.commit(message);
-  return { commit, files: staged };
 }
 
 /** Files that differ between `from` and HEAD, with whether each is new. */

@@ -109,6 +109,36 @@ describe("WorkflowManager end to end", () => {
   });
 });
 
+describe("what gets committed on a real checkout", () => {
+  it("commits the agent's uncommitted work although an ignored .env listed in .worktreeinclude was copied", async () => {
+    const h = await createHarness(temp, { agents: { implementation: AGENT.editOnly } });
+    await h.repo.commit("ignore .env", { ".gitignore": ".env\n", ".worktreeinclude": ".env\n" });
+    h.repo.write({ ".env": "SECRET=hunter2\n" });
+    const state = await h.run();
+    expect(state.status).toBe("completed");
+    expect(readFileSync(path.join(h.worktree(), ".env"), "utf8")).toBe("SECRET=hunter2\n");
+    expect(phaseOf(state, "implementation").data.pipelineCommitted).toBe(true);
+    const files = await h.repo.git(["diff", "--name-only", "main", "gadugi/feature-two"]);
+    expect(files.split("\n")).toEqual(["src/feature.ts"]);
+  });
+
+  it("discards what a read-only reviewer writes: it is never committed, not even at cleanup", async () => {
+    const h = await createHarness(temp, {
+      agents: { implementation: AGENT.editOnly },
+      workflow: {
+        reviewCommand: `sh -c "echo tampered >> src/feature.ts; echo note > REVIEW.md; echo 'VERDICT: approve'"`,
+      },
+    });
+    const state = await h.run();
+    expect(state.status).toBe("completed");
+    expect(phaseOf(state, "review").data.discardedReviewerChanges).toEqual(["REVIEW.md", "src/feature.ts"]);
+    expect(readFileSync(path.join(h.worktree(), "src", "feature.ts"), "utf8")).toBe(
+      "export const feature = 2;\n",
+    );
+    expect(existsSync(path.join(h.worktree(), "REVIEW.md"))).toBe(false);
+  });
+});
+
 describe("phases that cannot run are skipped with the reason", () => {
   it("skips GitHub phases without a token, pushes the branch and records it as ready", async () => {
     const h = await createHarness(temp, { github: "no-token" });

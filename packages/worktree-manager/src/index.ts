@@ -47,3 +47,16 @@ export {
   setupEnvironment,
   shareNodeModules,
 } from "./setup.js";
+export {
+  artifactsBetween,
+  commitWork,
+  type DirtySnapshot,
+  discardChangesSince,
+  pendingWork,
+  readSetupArtifacts,
+  SETUP_ARTIFACTS_FILE,
+  SetupArtifacts,
+  saveSetupArtifacts,
+  snapshotDirty,
+  type WorkOptions,
+} from "./work.js";

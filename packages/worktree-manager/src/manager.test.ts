@@ -139,13 +139,15 @@ describe("creating worktrees", () => {
     expect((await repo.git(["worktree", "list", "--porcelain"])).match(/^worktree /gm)).toHaveLength(17);
   });
 
-  it("refuses a branch that exists, and reuses it when the same run resumes the task", async () => {
+  it("never takes over a branch that exists, and reuses its own when the same run resumes the task", async () => {
     const { repo, manager } = await repoWithManager(temp);
     await repo.git(["branch", "gadugi/taken"]);
-    const error = await rejection(manager.create({ runId: "r1", taskId: "t1", slug: "taken" }));
-    expect(error.code).toBe("GADUGI_BRANCH_EXISTS");
-    expect(error.hint).toMatch(/branch -m/);
-    expect(existsSync(path.join(repo.dir, ".worktrees", "t1"))).toBe(false);
+    await repo.git(["branch", "gadugi/taken-2"]);
+    const userTip = await repo.git(["rev-parse", "gadugi/taken"]);
+    const fresh = await manager.create({ runId: "r1", taskId: "t1", slug: "taken" });
+    expect(fresh.branch).toBe("gadugi/taken-3");
+    expect(fresh.resumed).toBe(false);
+    expect(await repo.git(["rev-parse", "gadugi/taken"])).toBe(userTip);
 
     // The same run and task take up their own worktree again.
     const first = await manager.create({ runId: "r1", taskId: "t2", slug: "mine" });
@@ -164,14 +166,18 @@ describe("creating worktrees", () => {
     expect(resumed.baseCommit).toBe(first.baseCommit);
     expect(readFileSync(path.join(resumed.path, "wip.txt"), "utf8")).toBe("work in progress\n");
 
-    // Another run may not take it, unless told to reuse the branch.
-    const other = await rejection(manager.create({ runId: "r2", taskId: "t9", slug: "mine" }));
-    expect(other.code).toBe("GADUGI_BRANCH_EXISTS");
-    expect(other.hint).toContain("run r1");
-    await manager.remove("t2");
-    const reused = await manager.create({ runId: "r2", taskId: "t9", slug: "mine", reuseBranch: true });
-    expect(reused.branch).toBe("gadugi/mine");
-    expect(reused.baseCommit).toBe(first.baseCommit);
+    // Another run (the same prompts run again) gets a branch of its own, even when told to reuse:
+    // r1 recorded gadugi/mine as its own.
+    const other = await manager.create({ runId: "r2", taskId: "t2", slug: "mine" });
+    expect(other.branch).toBe("gadugi/mine-2");
+    await manager.remove("t2", { runId: "r2" });
+    const reused = await manager.create({ runId: "r3", taskId: "t9", slug: "mine", reuseBranch: true });
+    expect(reused.branch).toBe("gadugi/mine-3");
+
+    // A branch no record claims is taken up with reuseBranch (a crash before it was recorded).
+    await repo.git(["branch", "gadugi/orphan"]);
+    const orphan = await manager.create({ runId: "r4", taskId: "t1", slug: "orphan", reuseBranch: true });
+    expect(orphan).toMatchObject({ branch: "gadugi/orphan", resumed: true });
   });
 
   it("recreates a task's worktree whose directory was deleted by hand, on its kept branch", async () => {
@@ -355,7 +361,7 @@ describe("cleanup never loses work", () => {
     const byTask = Object.fromEntries(first.entries.map((e) => [e.taskId, e]));
     expect(byTask.empty).toMatchObject({ action: "removed", branchDeleted: true });
     expect(byTask.busy).toMatchObject({ action: "removed", branchDeleted: false });
-    expect(byTask.busy?.reason).toMatch(/1 commit/);
+    expect(byTask.busy?.reason).toMatch(/1 of its commit/);
     expect(await repo.git(["branch", "--list", empty.branch])).toBe("");
     expect(await repo.git(["rev-parse", busy.branch])).toBe(tip);
 
@@ -369,6 +375,30 @@ describe("cleanup never loses work", () => {
     // The bundle brings the commits back.
     await repo.git(["fetch", "-q", bundle, `${busy.branch}:restored`]);
     expect(await repo.git(["rev-parse", "restored"])).toBe(tip);
+  });
+
+  it("deletes branches whose commits are all on the base or on an integration branch, without force", async () => {
+    const { repo, manager } = await repoWithManager(temp);
+    const merged = await manager.create({ runId: "r", taskId: "merged", slug: "merged" });
+    const landed = await manager.create({ runId: "r", taskId: "landed", slug: "landed" });
+    const open = await manager.create({ runId: "r", taskId: "open", slug: "open" });
+    for (const wt of [merged, landed, open]) {
+      await repo.git(["commit", "-q", "--allow-empty", "-m", `work of ${wt.taskId}`], { cwd: wt.path });
+    }
+    // merged: on an integration branch; landed: fast-forwarded onto main; open: nowhere else.
+    await repo.git(["branch", "gadugi/integration-r", merged.branch]);
+    await repo.git(["merge", "-q", "--ff-only", landed.branch]);
+    await manager.cleanup({ runId: "r" });
+
+    const { entries } = await manager.cleanup({ runId: "r", deleteBranches: true });
+    const byTask = Object.fromEntries(entries.map((e) => [e.taskId, e]));
+    expect(byTask.merged).toMatchObject({ branchDeleted: true });
+    expect(byTask.landed).toMatchObject({ branchDeleted: true });
+    expect(byTask.open).toMatchObject({ branchDeleted: false });
+    expect(byTask.open?.reason).toMatch(
+      /1 of its commit\(s\) are neither on main nor on an integration branch/,
+    );
+    expect(await repo.git(["branch", "--list", "gadugi/merged", "gadugi/landed"])).toBe("");
   });
 
   it("cleans one task without touching its sibling", async () => {

@@ -16,6 +16,7 @@ import { estimateCheckoutBytes, type FreeSpaceFn, freeSpace as fsFreeSpace, MIB 
 import { withRepoLock } from "./lock.js";
 import { MARKER_FILE, readMarker, worktreeGitDir, writeMarker } from "./marker.js";
 import { findRecord, type SavedWork, type WorktreeRecord, WorktreeRegistry } from "./registry.js";
+import { commitWork, pendingWork } from "./work.js";
 
 export interface WorktreeManagerOptions {
   /** Any directory of the repository; its main checkout is used. */
@@ -325,7 +326,7 @@ export class WorktreeManager {
         expected: "a valid git branch name (check the branch prefix)",
       });
     }
-    const target = path.join(ctx.worktreesDir, taskId);
+    const wantedTarget = path.join(ctx.worktreesDir, taskId);
 
     // Resume: this run's worktree for the task is still there.
     const before = findRecord(await ctx.registry.read(), runId, taskId);
@@ -333,6 +334,7 @@ export class WorktreeManager {
       return { ...before, resumed: true };
     }
 
+    let target = before?.path ?? wantedTarget;
     const { baseRef, baseCommit } = options.baseRef
       ? { baseRef: options.baseRef, baseCommit: await ctx.git.resolveCommit(options.baseRef) }
       : await this.currentBase(ctx);
@@ -355,37 +357,26 @@ export class WorktreeManager {
 
       let base = { baseRef, baseCommit };
       let resumed = false;
+      // Another run's worktree of a task with the same id (the same prompts run again): a directory beside it.
+      if (!own) target = this.freeTarget(records, wantedTarget);
       await this.assertTargetFree(target);
       await this.checkDiskSpace(ctx, baseCommit);
-      let createdBranch = true;
-      try {
-        await ctx.git.createBranch(branch, baseCommit);
-      } catch (error) {
-        if (!GadugiError.is(error, "GADUGI_BRANCH_EXISTS")) throw error;
-        createdBranch = false;
-        const owner = records.filter((r) => r.branch === branch).at(-1);
-        const ours = owner !== undefined && owner.runId === runId && owner.taskId === taskId;
-        if (!ours && !options.reuseBranch) {
-          throw new GadugiError(
-            "GADUGI_BRANCH_EXISTS",
-            { branch },
-            {
-              hint: owner
-                ? `It belongs to task ${owner.taskId} of run ${owner.runId}: resume that run, or remove it with \`gadugi worktrees clean --run ${owner.runId} --task ${owner.taskId} --delete-branches --force\`.`
-                : "Delete or rename it (`git branch -m`), choose another branch prefix, or resume the run that made it.",
-            },
-          );
-        }
+      const chosen = await this.chooseBranch(ctx, records, branch, options);
+      const branchName = chosen.branch;
+      const createdBranch = !chosen.exists;
+      if (createdBranch) {
+        await ctx.git.createBranch(branchName, baseCommit);
+      } else {
         resumed = true;
-        if (ours && owner) base = { baseRef: owner.baseRef, baseCommit: owner.baseCommit };
-        else base = { baseRef, baseCommit: (await ctx.git.mergeBase(branch, baseCommit)) ?? baseCommit };
+        if (own && own.branch === branchName) base = { baseRef: own.baseRef, baseCommit: own.baseCommit };
+        else base = { baseRef, baseCommit: (await ctx.git.mergeBase(branchName, baseCommit)) ?? baseCommit };
       }
 
       try {
         await retry(
           async () => {
             await this.removeEmptyDir(target);
-            await ctx.git.worktreeAdd(target, branch);
+            await ctx.git.worktreeAdd(target, branchName);
           },
           {
             maxAttempts: this.options.addAttempts ?? 5,
@@ -396,7 +387,7 @@ export class WorktreeManager {
           },
         );
       } catch (error) {
-        if (createdBranch) await this.deleteBranchIfAt(ctx, branch, base.baseCommit);
+        if (createdBranch) await this.deleteBranchIfAt(ctx, branchName, base.baseCommit);
         throw error;
       }
 
@@ -407,7 +398,7 @@ export class WorktreeManager {
         taskId,
         slug,
         path: target,
-        branch,
+        branch: branchName,
         baseRef: base.baseRef,
         baseCommit: base.baseCommit,
         status: "active",
@@ -426,12 +417,43 @@ export class WorktreeManager {
     });
   }
 
+  /**
+   * The branch a task gets: the one this run and task made before (resume), else `<prefix><slug>`
+   * when it is free, else the first free `<prefix><slug>-<n>`. A branch of an earlier run (or the
+   * user's own) is never taken over or moved, so running the same prompts again just works and no
+   * earlier work is touched. `reuseBranch` takes up an existing branch no record claims (a crash
+   * between creating it and recording it).
+   */
+  private async chooseBranch(
+    ctx: Context,
+    records: readonly WorktreeRecord[],
+    wanted: string,
+    options: CreateWorktreeOptions,
+  ): Promise<{ branch: string; exists: boolean }> {
+    const own = findRecord(records, options.runId, options.taskId);
+    if (own) return { branch: own.branch, exists: await ctx.git.branchExists(own.branch) };
+    if (!(await ctx.git.branchExists(wanted))) return { branch: wanted, exists: false };
+    if (options.reuseBranch && !records.some((r) => r.branch === wanted))
+      return { branch: wanted, exists: true };
+    for (let n = 2; ; n++) {
+      const candidate = `${wanted}-${n}`;
+      if (!(await ctx.git.branchExists(candidate))) return { branch: candidate, exists: false };
+    }
+  }
+
   /** The checked-out branch of the main checkout and its commit; the commit twice when detached. */
   private async currentBase(ctx: Context): Promise<{ baseRef: string; baseCommit: string | undefined }> {
     const result = await ctx.git.tryRaw(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"]);
     const [commit, name] = result.stdout.trim().split("\n");
     if (result.exitCode !== 0 || !commit) return { baseRef: "HEAD", baseCommit: undefined };
     return { baseRef: !name || name === "HEAD" ? commit : name, baseCommit: commit };
+  }
+
+  private freeTarget(records: readonly WorktreeRecord[], wanted: string): string {
+    const taken = (dir: string) => records.some((r) => r.status === "active" && samePath(r.path, dir));
+    let target = wanted;
+    for (let n = 2; taken(target); n++) target = `${wanted}-${n}`;
+    return target;
   }
 
   private async assertTargetFree(target: string): Promise<void> {
@@ -756,9 +778,9 @@ export class WorktreeManager {
     const found = await ctx.git.tryRaw(["rev-parse", "--verify", "--quiet", `refs/heads/${record.branch}`]);
     if (found.exitCode !== 0) return undefined;
     const tip = found.stdout.trim();
-    const ahead = tip === record.baseCommit ? 0 : (await ctx.git.aheadBehind(tip, record.baseCommit)).ahead;
+    const ahead = tip === record.baseCommit ? 0 : await this.unmergedCommits(ctx, record, tip);
     if (ahead > 0 && !options.force) {
-      return `branch ${record.branch} kept: it has ${ahead} commit(s) beyond its base; pass force with deleteBranches to delete it`;
+      return `branch ${record.branch} kept: ${ahead} of its commit(s) are neither on ${record.baseRef} nor on an integration branch; pass force with deleteBranches to delete it (a bundle is kept)`;
     }
     if (ahead > 0) {
       const bundle = await this.uniqueFile(
@@ -777,6 +799,23 @@ export class WorktreeManager {
   }
 
   /**
+   * Commits of a task branch that are nowhere else: not on its base commit, not on its base ref's
+   * current tip, not on any integration branch. A branch whose work was merged has none.
+   */
+  private async unmergedCommits(ctx: Context, record: WorktreeRecord, tip: string): Promise<number> {
+    const integration = await ctx.git.raw([
+      "for-each-ref",
+      "--format=%(objectname)",
+      `refs/heads/${this.branchPrefix}integration-*`,
+    ]);
+    const elsewhere = new Set([record.baseCommit, ...integration.split("\n").filter((l) => l !== "")]);
+    const baseTip = await ctx.git.resolveCommit(record.baseRef).catch(() => undefined);
+    if (baseTip) elsewhere.add(baseTip);
+    const out = await ctx.git.raw(["rev-list", "--count", tip, "--not", ...elsewhere]);
+    return Number(out.trim());
+  }
+
+  /**
    * Saves uncommitted work of a worktree: a commit on its task branch (mode `commit`, when the
    * task branch is checked out) or a binary patch with untracked files included under
    * `.gadugi/patches/<run>/<task>.patch` (mode `patch`, and the fallback). Undefined when clean.
@@ -788,27 +827,31 @@ export class WorktreeManager {
   ): Promise<SavedWork | undefined> {
     const wt = this.git(record.path);
     if (!(await wt.isDirty())) return undefined;
-    await wt.addAll();
+    // The same routine as the workflow's commits: setup's files, copied secrets, shared
+    // node_modules and a read-only reviewer's leftovers are never the task's work.
+    const files = await pendingWork(wt);
+    if (files.length === 0) return undefined;
     if (mode === "commit" && (await wt.currentBranch()) === record.branch) {
       try {
-        const commit = await wt.commit(
+        const saved = await commitWork(
+          wt,
           `gadugi: save uncommitted work of task ${record.taskId}\n\nCommitted by Gadugi before removing the worktree of run ${record.runId}\n(${record.path}), so nothing is lost.\n`,
           { noVerify: true },
         );
-        return { mode: "commit", commit, at: now() };
+        if (saved) return { mode: "commit", commit: saved.commit, at: now() };
       } catch {
         // Fall through to a patch (an unresolved merge, a failing commit...).
       }
     }
-    const patch = await wt.raw([
-      "diff",
-      "--cached",
-      "--binary",
-      "--full-index",
-      "--no-color",
-      "--no-ext-diff",
-      "HEAD",
-    ]);
+    // A patch of exactly those files, untracked ones included (they are staged first).
+    await wt.raw(["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"], {
+      input: `${files.join("\0")}\0`,
+      env: { GIT_LITERAL_PATHSPECS: "1" },
+    });
+    const patch = await wt.raw(
+      ["diff", "--cached", "--binary", "--full-index", "--no-color", "--no-ext-diff", "HEAD", "--", ...files],
+      { env: { GIT_LITERAL_PATHSPECS: "1" } },
+    );
     if (patch.trim() === "") return undefined;
     const file = await this.uniqueFile(
       path.join(ctx.gadugiDir, "patches", record.runId),

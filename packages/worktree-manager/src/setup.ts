@@ -19,10 +19,13 @@ import {
   createProcessRunner,
   type Env,
   formatCommand,
+  GitClient,
   type ProcessRunner,
   toArgv,
 } from "@gadugi/git";
+import { writeFileAtomic } from "@gadugi/state";
 import { copyUntrackedFiles } from "./copy-files.js";
+import { artifactsBetween, type SetupArtifacts, saveSetupArtifacts, snapshotDirty } from "./work.js";
 
 export type NodePackageManager = "pnpm" | "npm" | "yarn" | "bun";
 
@@ -154,6 +157,11 @@ export interface SetupResult {
   node?: { manager: NodePackageManager; lockfile: string; mode: "installed" | "symlink" | "hardlink" };
   /** Repository-relative paths copied from the main checkout. */
   copiedFiles: string[];
+  /**
+   * Everything setup put into the worktree (copied files, venv, shared node_modules, what installs
+   * and setup commands made or changed); also stored in the worktree's git dir for `commitWork`.
+   */
+  artifacts: SetupArtifacts;
   steps: SetupStepRecord[];
   skipped: { step: string; reason: string }[];
   durationMs: number;
@@ -196,6 +204,7 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
     logFile,
     commandPrefix: [],
     copiedFiles: [],
+    artifacts: { version: 1, never: [], dirs: [], files: {} },
     steps: [],
     skipped: [],
     durationMs: 0,
@@ -254,6 +263,12 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
     result.steps.push({ step, durationMs });
   };
 
+  // What is dirty before setup is not setup's (a worktree taken up again holds the agent's work).
+  // Git with the process environment: `env` is for the setup commands (a test may hide tools there).
+  const git = new GitClient(worktree, { runner });
+  const before = await snapshotDirty(git);
+  const never: string[] = [];
+
   // 1. Untracked files (.env and friends), before installs that may read them.
   const copyStarted = performance.now();
   result.copiedFiles = await copyUntrackedFiles({
@@ -302,6 +317,8 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
         });
       }
       result.python = { manager: "uv", venv };
+      const rel = path.relative(worktree, venv).split(path.sep).join("/");
+      if (rel !== "" && !rel.startsWith("..")) never.push(rel);
       result.commandPrefix = ["uv", "run"];
     }
   }
@@ -316,9 +333,12 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
       if (linked.length > 0) {
         await log(`[gadugi] ${reuse} node_modules from the main checkout: ${linked.join(", ")}\n`);
         result.node = { manager, lockfile, mode: reuse };
+        never.push(...linked);
         result.steps.push({ step: `${reuse} node_modules`, durationMs: Math.round(performance.now() - t0) });
       } else {
-        await log("[gadugi] reuseNodeModules: the main checkout has no node_modules; installing instead\n");
+        await log(
+          `[gadugi] reuseNodeModules: nothing to share (no node_modules in ${repoRoot}, or the worktree already has its own); installing instead\n`,
+        );
       }
     }
     if (!result.node) {
@@ -358,6 +378,8 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
     await runStep(shown, argv);
   }
 
+  result.artifacts = artifactsBetween(before, await snapshotDirty(git), [...result.copiedFiles, ...never]);
+  await saveSetupArtifacts(worktree, result.artifacts);
   result.durationMs = Math.round(performance.now() - started);
   await log(`[gadugi] environment ready in ${result.durationMs} ms\n`);
   return result;
@@ -392,12 +414,55 @@ export async function shareNodeModules(
     const rel = dir === "." ? "node_modules" : `${dir}/node_modules`;
     const from = path.join(repoRoot, rel);
     const to = path.join(worktree, rel);
-    if (!existsSync(from) || existsSync(to)) continue;
+    if (!existsSync(from)) continue;
+    // Shared before (a worktree taken up again): still shared, not "missing in the main checkout".
+    if (mode === "symlink" && (await readlink(to).catch(() => undefined)) === from) {
+      shared.push(rel);
+      continue;
+    }
+    if (existsSync(to) || (await lstat(to).catch(() => undefined))) continue;
     if (mode === "symlink") await symlink(from, to, "dir");
     else await hardlinkTree(from, to);
     shared.push(rel);
   }
+  if (mode === "symlink") await excludeSharedLinks(repoRoot, shared, runner);
   return shared;
+}
+
+/**
+ * `node_modules/` in a .gitignore matches directories only, not the symlinks shared into a
+ * worktree, so an agent's own `git add -A` would commit them. Those paths go into the
+ * repository's `info/exclude` (shared by every worktree), but only when the main checkout already
+ * ignores them there: its own `git status` does not change.
+ */
+async function excludeSharedLinks(
+  repoRoot: string,
+  links: readonly string[],
+  runner: ProcessRunner,
+): Promise<void> {
+  if (links.length === 0) return;
+  const checked = await runner.run("git", ["check-ignore", "--stdin", "-z"], {
+    cwd: repoRoot,
+    input: `${links.join("\0")}\0`,
+    reject: false,
+  });
+  const ignoredInMain = new Set(checked.stdout.split("\0").filter((p) => p !== ""));
+  const patterns = links.filter((l) => ignoredInMain.has(l)).map((l) => `/${l}`);
+  if (patterns.length === 0) return;
+  const common = await runner.run("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
+    cwd: repoRoot,
+  });
+  const file = path.join(common.stdout.trim(), "info", "exclude");
+  const current = existsSync(file) ? await readFile(file, "utf8") : "";
+  const known = new Set(current.split(/\r?\n/).map((l) => l.trim()));
+  const missing = patterns.filter((p) => !known.has(p));
+  if (missing.length === 0) return;
+  await mkdir(path.dirname(file), { recursive: true });
+  const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
+  await writeFileAtomic(
+    file,
+    `${prefix}# Gadugi: node_modules shared into worktrees as symlinks\n${missing.join("\n")}\n`,
+  );
 }
 
 async function hardlinkTree(from: string, to: string): Promise<void> {

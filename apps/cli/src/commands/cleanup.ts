@@ -6,11 +6,14 @@ import { CWD_OPTION, repoRootOf, resolveRunId, table } from "./shared.js";
 export function cleanupCommand(io: CliIo): Command {
   return new Command("cleanup")
     .description(
-      "remove a run's worktrees: uncommitted work is committed to the task branch first; branches with commits are kept",
+      "remove a run's worktrees: uncommitted work is committed to the task branch first; branches with unmerged commits are kept",
     )
     .argument("[run]", "run id or unique prefix (default: the newest run)")
     .option(...CWD_OPTION)
-    .option("--delete-branches", "also delete task branches (ones with commits only with --force)")
+    .option(
+      "--delete-branches",
+      "also delete task branches whose commits are all on the base or an integration branch (others only with --force)",
+    )
     .option("--force", "also remove locked worktrees and delete branches with commits (bundled first)")
     .option("--json", "print JSON")
     .action(

@@ -4,6 +4,7 @@ import path from "node:path";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import { type CommandSetting, formatCommand, toArgv } from "@gadugi/git";
 import { AgentConfig, AgentKind, type GadugiConfig } from "@gadugi/interfaces";
+import { type DirtySnapshot, discardChangesSince, snapshotDirty } from "@gadugi/worktree-manager";
 import { resolveAgentSetting } from "../agent-setting.js";
 import { reviewPrompt } from "../prompts.js";
 import { parseReviewOutput, type ReviewVerdict } from "../review-verdict.js";
@@ -116,8 +117,6 @@ async function reviewByAgent(ctx: PhaseContext, name: string, diff: string): Pro
   } catch (error) {
     return { status: "failed", reason: `workflow.reviewer: ${describeError(error)}` };
   }
-  const git = ctx.git();
-  const before = await git.headCommit();
   const offset = existsSync(ctx.paths.events) ? (await stat(ctx.paths.events)).size : 0;
   const truncated = diff.length > MAX_PROMPT_DIFF;
   const prompt = reviewPrompt(ctx.task, workspaceOf(ctx), {
@@ -128,15 +127,6 @@ async function reviewByAgent(ctx: PhaseContext, name: string, diff: string): Pro
   if (result.outcome !== "ok") return agentFailure(ctx, `the reviewer agent ${name}`, result);
   const parsed = parseReviewOutput(await agentText(ctx.paths.events, offset));
   const extra: Record<string, unknown> = { agent: agentSummary(result) };
-  // A read-only reviewer must leave the worktree as it was; its changes are reported, never committed.
-  const moved = (await git.headCommit()) !== before;
-  const dirty = (await git.status({ untracked: "normal" })).length > 0;
-  if (moved || dirty) {
-    extra.modifiedWorktree = true;
-    await ctx.warn(
-      `task ${ctx.task.id}: the read-only reviewer ${name} changed the worktree; its changes were not committed`,
-    );
-  }
   return {
     reviewer: `agent: ${name} (${agent.kind}, read-only)`,
     verdict: parsed.verdict ?? "comment",
@@ -144,6 +134,22 @@ async function reviewByAgent(ctx: PhaseContext, name: string, diff: string): Pro
     comments: parsed.comments,
     extra,
   };
+}
+
+/**
+ * A reviewer is read-only: whatever it committed or changed in the worktree is undone, so neither
+ * the workflow nor cleanup can ever commit it. Returns the paths it had changed.
+ */
+async function undoReviewerChanges(
+  ctx: PhaseContext,
+  before: { head: string; dirty: DirtySnapshot },
+): Promise<string[]> {
+  const git = ctx.git();
+  const moved = (await git.headCommit()) !== before.head;
+  if (moved) await git.raw(["reset", "--quiet", "--mixed", before.head]);
+  const discarded = await discardChangesSince(git, before.dirty);
+  if (moved && discarded.length === 0) discarded.push("(commits only)");
+  return discarded;
 }
 
 function reviewMarkdown(ctx: PhaseContext, review: Review): string {
@@ -173,11 +179,20 @@ export const reviewPhase: Phase = {
     const base = ctx.facts.baseCommit;
     if (base === undefined)
       return { status: "failed", reason: "setup recorded no base commit to diff against" };
-    const diff = await ctx.git().raw(["diff", "--no-color", "--no-ext-diff", base, "HEAD", "--"]);
+    const git = ctx.git();
+    const diff = await git.raw(["diff", "--no-color", "--no-ext-diff", base, "HEAD", "--"]);
+    const before = { head: await git.headCommit(), dirty: await snapshotDirty(git) };
     const outcome = useCommand
       ? await reviewByCommand(ctx, reviewCommand as CommandSetting, diff)
       : await reviewByAgent(ctx, reviewer as string, diff);
+    const undone = await undoReviewerChanges(ctx, before);
+    if (undone.length > 0) {
+      await ctx.warn(
+        `task ${ctx.task.id}: the read-only reviewer changed the worktree (${undone.slice(0, 5).join(", ")}${undone.length > 5 ? ", …" : ""}); its changes were discarded, never committed`,
+      );
+    }
     if ("status" in outcome) return outcome;
+    if (undone.length > 0) outcome.extra.discardedReviewerChanges = undone.slice(0, 50);
     const review = outcome;
 
     const body = reviewMarkdown(ctx, review);

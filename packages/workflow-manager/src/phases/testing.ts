@@ -2,10 +2,11 @@ import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { abortedError, GadugiError } from "@gadugi/error-handling";
 import { formatCommand } from "@gadugi/git";
+import { artifactsBetween, commitWork, saveSetupArtifacts, snapshotDirty } from "@gadugi/worktree-manager";
 import { testFixPrompt } from "../prompts.js";
 import { detectTestCommand } from "../test-command.js";
 import type { Phase, PhaseContext } from "../types.js";
-import { commitPending, describeError, tailText } from "../util.js";
+import { describeError, tailText } from "../util.js";
 import { agentFailure, commitMessage, workspaceOf } from "./shared.js";
 
 interface TestRun {
@@ -25,6 +26,8 @@ async function runTests(ctx: PhaseContext, argv: string[], run: number): Promise
   await mkdir(path.dirname(outputFile), { recursive: true });
   await appendFile(ctx.paths.log, `[gadugi] $ ${shown} (testing, run ${run})\n`);
   const chunks: string[] = [];
+  // What the test run itself writes (caches, coverage, snapshots) is the pipeline's, not the task's work.
+  const before = await snapshotDirty(ctx.git());
   const result = await ctx.runner.run(argv[0]!, argv.slice(1), {
     cwd: worktree,
     env: ctx.env,
@@ -34,6 +37,7 @@ async function runTests(ctx: PhaseContext, argv: string[], run: number): Promise
     operation: `tests (${shown})`,
     onOutput: (_stream, chunk) => chunks.push(chunk),
   });
+  await saveSetupArtifacts(worktree, artifactsBetween(before, await snapshotDirty(ctx.git()), []));
   if (result.aborted) throw abortedError(ctx.signal, `tests (${shown})`);
   const output = chunks.join("");
   const passed = !result.timedOut && result.exitCode === 0;
@@ -129,11 +133,9 @@ export const testingPhase: Phase = {
       });
       const result = await ctx.runAgent({ purpose: "testing-fix", label: `testing-fix-${fix + 1}`, prompt });
       if (result.outcome !== "ok") return agentFailure(ctx, "the test-fixing agent", result, data());
-      const pending = await commitPending(
-        ctx.git(),
-        commitMessage(ctx, `test fix ${fix + 1}`),
-        facts.setupArtifacts,
-      );
+      const pending = await commitWork(ctx.git(), commitMessage(ctx, `test fix ${fix + 1}`), {
+        exclude: facts.setupArtifacts,
+      });
       if (pending)
         await ctx.log(`committed the test fix the agent left uncommitted: ${pending.commit.slice(0, 12)}`);
     }
