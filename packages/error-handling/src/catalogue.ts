@@ -66,6 +66,13 @@ export const ERROR_CATALOGUE = {
     hint: "Run gadugi from inside a git repository, or pass --cwd <repo>.",
     exitCode: 4,
   }),
+  GADUGI_GIT_TOO_OLD: entry<{ version: string; required: string }>({
+    title: "git is too old",
+    message: (a) =>
+      `git ${a.version} is installed; Gadugi needs git ${a.required} or newer (merges use \`git merge-tree --write-tree\`).`,
+    hint: "Install a newer git (Ubuntu 22.04: `sudo add-apt-repository ppa:git-core/ppa && sudo apt install git`; macOS: `brew install git`), or put one first on PATH. Nothing was started.",
+    exitCode: 4,
+  }),
   GADUGI_GIT_FAILED: entry<{ command: string; exitCode: number | null; stderr: string }>({
     title: "git command failed",
     message: (a) =>

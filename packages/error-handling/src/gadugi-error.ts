@@ -47,3 +47,17 @@ export function toGadugiError(error: unknown): GadugiError {
   const message = error instanceof Error ? error.message : String(error);
   return new GadugiError("GADUGI_UNEXPECTED", { message }, { cause: error });
 }
+
+/**
+ * One line for a run's output, journal or report: `GADUGI_X: message (hint: ...)` for a
+ * GadugiError, the message of anything else. Whatever a run prints about an error carries its
+ * hint, so the user learns what to do where they see the problem.
+ */
+export function describeErrorWithHint(error: unknown): string {
+  if (!GadugiError.is(error)) return error instanceof Error ? error.message : String(error);
+  const message = error.message.trim();
+  const hint = error.hint.trim();
+  return hint === "" || message.includes(hint)
+    ? `${error.code}: ${message}`
+    : `${error.code}: ${message} (hint: ${hint})`;
+}

@@ -10,7 +10,12 @@ export {
 } from "./circuit-breaker.js";
 export { type CaptureOptions, captureContext, causeChain, type ErrorInfo } from "./error-context.js";
 export { type Degradation, ErrorHandler, type ErrorHandlerOptions } from "./error-handler.js";
-export { GadugiError, type GadugiErrorOptions, toGadugiError } from "./gadugi-error.js";
+export {
+  describeErrorWithHint,
+  GadugiError,
+  type GadugiErrorOptions,
+  toGadugiError,
+} from "./gadugi-error.js";
 export { parseJsonWith, parseWith } from "./parse.js";
 export {
   type CheckpointInfo,

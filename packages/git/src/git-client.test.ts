@@ -11,6 +11,7 @@ import {
 } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { GADUGI_GIT_IDENTITY, GitClient } from "./git-client.js";
+import type { ProcessRunner } from "./process-runner.js";
 
 const temp = useTempDirs();
 
@@ -363,6 +364,44 @@ describe("GitClient: merging", () => {
     );
     await git.updateRef("refs/heads/integration", main, { oldValue: merged });
     expect(await git.revParse("integration")).toBe(main);
+  });
+
+  it("refuses a git older than 2.38 before anything runs, with the install hint", async () => {
+    const runnerSaying = (stdout: string): ProcessRunner => ({
+      run: async (file, args) => ({
+        command: [file, ...args],
+        exitCode: 0,
+        stdout,
+        stderr: "",
+        durationMs: 1,
+        timedOut: false,
+        aborted: false,
+      }),
+    });
+    const error = await caught(
+      GitClient.assertVersion(undefined, { runner: runnerSaying("git version 2.34.1\n") }),
+    );
+    expect(error.code).toBe("GADUGI_GIT_TOO_OLD");
+    expect(error.message).toContain("git 2.34.1 is installed; Gadugi needs git 2.38 or newer");
+    expect(error.hint).toMatch(/Install a newer git/);
+    const ok = await GitClient.assertVersion(undefined, { runner: runnerSaying("git version 2.39.5\n") });
+    expect(ok).toEqual({ major: 2, minor: 39, patch: 5 });
+    expect(await GitClient.assertVersion()).toEqual(await GitClient.version());
+  });
+
+  it("hands out the fallback identity only for the parts git has nowhere", async () => {
+    const bare = await createTempRepo({ identity: false });
+    const none = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
+    expect(none).toEqual({
+      GIT_AUTHOR_NAME: "Gadugi",
+      GIT_AUTHOR_EMAIL: "gadugi@localhost",
+      GIT_COMMITTER_NAME: "Gadugi",
+      GIT_COMMITTER_EMAIL: "gadugi@localhost",
+    });
+    await bare.git(["config", "user.email", "me@example.com"]);
+    const partial = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
+    expect(partial).toEqual({ GIT_AUTHOR_NAME: "Gadugi", GIT_COMMITTER_NAME: "Gadugi" });
+    bare.cleanup();
   });
 
   it("takes an explicit merge base only where git supports it", async () => {

@@ -103,6 +103,9 @@ function subcommandOf(args: readonly string[]): string | undefined {
 
 let versionPromise: Promise<GitVersion> | undefined;
 
+/** The oldest git Gadugi runs on: `git merge-tree --write-tree` arrived in 2.38. */
+export const MIN_GIT_VERSION: GitVersion = { major: 2, minor: 38, patch: 0 };
+
 /**
  * Typed access to one repository (or worktree) through the git CLI. Every method is one git call,
  * or a few; a failure is a GADUGI_GIT_FAILED error carrying git's exit code and stderr.
@@ -127,21 +130,45 @@ export class GitClient {
     return new GitClient(cwd, options).root();
   }
 
-  /** Installed git version, read once per process. */
+  /** Installed git version, read once per process (each time with a runner of its own). */
   static version(options: GitClientOptions = {}): Promise<GitVersion> {
-    versionPromise ??= new GitClient(tmpdir(), options)
-      .raw(["version"])
-      .then((out) => {
+    const read = () =>
+      new GitClient(tmpdir(), options).raw(["version"]).then((out) => {
         const [major = 0, minor = 0, patch = 0] = (/(\d+)\.(\d+)(?:\.(\d+))?/.exec(out) ?? [])
           .slice(1)
           .map((n) => Number(n ?? 0));
         return { major, minor, patch };
-      })
-      .catch((error: unknown) => {
-        versionPromise = undefined;
-        throw error;
       });
+    if (options.runner) return read();
+    versionPromise ??= read().catch((error: unknown) => {
+      versionPromise = undefined;
+      throw error;
+    });
     return versionPromise;
+  }
+
+  /**
+   * Throws GADUGI_GIT_TOO_OLD when the installed git is older than `required` (default: what
+   * Gadugi's merges need, `git merge-tree --write-tree`, 2.38).
+   */
+  static async assertVersion(
+    required: GitVersion = MIN_GIT_VERSION,
+    options: GitClientOptions = {},
+  ): Promise<GitVersion> {
+    const found = await GitClient.version(options);
+    const older =
+      found.major !== required.major
+        ? found.major < required.major
+        : found.minor !== required.minor
+          ? found.minor < required.minor
+          : found.patch < required.patch;
+    if (older) {
+      throw new GadugiError("GADUGI_GIT_TOO_OLD", {
+        version: `${found.major}.${found.minor}.${found.patch}`,
+        required: `${required.major}.${required.minor}`,
+      });
+    }
+    return found;
   }
 
   // ---- raw access -------------------------------------------------------------------------------
@@ -191,7 +218,12 @@ export class GitClient {
   /**
    * GIT_AUTHOR_* / GIT_COMMITTER_* for the parts of the identity git has nowhere (config or
    * environment), so commits work on a machine without one; the user's identity is never replaced.
+   * Empty when git has a whole identity. Hand it to every process that may commit (agents).
    */
+  identityFallback(): Promise<Env> {
+    return this.identityEnv().then((env) => ({ ...env }));
+  }
+
   private identityEnv(): Promise<Env> {
     this.identity ??= this.readIdentityEnv().catch((error: unknown) => {
       this.identity = undefined;

@@ -8,6 +8,7 @@ export {
   type GitClientOptions,
   type GitVersion,
   type MergeResult,
+  MIN_GIT_VERSION,
 } from "./git-client.js";
 export {
   type DiffStat,

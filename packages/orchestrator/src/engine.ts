@@ -4,6 +4,7 @@ import { appendFile, mkdir, readFile } from "node:fs/promises";
 import { hostname } from "node:os";
 import { join } from "node:path";
 import {
+  describeErrorWithHint,
   GadugiError,
   parseJsonWith,
   parseWith,
@@ -22,6 +23,7 @@ import {
 import {
   createProcessRunner,
   type Env,
+  GADUGI_GIT_IDENTITY,
   GitClient,
   type ProcessRunner,
   signalProcessGroup,
@@ -210,6 +212,7 @@ export class Orchestrator {
 
   /** The plan for `request` without changing anything (no state, no cache writes). */
   async plan(request: Pick<RunRequest, "promptFiles" | "cwd">): Promise<ExecutionPlan> {
+    await GitClient.assertVersion();
     const repoRoot = await this.repoRoot();
     const config = await this.config();
     const { plan } = await analyze({
@@ -237,6 +240,8 @@ export class Orchestrator {
   }
 
   async run(request: RunRequest): Promise<RunResult> {
+    // Before anything runs: merges need git >= 2.38, and would otherwise fail after all agent work.
+    await GitClient.assertVersion();
     const repoRoot = await this.repoRoot();
     const config = await this.config();
     const startedAt = this.#now();
@@ -277,7 +282,11 @@ export class Orchestrator {
         await state.record(runId, { type: "warning", message: `skipped ${skipped.file}: ${skipped.reason}` });
       }
       for (const warning of plan.warnings) {
-        await state.record(runId, { type: "warning", message: warning.message, taskId: warning.taskId });
+        await state.record(runId, {
+          type: "warning",
+          message: planWarningText(warning),
+          taskId: warning.taskId,
+        });
       }
       const integration = integrationBranch ? new IntegrationBranch(git, integrationBranch) : undefined;
       await integration?.ensure(baseCommit);
@@ -299,7 +308,7 @@ export class Orchestrator {
           startedAt,
           warnings: [
             ...plan.skipped.map((s) => `skipped ${s.file}: ${s.reason}`),
-            ...plan.warnings.map((w) => w.message),
+            ...plan.warnings.map(planWarningText),
           ],
           extras: {},
         },
@@ -315,6 +324,7 @@ export class Orchestrator {
    * the others continue from their last completed phase, and nothing is merged twice.
    */
   async resume(request: ResumeRequest): Promise<RunResult> {
+    await GitClient.assertVersion();
     const repoRoot = await this.repoRoot();
     const config = await this.config();
     const state = new ObservedStateManager(repoRoot, { now: () => new Date(this.#now()) });
@@ -424,8 +434,8 @@ export class Orchestrator {
   ): Promise<RunResult> {
     const { runId, repoRoot, config, state, plan } = session;
     const files = runFiles(repoRoot, runId);
-    const env = this.#options.env ?? {};
     const record = (input: RunEventInput) => state.record(runId, input);
+    const env = await this.#runEnv(session);
     const worktrees = new WorktreeManager({
       repoRoot,
       dir: config.worktreeDir,
@@ -566,7 +576,7 @@ export class Orchestrator {
       } catch (error) {
         // Something outside the workflow failed (git, a merge, the journal): the task fails
         // with the reason, so its state does not stay "running".
-        const reason = toGadugiError(error).message;
+        const reason = describeErrorWithHint(error);
         await record({ type: "task.status", taskId: input.taskId, status: "failed", reason }).catch(
           () => undefined,
         );
@@ -613,7 +623,7 @@ export class Orchestrator {
         integrationCommit = await session.integration.tip();
       } catch (error) {
         integrationBroken = true;
-        session.warnings.push(`integration branch unusable: ${toGadugiError(error).message}`);
+        session.warnings.push(`integration branch unusable: ${describeErrorWithHint(error)}`);
       }
       if (integrationCommit !== undefined && integrationCommit !== session.baseCommit) {
         integrationTests = await this.#testIntegration(session, integrationCommit, env);
@@ -669,6 +679,21 @@ export class Orchestrator {
     return { runId, status, plan, report, reportFiles };
   }
 
+  /**
+   * The environment of every process of the run. On a machine without a git identity, agents
+   * would fail late at their own `git commit`: they get the same fallback identity Gadugi commits
+   * with (only the parts git has nowhere, so a user's own identity always wins), and the run says so.
+   */
+  async #runEnv(session: Session): Promise<Env> {
+    const env = this.#options.env ?? {};
+    const fallback = await new GitClient(session.repoRoot, { env }).identityFallback();
+    if (Object.keys(fallback).length === 0) return env;
+    const message = `git has no user.name/user.email here: commits of this run (agents' too) are made as ${GADUGI_GIT_IDENTITY.name} <${GADUGI_GIT_IDENTITY.email}>; set yours with \`git config --global user.name ...\` and \`git config --global user.email ...\``;
+    session.warnings.push(message);
+    await session.state.record(session.runId, { type: "warning", message });
+    return { ...fallback, ...env };
+  }
+
   async #merge(session: Session, task: TaskData, final: WorkflowState): Promise<MergeOutcome> {
     const integration = session.integration as IntegrationBranch;
     const branch = final.branch;
@@ -722,7 +747,7 @@ export class Orchestrator {
       });
       return { number: pr.number, url: pr.url, note: created ? "opened" : "already open" };
     } catch (error) {
-      return { note: `not opened: ${toGadugiError(error).message}` };
+      return { note: `not opened: ${describeErrorWithHint(error)}` };
     }
   }
 
@@ -776,14 +801,14 @@ export class Orchestrator {
       };
     } catch (error) {
       const e = toGadugiError(error);
-      await log(`failed: ${e.message}`);
+      await log(`failed: ${describeErrorWithHint(e)}`);
       return {
         command: [],
         ok: false,
         exitCode: null,
         durationMs: this.#now() - started,
         logFile: files.integrationLog,
-        reason: e.message,
+        reason: describeErrorWithHint(e),
       };
     } finally {
       await git.tryRaw(["worktree", "remove", "--force", dir]).catch(() => undefined);
@@ -1019,6 +1044,12 @@ function extrasOf(session: Session, taskId: string): TaskExtras {
     session.extras[taskId] = extra;
   }
   return extra;
+}
+
+/** A plan warning with the prompt file and line it is about, as `gadugi analyze` prints it. */
+function planWarningText(warning: ExecutionPlan["warnings"][number]): string {
+  const where = warning.file ? `${warning.file}${warning.line ? `:${warning.line}` : ""}: ` : "";
+  return `${where}${warning.message}`;
 }
 
 function definedEnv(env: Env): Record<string, string> {
