@@ -111,6 +111,18 @@ describe("extractTargetFiles", () => {
     expect(targets).toEqual([{ path: "src/app.ts", access: "modifies" }]);
   });
 
+  it("names a path the prompt gives that is not in the repository (a typo), with its line", () => {
+    const { targets, warnings } = extract("# T\n\nFix the parser in `src/lib/mth.ts`.", { bodyLine: 3 });
+    expect(targets).toEqual([]);
+    expect(warnings).toEqual([
+      {
+        message: expect.stringMatching(/^`src\/lib\/mth\.ts` is not in the repository, .*check its spelling/),
+        file: "prompts/p.md",
+        line: 5,
+      },
+    ]);
+  });
+
   it("warns about paths that escape the repository, with their line", () => {
     const { targets, warnings } = extract("# T\n\nEdit `../other-repo/file.ts` and /etc/hosts.conf", {
       bodyLine: 5,

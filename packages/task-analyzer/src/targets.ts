@@ -282,6 +282,18 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
     });
   };
 
+  const missing = new Set<string>();
+  /** A path the text names that is not in the repository, and nothing says the task creates it. */
+  const warnMissing = (path: string, line: number): void => {
+    if (missing.has(path)) return;
+    missing.add(path);
+    warnings.push({
+      message: `\`${path}\` is not in the repository, so it is not counted as a file this task touches; check its spelling, or write "create \`${path}\`" or list it under \`files:\` in the frontmatter`,
+      file: input.file,
+      line,
+    });
+  };
+
   /** The repository path `raw` names (file, `dir/`, or glob), and whether it exists. */
   const locate = (raw: string): { path: string; exists: boolean } | "escapes" | undefined => {
     let cleaned = raw;
@@ -357,6 +369,8 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
             CREATE_CUE.test(m.text.slice(0, m.start)) ||
             /\(new\)/i.test(m.text.slice(m.end, m.end + 8)));
         if (creates) note(found.path, "creates");
+        else if (found.path.includes("/") && hasKnownExtension(found.path) && !isGlob(found.path))
+          warnMissing(found.path, line);
       }
     }
   }
