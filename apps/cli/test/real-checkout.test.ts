@@ -1,0 +1,191 @@
+import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { describe, expect, it } from "vitest";
+
+const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
+const temp = useTempDirs();
+
+function gadugi(cwd: string, args: string[], env: Record<string, string>) {
+  return new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
+    const child = spawn(process.execPath, [gadugiBin, ...args], {
+      cwd,
+      // No git identity anywhere: HOME is empty and no GIT_* identity variables reach the run.
+      env: {
+        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^GIT_|^EMAIL$/.test(k))),
+        ...env,
+        NO_COLOR: "1",
+        CI: "1",
+      },
+      stdio: ["ignore", "pipe", "pipe"],
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ stdout, stderr, code }));
+  });
+}
+
+/**
+ * The task's agent: writes `src/<task>.js` and a test for it relative to `$PWD` (as OpenCode
+ * does), and then either leaves the work uncommitted or commits it itself with `git add -A`.
+ */
+const AGENT = `
+import { execFileSync } from "node:child_process";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+const prompt = readFileSync(process.argv[2], "utf8");
+const name = /src\\/(\\w+)\\.js/.exec(prompt)[1];
+const here = process.env.PWD;
+mkdirSync(join(here, "src"), { recursive: true });
+mkdirSync(join(here, "test"), { recursive: true });
+writeFileSync(join(here, "src", name + ".js"), "export const " + name + " = 1;\\n");
+writeFileSync(join(here, "test", name + ".test.js"),
+  'import assert from "node:assert/strict";\\nimport { test } from "node:test";\\nimport { ' + name + ' } from "../src/' + name + '.js";\\ntest("' + name + '", () => assert.equal(' + name + ', 1));\\n');
+const dirty = execFileSync("git", ["status", "--porcelain"], { cwd: here }).length > 0;
+if (prompt.includes("Commit it yourself") && dirty) {
+  execFileSync("git", ["add", "-A"], { cwd: here });
+  execFileSync("git", ["commit", "-q", "-m", "agent: " + name], { cwd: here });
+}
+console.log("done " + name);
+`;
+
+/** path → sha256 of every file of the checkout outside .git, .gadugi and .worktrees (symlinks by target). */
+function treeDigest(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, entry.name);
+      const rel = relative(root, abs);
+      if ([".git", ".gadugi", ".worktrees"].includes(rel)) continue;
+      if (entry.isDirectory()) walk(abs);
+      else out[rel] = createHash("sha256").update(readFileSync(abs)).digest("hex");
+    }
+  };
+  walk(root);
+  return out;
+}
+
+function indexDigest(repo: TempRepo): string {
+  return createHash("sha256")
+    .update(readFileSync(join(repo.dir, ".git", "index")))
+    .digest("hex");
+}
+
+async function developerCheckout(): Promise<TempRepo> {
+  const config = {
+    agent: "dev",
+    agents: { dev: { kind: "command", command: ["node", "tools/agent.mjs", "{prompt_file}"] } },
+    setup: { reuseNodeModules: true },
+    workflow: { testCommand: ["node", "--test"] },
+    integration: { testCommand: "node --test" },
+  };
+  const prompt = (title: string, file: string, extra = "") =>
+    `# ${title}\n\n## Overview\nCreate \`src/${file}.js\` exporting \`${file}\`, and \`test/${file}.test.js\`.${extra}\n`;
+  const repo = temp.track(
+    await createTempRepo({
+      identity: false,
+      files: {
+        ".gitignore": ".env\nnode_modules/\n",
+        ".worktreeinclude": ".env\n",
+        "package.json": '{ "name": "app", "private": true, "type": "module", "version": "1.0.0" }\n',
+        "package-lock.json": '{ "name": "app", "lockfileVersion": 3, "packages": {} }\n',
+        "src/base.js": "export const base = 1;\n",
+        "test/base.test.js":
+          'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { base } from "../src/base.js";\ntest("base", () => assert.equal(base, 1));\n',
+        "tools/agent.mjs": AGENT,
+        "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
+        "prompts/alpha.md": prompt("Alpha module", "alpha"),
+        "prompts/beta.md": prompt("Beta module", "beta", " Commit it yourself."),
+      },
+    }),
+  );
+  // A developer's checkout: a feature branch, installed dependencies, a secret, work in progress.
+  await repo.git(["checkout", "-q", "-b", "feature/login"]);
+  await repo.commit("login page", { "src/login.js": "export const login = true;\n" });
+  mkdirSync(join(repo.dir, "node_modules", "left-pad"), { recursive: true });
+  writeFileSync(join(repo.dir, "node_modules", "left-pad", "index.js"), "module.exports = 1;\n");
+  writeFileSync(join(repo.dir, ".env"), "API_KEY=sk-live-secret\n");
+  writeFileSync(join(repo.dir, "src", "base.js"), "export const base = 1; // work in progress\n");
+  writeFileSync(join(repo.dir, "scratch.txt"), "untracked notes\n");
+  return repo;
+}
+
+describe("a real developer checkout", () => {
+  it("runs the same prompts twice with no git identity: every task merged, nothing secret committed, the user's tree untouched", async () => {
+    const repo = await developerCheckout();
+    const before = {
+      tree: treeDigest(repo.dir),
+      status: await repo.git(["status", "--porcelain=v1", "--untracked-files=all"]),
+      head: await repo.git(["rev-parse", "HEAD"]),
+      branch: await repo.git(["symbolic-ref", "HEAD"]),
+      index: indexDigest(repo),
+    };
+
+    const runs: string[] = [];
+    for (const attempt of [1, 2]) {
+      const result = await gadugi(repo.dir, ["run", "prompts/*.md", "--json"], repo.env);
+      expect(result.code, `run ${attempt}:\n${result.stdout.slice(-3000)}\n${result.stderr}`).toBe(0);
+      const last = JSON.parse(result.stdout.trim().split("\n").at(-1) as string);
+      const report = last.report;
+      runs.push(report.runId);
+      expect(report.status).toBe("completed");
+      expect(report.tasks.map((t: { merge?: { status: string } }) => t.merge?.status)).toEqual([
+        "merged",
+        "merged",
+      ]);
+      expect(report.warnings.join("\n")).toMatch(/no user\.name\/user\.email/);
+      // Nothing secret or generated on the integration branch; the agents' work is.
+      const files = (await repo.git(["ls-tree", "-r", "--name-only", report.integrationBranch])).split("\n");
+      expect(files).toEqual(expect.arrayContaining(["src/alpha.js", "src/beta.js", "src/login.js"]));
+      expect(files.filter((f) => /(^|\/)(\.env|node_modules)($|\/)/.test(f))).toEqual([]);
+      expect(await repo.git(["show", `${report.integrationBranch}:src/base.js`])).toBe(
+        "export const base = 1;",
+      );
+      // The agent that committed itself did so with the fallback identity.
+      const authors = await repo.git([
+        "log",
+        "--format=%an <%ae>",
+        `feature/login..${report.integrationBranch}`,
+      ]);
+      expect(authors).toContain("Gadugi <gadugi@localhost>");
+    }
+
+    // The second run got branches of its own; the first run's are untouched.
+    const branches = (await repo.git(["branch", "--list", "gadugi/*", "--format=%(refname:short)"])).split(
+      "\n",
+    );
+    expect(branches).toEqual(
+      expect.arrayContaining(["gadugi/alpha", "gadugi/alpha-2", "gadugi/beta", "gadugi/beta-2"]),
+    );
+
+    // The user's checkout is byte-identical: files, index, status, HEAD, branch.
+    expect(indexDigest(repo)).toBe(before.index);
+    expect(treeDigest(repo.dir)).toEqual(before.tree);
+    expect(await repo.git(["status", "--porcelain=v1", "--untracked-files=all"])).toBe(before.status);
+    expect(await repo.git(["rev-parse", "HEAD"])).toBe(before.head);
+    expect(await repo.git(["symbolic-ref", "HEAD"])).toBe(before.branch);
+
+    // Merged branches go with --delete-branches, no force needed.
+    const cleanup = await gadugi(
+      repo.dir,
+      ["cleanup", runs[0] as string, "--delete-branches", "--json"],
+      repo.env,
+    );
+    expect(cleanup.code, cleanup.stderr).toBe(0);
+    const entries = JSON.parse(cleanup.stdout).entries as { branch: string; branchDeleted: boolean }[];
+    expect(entries.map((e) => [e.branch, e.branchDeleted])).toEqual([
+      ["gadugi/alpha", true],
+      ["gadugi/beta", true],
+    ]);
+  }, 120_000);
+});
