@@ -111,16 +111,26 @@ describe("extractTargetFiles", () => {
     expect(targets).toEqual([{ path: "src/app.ts", access: "modifies" }]);
   });
 
-  it("names a path the prompt gives that is not in the repository (a typo), with its line", () => {
-    const { targets, warnings } = extract("# T\n\nFix the parser in `src/lib/mth.ts`.", { bodyLine: 3 });
-    expect(targets).toEqual([]);
+  it("names a path the prompt gives that is one typo away from a tracked file, with its line", () => {
+    const { targets, warnings } = extract(
+      "# T\n\nFix the parser in `src/lib/mth.ts`, and add a test in `test/new-thing.test.ts`.",
+      { bodyLine: 3 },
+    );
+    expect(targets).toEqual([{ path: "test/new-thing.test.ts", access: "creates" }]);
     expect(warnings).toEqual([
       {
-        message: expect.stringMatching(/^`src\/lib\/mth\.ts` is not in the repository, .*check its spelling/),
+        message: expect.stringMatching(
+          /^`src\/lib\/mth\.ts` is not in the repository \(did you mean `src\/lib\/math\.ts`\?\)/,
+        ),
         file: "prompts/p.md",
         line: 5,
       },
     ]);
+  });
+
+  it("takes no doc-comment markers or protocol-relative URLs for paths", () => {
+    const body = "Support `//cdn.dev/x.js` URLs.\n\n```ts\n/**\n * Docs.\n */\nexport const x = 1;\n```\n";
+    expect(extract(body)).toEqual({ targets: [], warnings: [] });
   });
 
   it("warns about paths that escape the repository, with their line", () => {

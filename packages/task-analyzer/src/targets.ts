@@ -3,6 +3,7 @@ import type { FileAccess, PlanWarning, TargetFile } from "@gadugi/interfaces";
 import { type MdLine, splitMarkdown } from "./markdown.js";
 import { globToRegExp, isGlob, normalizeRepoPath } from "./paths.js";
 import type { FrontmatterTarget } from "./prompt.js";
+import { closestTrackedFile } from "./typos.js";
 
 /** What target extraction knows about the repository. */
 export interface RepoFiles {
@@ -224,6 +225,8 @@ function withoutLineSuffix(raw: string): string {
 
 function pathLike(raw: string): boolean {
   if (/:\/\/|^(?:https?|mailto|www)\b/i.test(raw) || raw.startsWith("@") || raw.startsWith("#")) return false;
+  // `/**` and ` */` of a doc comment, `/` alone, a protocol-relative `//host/x`: not paths.
+  if (!/[A-Za-z0-9]/.test(raw) || raw.startsWith("//")) return false;
   if (!/^[\w.~/*?-][\w.@~+\-/*?[\]{}]*$/.test(raw)) return false;
   return raw.includes("/") || hasKnownExtension(raw) || /^\.[\w-]+$/.test(raw);
 }
@@ -283,12 +286,14 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
   };
 
   const missing = new Set<string>();
-  /** A path the text names that is not in the repository, and nothing says the task creates it. */
+  /** A path the text names that is not in the repository but is one or two edits from one that is. */
   const warnMissing = (path: string, line: number): void => {
     if (missing.has(path)) return;
     missing.add(path);
+    const meant = closestTrackedFile(path, repo.list);
+    if (meant === undefined) return;
     warnings.push({
-      message: `\`${path}\` is not in the repository, so it is not counted as a file this task touches; check its spelling, or write "create \`${path}\`" or list it under \`files:\` in the frontmatter`,
+      message: `\`${path}\` is not in the repository (did you mean \`${meant}\`?), so it is not counted as a file this task touches; fix the path, or list the files under \`files:\` in the frontmatter`,
       file: input.file,
       line,
     });
