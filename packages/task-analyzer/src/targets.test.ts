@@ -113,19 +113,19 @@ describe("extractTargetFiles", () => {
 
   it("names a path the prompt gives that is one typo away from a tracked file, with its line", () => {
     const { targets, warnings } = extract(
-      "# T\n\nFix the parser in `src/lib/mth.ts`, and add a test in `test/new-thing.test.ts`.",
+      "# T\n\nFix the parser in `src/lib/mth.ts`, and add a test in `test/new-thing.test.ts`.\nAdd a helper to `src/lib/maths.ts`.",
       { bodyLine: 3 },
     );
-    expect(targets).toEqual([{ path: "test/new-thing.test.ts", access: "creates" }]);
-    expect(warnings).toEqual([
-      {
-        message: expect.stringMatching(
-          /^`src\/lib\/mth\.ts` is not in the repository \(did you mean `src\/lib\/math\.ts`\?\)/,
-        ),
-        file: "prompts/p.md",
-        line: 5,
-      },
+    expect(targets).toEqual([
+      { path: "test/new-thing.test.ts", access: "creates" },
+      { path: "src/lib/maths.ts", access: "creates" },
     ]);
+    const meant = /is not in the repository \(did you mean `src\/lib\/math\.ts`\?\)/;
+    expect(warnings).toEqual([
+      { message: expect.stringMatching(/^`src\/lib\/mth\.ts`/), file: "prompts/p.md", line: 5 },
+      { message: expect.stringMatching(/^`src\/lib\/maths\.ts`/), file: "prompts/p.md", line: 6 },
+    ]);
+    for (const w of warnings) expect(w.message).toMatch(meant);
   });
 
   it("takes no doc-comment markers or protocol-relative URLs for paths", () => {

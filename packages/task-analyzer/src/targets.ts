@@ -293,7 +293,7 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
     const meant = closestTrackedFile(path, repo.list);
     if (meant === undefined) return;
     warnings.push({
-      message: `\`${path}\` is not in the repository (did you mean \`${meant}\`?), so it is not counted as a file this task touches; fix the path, or list the files under \`files:\` in the frontmatter`,
+      message: `\`${path}\` is not in the repository (did you mean \`${meant}\`?): the plan takes it for a new file or none, so conflicts on \`${meant}\` cannot be seen; fix the path, or list the files under \`files:\` in the frontmatter`,
       file: input.file,
       line,
     });
@@ -374,7 +374,8 @@ export function extractTargetFiles(input: ExtractTargetsInput, repo: RepoFiles):
             CREATE_CUE.test(m.text.slice(0, m.start)) ||
             /\(new\)/i.test(m.text.slice(m.end, m.end + 8)));
         if (creates) note(found.path, "creates");
-        else if (found.path.includes("/") && hasKnownExtension(found.path) && !isGlob(found.path))
+        // A typo of a tracked file is likely either way, even with "add to" before it.
+        if (found.path.includes("/") && hasKnownExtension(found.path) && !isGlob(found.path))
           warnMissing(found.path, line);
       }
     }
