@@ -1,6 +1,6 @@
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
@@ -73,6 +73,11 @@ function treeDigest(root: string): Record<string, string> {
   };
   walk(root);
   return out;
+}
+
+/** The real git, so the fake one can hand everything but its version to it. */
+function gitPath(): string {
+  return execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
 }
 
 function indexDigest(repo: TempRepo): string {
@@ -188,4 +193,28 @@ describe("a real developer checkout", () => {
       ["gadugi/beta", true],
     ]);
   }, 120_000);
+
+  it("refuses a git older than 2.38 before anything runs, with the hint", async () => {
+    const repo = await developerCheckout();
+    const bin = temp.dir();
+    // git 2.34 (Ubuntu 22.04): everything works but `merge-tree --write-tree`, which merges need.
+    writeFileSync(
+      join(bin, "git"),
+      `#!/bin/sh\nif [ "$1" = "version" ] || [ "$1" = "--version" ]; then echo "git version 2.34.1"; exit 0; fi\nexec ${gitPath()} "$@"\n`,
+    );
+    chmodSync(join(bin, "git"), 0o755);
+    const before = await repo.git(["for-each-ref", "--format=%(refname)"]);
+    for (const args of [
+      ["run", "prompts/*.md"],
+      ["run", "--dry-run", "prompts/*.md"],
+    ]) {
+      const result = await gadugi(repo.dir, args, { ...repo.env, PATH: `${bin}:${process.env.PATH}` });
+      expect(result.code, result.stderr).toBe(4);
+      expect(result.stderr).toContain("GADUGI_GIT_TOO_OLD");
+      expect(result.stderr).toContain("git 2.34.1 is installed; Gadugi needs git 2.38 or newer");
+      expect(result.stderr).toMatch(/hint: Install a newer git/);
+    }
+    expect(existsSync(join(repo.dir, ".gadugi"))).toBe(false);
+    expect(await repo.git(["for-each-ref", "--format=%(refname)"])).toBe(before);
+  });
 });
