@@ -217,4 +217,29 @@ describe("a real developer checkout", () => {
     expect(existsSync(join(repo.dir, ".gadugi"))).toBe(false);
     expect(await repo.git(["for-each-ref", "--format=%(refname)"])).toBe(before);
   });
+
+  it("prints a failed step with its hint: a uv project without uv names setup.skipMissingUv", async () => {
+    const repo = temp.track(
+      await createTempRepo({
+        files: {
+          "pyproject.toml": '[project]\nname = "pkg"\nversion = "0.1.0"\n',
+          "uv.lock": "version = 1\n",
+          "src/pkg/__init__.py": "",
+          "tools/agent.mjs": AGENT,
+          "gadugi.config.json": JSON.stringify({
+            agent: "dev",
+            agents: { dev: { kind: "command", command: ["node", "tools/agent.mjs", "{prompt_file}"] } },
+          }),
+          "prompts/alpha.md": "# Alpha\n\nCreate `src/alpha.js`.\n",
+        },
+      }),
+    );
+    // Only node's and git's directories: no uv.
+    const path = [join(process.execPath, ".."), join(gitPath(), "..")].join(":");
+    const result = await gadugi(repo.dir, ["run", "prompts/alpha.md"], { ...repo.env, PATH: path });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toMatch(
+      /`uv` is not installed or not on PATH\. \(hint: Install uv .*set setup\.skipMissingUv/,
+    );
+  });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ERROR_CATALOGUE, GadugiError, isAbortError, toGadugiError } from "./index.js";
+import { describeErrorWithHint, ERROR_CATALOGUE, GadugiError, isAbortError, toGadugiError } from "./index.js";
 
 describe("GadugiError", () => {
   it("builds message, title, hint and exit code from the catalogue", () => {
@@ -75,5 +75,20 @@ describe("isAbortError", () => {
     expect(isAbortError(new DOMException("stop", "AbortError"))).toBe(true);
     expect(isAbortError(new Error("AbortError"))).toBe(false);
     expect(isAbortError(new GadugiError("GADUGI_TIMEOUT", { operation: "x", seconds: 1 }))).toBe(false);
+  });
+});
+
+describe("describeErrorWithHint", () => {
+  it("puts the code, the message and the hint on one line; other errors keep their message", () => {
+    const error = new GadugiError(
+      "GADUGI_COMMAND_NOT_FOUND",
+      { command: "uv" },
+      { hint: "or set setup.skipMissingUv." },
+    );
+    expect(describeErrorWithHint(error)).toBe(
+      "GADUGI_COMMAND_NOT_FOUND: `uv` is not installed or not on PATH. (hint: or set setup.skipMissingUv.)",
+    );
+    expect(describeErrorWithHint(new Error("plain"))).toBe("plain");
+    expect(describeErrorWithHint("text")).toBe("text");
   });
 });
