@@ -1,35 +1,13 @@
-import { spawn } from "node:child_process";
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { ExecutionPlan } from "@gadugi/interfaces";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-
-const bin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
-
-interface Result {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-}
+import { type CliResult, runCli } from "./run-cli.js";
 
 /** Runs the built CLI in `cwd`; stdin gets `input` (or is closed at once). */
-function gadugi(cwd: string, args: string[], input = ""): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin, ...args], { cwd, env: { ...process.env, NO_COLOR: "1" } });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-    child.stdin.end(input);
-  });
+function gadugi(cwd: string, args: string[], input = ""): Promise<CliResult> {
+  return runCli(cwd, args, { input });
 }
 
 const FILES: Record<string, string> = {

@@ -1,38 +1,16 @@
-import { execFileSync, spawn } from "node:child_process";
+import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join, relative } from "node:path";
-import { fileURLToPath } from "node:url";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
+import { runCli } from "./run-cli.js";
 
-const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
 const temp = useTempDirs();
 
+/** The built CLI with no git identity anywhere: HOME is empty (repo.env) and no GIT_* variables pass. */
 function gadugi(cwd: string, args: string[], env: Record<string, string>) {
-  return new Promise<{ stdout: string; stderr: string; code: number | null }>((resolve, reject) => {
-    const child = spawn(process.execPath, [gadugiBin, ...args], {
-      cwd,
-      // No git identity anywhere: HOME is empty and no GIT_* identity variables reach the run.
-      env: {
-        ...Object.fromEntries(Object.entries(process.env).filter(([k]) => !/^GIT_|^EMAIL$/.test(k))),
-        ...env,
-        NO_COLOR: "1",
-        CI: "1",
-      },
-      stdio: ["ignore", "pipe", "pipe"],
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-  });
+  return runCli(cwd, args, { env, withoutEnv: /^GIT_|^EMAIL$/ });
 }
 
 /**

@@ -1,44 +1,20 @@
-import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
 import { findExecutable } from "@gadugi/agents";
 import type { ExecutionPlan } from "@gadugi/interfaces";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
+import { type CliResult, runCli } from "./run-cli.js";
 
-const bin = (name: string) => fileURLToPath(new URL(`../dist/bin/${name}.js`, import.meta.url));
 const temp = useTempDirs();
-
-interface Result {
-  stdout: string;
-  stderr: string;
-  code: number | null;
-}
 
 function cli(
   cwd: string,
   args: string[],
   env: Record<string, string> = {},
-  name = "gadugi",
-): Promise<Result> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [bin(name), ...args], {
-      cwd,
-      env: { ...process.env, ...env, NO_COLOR: "1", CI: "1" },
-    });
-    let stdout = "";
-    let stderr = "";
-    child.stdout.on("data", (d: Buffer) => {
-      stdout += d.toString();
-    });
-    child.stderr.on("data", (d: Buffer) => {
-      stderr += d.toString();
-    });
-    child.on("error", reject);
-    child.on("close", (code) => resolve({ stdout, stderr, code }));
-    child.stdin.end();
-  });
+  name: "gadugi" | "orchestrator-agent" = "gadugi",
+): Promise<CliResult> {
+  return runCli(cwd, args, { env, bin: name });
 }
 
 const AGENT = { agent: "echo", agents: { echo: { kind: "command", command: "node --version" } } };
@@ -59,7 +35,7 @@ async function repoWith(
 }
 
 /** Runs `args` as a dry run and as a real run: both must fail the same way, before any run starts. */
-async function failsAlike(repo: TempRepo, args: string[]): Promise<Result> {
+async function failsAlike(repo: TempRepo, args: string[]): Promise<CliResult> {
   const dry = await cli(repo.dir, ["run", "--dry-run", ...args], repo.env);
   const real = await cli(repo.dir, ["run", ...args], repo.env);
   expect(dry.code).not.toBe(0);

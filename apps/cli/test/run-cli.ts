@@ -1,0 +1,42 @@
+import { spawn } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+export interface CliResult {
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+export interface CliCall {
+  /** `gadugi` (default) or `orchestrator-agent`: a binary of the built CLI. */
+  bin?: "gadugi" | "orchestrator-agent";
+  /** Laid over the environment (after `withoutEnv` took its keys out). */
+  env?: Record<string, string>;
+  /** Variables of this process the CLI must not see (e.g. `/^GIT_/`). */
+  withoutEnv?: RegExp;
+  /** Written to stdin, which is then closed (at once when unset). */
+  input?: string;
+}
+
+/** Runs the built CLI in `cwd` with `args`, no colours, as CI would; resolves when it exits. */
+export function runCli(cwd: string, args: string[], call: CliCall = {}): Promise<CliResult> {
+  const bin = fileURLToPath(new URL(`../dist/bin/${call.bin ?? "gadugi"}.js`, import.meta.url));
+  const inherited = Object.entries(process.env).filter(([key]) => !call.withoutEnv?.test(key));
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], {
+      cwd,
+      env: { ...Object.fromEntries(inherited), ...call.env, NO_COLOR: "1", CI: "1" },
+    });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d: Buffer) => {
+      stdout += d.toString();
+    });
+    child.stderr.on("data", (d: Buffer) => {
+      stderr += d.toString();
+    });
+    child.on("error", reject);
+    child.on("close", (code) => resolve({ stdout, stderr, code }));
+    child.stdin.end(call.input ?? "");
+  });
+}
