@@ -45,8 +45,8 @@ export {
   type SetupStepRecord,
   type SetupTarget,
   setupEnvironment,
-  shareNodeModules,
 } from "./setup.js";
+export { shareNodeModules } from "./share-node-modules.js";
 export {
   artifactsBetween,
   commitWork,
