@@ -13,7 +13,7 @@ export { ensureGitExclude, type GitDirs, resolveGitDirs } from "./git-exclude.js
 export { EventJournal, type EventJournalOptions, type JournalReadResult } from "./journal.js";
 export {
   acquireLock,
-  isProcessAlive,
+  isLockHolderAlive,
   type LockHandle,
   type LockInfo,
   type LockOptions,
@@ -21,6 +21,13 @@ export {
   withLock,
 } from "./lock.js";
 export { assertSafeId, STATE_DIR_NAME, type StatePaths, statePaths } from "./paths.js";
+export {
+  isProcessAlive,
+  matchProcess,
+  type ProcessMatch,
+  parseStatStartTicks,
+  processStartTicks,
+} from "./process-identity.js";
 export { applyRunEvent, type ReduceOptions, rebuildRunState, reduceRunState } from "./reduce.js";
 export type { Clock } from "./util.js";
 export {

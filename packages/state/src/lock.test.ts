@@ -4,7 +4,14 @@ import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { GadugiError } from "@gadugi/error-handling";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { acquireLock, isProcessAlive, readLock, withLock } from "./index.js";
+import {
+  acquireLock,
+  isLockHolderAlive,
+  isProcessAlive,
+  processStartTicks,
+  readLock,
+  withLock,
+} from "./index.js";
 import {
   cleanupTempDirs,
   compileForChild,
@@ -101,6 +108,41 @@ describe("acquireLock", () => {
     expect((await readLock(path))?.pid).toBe(process.pid);
     await lock.release();
     expect(await listFiles(dir)).toEqual([]);
+  });
+
+  it.runIf(process.platform === "linux")(
+    "records the holder's start time, and takes over a live pid that started at another time (pid reuse)",
+    async () => {
+      const dir = await tempDir();
+      const path = join(dir, "lock");
+      const own = await acquireLock(path, { resource: "r" });
+      const startTicks = processStartTicks(process.pid) as number;
+      expect(startTicks).toBeGreaterThan(0);
+      expect(own.info.startTicks).toBe(startTicks);
+      expect((await readLock(path))?.startTicks).toBe(startTicks);
+      expect(isLockHolderAlive(own.info)).toBe(true);
+      await own.release();
+
+      // A lock left before a reboot: its pid is now this (live, unrelated) process.
+      const reused = { pid: process.pid, host: hostname(), since: "2020-01-01T00:00:00.000Z" };
+      await writeFile(path, JSON.stringify({ ...reused, startTicks: startTicks + 1 }));
+      expect(isLockHolderAlive({ ...reused, startTicks: startTicks + 1 })).toBe(false);
+      const lock = await acquireLock(path, { resource: "r" });
+      expect((await readLock(path))?.token).toBe(lock.info.token);
+      await lock.release();
+    },
+  );
+
+  it("still reads a lock without a start time and checks only its pid", async () => {
+    const dir = await tempDir();
+    const path = join(dir, "lock");
+    const old = { pid: process.pid, host: hostname(), since: "2020-01-01T00:00:00.000Z", token: "old" };
+    await writeFile(path, JSON.stringify(old));
+    expect(await readLock(path)).toEqual(old);
+    expect(isLockHolderAlive(old)).toBe(true);
+    await expect(acquireLock(path, { resource: "r" })).rejects.toMatchObject({ code: "GADUGI_LOCK_HELD" });
+    expect(isLockHolderAlive({ ...old, pid: deadPid() })).toBe(false);
+    expect(isLockHolderAlive({ ...old, pid: deadPid(), host: "elsewhere" })).toBe(true);
   });
 
   it("lets exactly one of many concurrent takers break a stale lock at a time", async () => {

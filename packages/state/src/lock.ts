@@ -3,6 +3,7 @@ import { hostname } from "node:os";
 import { dirname } from "node:path";
 import { abortedError, GadugiError, sleep } from "@gadugi/error-handling";
 import { fsyncDir } from "./atomic.js";
+import { matchProcess, processStartTicks } from "./process-identity.js";
 import { errnoCode, ioError, randomHex } from "./util.js";
 
 /** What a lock file holds. */
@@ -11,6 +12,13 @@ export interface LockInfo {
   host: string;
   /** ISO time the lock was taken. */
   since: string;
+  /**
+   * The holder's start time (`/proc/<pid>/stat` field 22, clock ticks after boot), so a pid reused
+   * by another process (after a reboot, in another container) is not taken for the holder. Absent
+   * where `/proc` is not available and in locks written before it was recorded: then only the pid
+   * is checked.
+   */
+  startTicks?: number;
   /** What the lock protects, for messages ("run 2025-…", "git worktree add in /repo"). */
   resource?: string;
   /** Random per acquisition, so a handle only ever removes its own lock file. */
@@ -48,7 +56,8 @@ function parseLockInfo(text: string): LockInfo | undefined {
       Number.isInteger(value.pid) &&
       value.pid > 0 &&
       typeof value.host === "string" &&
-      typeof value.since === "string"
+      typeof value.since === "string" &&
+      (value.startTicks === undefined || (Number.isInteger(value.startTicks) && value.startTicks >= 0))
     ) {
       return value as LockInfo;
     }
@@ -58,15 +67,26 @@ function parseLockInfo(text: string): LockInfo | undefined {
   return undefined;
 }
 
-/** Whether `pid` is a running process on this host (a process of another user counts as running). */
-export function isProcessAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return errnoCode(error) !== "ESRCH";
-  }
+/**
+ * Whether the holder of a lock still runs. A holder on another host counts as running (its
+ * process cannot be checked from here); on this host its pid must exist and, when the lock
+ * records a start time, the process with that pid must have started then (a reused pid is not
+ * the holder).
+ */
+export function isLockHolderAlive(info: Pick<LockInfo, "pid" | "host" | "startTicks">): boolean {
+  if (info.host !== hostname()) return true;
+  return matchProcess(info.pid, info.startTicks) === "alive";
+}
+
+/** This process as a lock holder: pid, host, now and (where `/proc` has it) its start time. */
+function selfInfo(): Pick<LockInfo, "pid" | "host" | "since" | "startTicks"> {
+  const startTicks = processStartTicks(process.pid);
+  return {
+    pid: process.pid,
+    host: hostname(),
+    since: new Date().toISOString(),
+    ...(startTicks === undefined ? {} : { startTicks }),
+  };
 }
 
 /** The holder of a lock as recorded in its file, or undefined when there is no (readable) lock. */
@@ -154,7 +174,7 @@ async function inspect(lockPath: string): Promise<Holder> {
     const since = new Date(Date.now() - age).toISOString();
     return { kind: "held", info: { pid: 0, host: "unknown (unreadable lock file)", since } };
   }
-  if (info.host === hostname() && !isProcessAlive(info.pid)) return { kind: "stale", text };
+  if (!isLockHolderAlive(info)) return { kind: "stale", text };
   return { kind: "held", info };
 }
 
@@ -165,11 +185,11 @@ async function inspect(lockPath: string): Promise<Holder> {
  */
 async function breakStale(lockPath: string, staleText: string): Promise<void> {
   const guard = `${lockPath}.takeover`;
-  const guardInfo: LockInfo = { pid: process.pid, host: hostname(), since: new Date().toISOString() };
+  const guardInfo: LockInfo = selfInfo();
   if (!(await createExclusive(guard, JSON.stringify(guardInfo)))) {
     const holder = await readText(guard);
     const info = holder === undefined ? undefined : parseLockInfo(holder);
-    const dead = info !== undefined && info.host === hostname() && !isProcessAlive(info.pid);
+    const dead = info !== undefined && !isLockHolderAlive(info);
     if (dead || (await ageMs(guard)) > TAKEOVER_GUARD_STALE_MS) await rm(guard, { force: true });
     return;
   }
@@ -195,8 +215,9 @@ function heldError(resource: string, holder: LockInfo): GadugiError {
 /**
  * Takes the lock file at `lockPath` (its directory is created). Held by a live process: waits
  * when `wait` is given, else throws GADUGI_LOCK_HELD naming the holder's pid, host and start
- * time. Held by a process of this host that no longer exists: taken over. Held from another host:
- * treated as live, since its process cannot be checked from here.
+ * time. Held by a process of this host that no longer exists (or whose pid now belongs to a
+ * process that started at another time): taken over. Held from another host: treated as live,
+ * since its process cannot be checked from here.
  */
 export async function acquireLock(lockPath: string, options: LockOptions): Promise<LockHandle> {
   const { resource, wait, signal } = options;
@@ -211,9 +232,7 @@ export async function acquireLock(lockPath: string, options: LockOptions): Promi
   for (;;) {
     if (signal?.aborted) throw abortedError(signal, operation);
     const info: LockInfo = {
-      pid: process.pid,
-      host: hostname(),
-      since: new Date().toISOString(),
+      ...selfInfo(),
       resource,
       token: randomHex(8),
     };
