@@ -27,6 +27,8 @@ export {
   type Env,
   errorForResult,
   formatCommand,
+  labelledRunner,
+  type ProcessLabel,
   type ProcessRunner,
   type ResultErrorOptions,
   type RunOptions,

@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { createProcessRunner, type RunResult } from "./process-runner.js";
+import { createProcessRunner, labelledRunner, type RunOptions, type RunResult } from "./process-runner.js";
 
 const temp = useTempDirs();
 const runner = createProcessRunner();
@@ -194,5 +194,25 @@ describe("createProcessRunner", () => {
     });
     expect(readFileSync(log, "utf8").split("\n").sort()).toEqual(["", "err", "out"]);
     expect(chunks.sort()).toEqual(["stderr:err\n", "stdout:out\n"]);
+  });
+});
+
+describe("labelledRunner", () => {
+  it("gives every call its label, a call's own label fields winning, and still runs the command", async () => {
+    const seen: RunOptions["label"][] = [];
+    const inner = {
+      run: (file: string, args: readonly string[], options: RunOptions) => {
+        seen.push(options.label);
+        return runner.run(file, args, options);
+      },
+    };
+    const labelled = labelledRunner(inner, { taskId: "t1", purpose: "setup" });
+    const result = await labelled.run("sh", ["-c", "echo hi"], { cwd: temp.dir() });
+    expect(result.stdout).toBe("hi\n");
+    await labelled.run("true", [], { cwd: temp.dir(), label: { purpose: "install", logFile: "/x.log" } });
+    expect(seen).toEqual([
+      { taskId: "t1", purpose: "setup" },
+      { taskId: "t1", purpose: "install", logFile: "/x.log" },
+    ]);
   });
 });

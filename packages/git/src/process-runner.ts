@@ -8,6 +8,19 @@ import { signalProcessGroup, trackProcessGroup } from "./process-group.js";
 
 export type Env = Record<string, string | undefined>;
 
+/**
+ * What a process is for, read by whoever keeps track of a run's processes (execution-monitor's
+ * `registeringRunner`); the runner itself ignores it.
+ */
+export interface ProcessLabel {
+  /** The task it belongs to (`integration-<run>` for the integration tests). */
+  taskId?: string;
+  /** setup, test, review, integration-test… */
+  purpose?: string;
+  /** Where its output is kept, when that is not `logFile` (the output is captured and saved). */
+  logFile?: string;
+}
+
 export interface RunOptions {
   cwd: string;
   /** Laid over the parent's environment; a key set to `undefined` is removed. */
@@ -34,6 +47,8 @@ export interface RunOptions {
   killGraceMs?: number;
   /** Names the operation in timeout and cancel messages; the command line by default. */
   operation?: string;
+  /** What the process is for (task, purpose, log), for a runner that registers processes. */
+  label?: ProcessLabel;
 }
 
 export interface RunResult {
@@ -250,6 +265,13 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
     });
   }
   return result;
+}
+
+/** A runner that gives every call `label`; what a call's own label sets wins. */
+export function labelledRunner(runner: ProcessRunner, label: ProcessLabel): ProcessRunner {
+  return {
+    run: (file, args, options) => runner.run(file, args, { ...options, label: { ...label, ...options.label } }),
+  };
 }
 
 /** The default ProcessRunner, over execa. */

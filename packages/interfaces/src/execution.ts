@@ -59,6 +59,12 @@ export const ProcessRecord = z.strictObject({
   purpose: z.string().default("implementation"),
   status: ProcessStatus,
   startedAt: z.string(),
+  /**
+   * The process's start time as the kernel keeps it (`/proc/<pid>/stat` field 22, clock ticks
+   * after boot), checked before the pid is signalled so a reused pid is never hit. Absent where
+   * `/proc` is not available (then only the pid is checked).
+   */
+  startTicks: z.number().int().nonnegative().optional(),
   endedAt: z.string().optional(),
   lastOutputAt: z.string().optional(),
   lastOutput: z.string().optional(),
