@@ -4,7 +4,12 @@ import { parseJsonWith } from "@gadugi/error-handling";
 import { writeFileAtomic } from "@gadugi/state";
 import { z } from "zod";
 
-export const WorktreeStatus = z.enum(["active", "removed"]);
+/**
+ * `creating`: recorded before the branch and `git worktree add` (intent first), so a crash during
+ * the add leaves a record to repair; `active`: made and marked; `removed`: gone, branch kept or
+ * deleted. Files written before `creating` existed parse unchanged.
+ */
+export const WorktreeStatus = z.enum(["creating", "active", "removed"]);
 export type WorktreeStatus = z.infer<typeof WorktreeStatus>;
 
 /** Work saved from a worktree before it was removed. */
@@ -28,9 +33,9 @@ export const WorktreeRecord = z.strictObject({
   status: WorktreeStatus,
   createdAt: z.string(),
   updatedAt: z.string(),
-  /** The process that created it, for liveness checks by `prune`. */
+  /** The process that created it (or is creating it), for liveness checks by `list` and `prune`. */
   owner: z.strictObject({ pid: z.number().int(), host: z.string() }),
-  /** Name of the worktree's directory under `<git common dir>/worktrees/`. */
+  /** Name of the worktree's directory under `<git common dir>/worktrees/` (once it is made). */
   adminName: z.string().optional(),
   removedAt: z.string().optional(),
   savedWork: z.array(SavedWork).default([]),

@@ -1,0 +1,204 @@
+import { existsSync } from "node:fs";
+import { readdir, rmdir } from "node:fs/promises";
+import path from "node:path";
+import { GadugiError, retry } from "@gadugi/error-handling";
+import {
+  type Context,
+  clearAdminDir,
+  isMarkedFor,
+  now,
+  restoreRecord,
+  samePath,
+  saveRecord,
+  thisOwner,
+} from "./context.js";
+import { repairInterrupted } from "./interrupted.js";
+import { worktreeGitDir, writeMarker } from "./marker.js";
+import { findRecord, type WorktreeRecord } from "./registry.js";
+
+export interface CreateWorktreeOptions {
+  runId: string;
+  /** Also the worktree's directory name: `<dir>/<taskId>`. */
+  taskId: string;
+  /** The task's slug or any title; the branch is `<prefix><toSlug(slug)>`. */
+  slug: string;
+  /** Branch, tag or commit to start from. Default: the current branch (its commit when detached). */
+  baseRef?: string;
+  /** Use the branch if it exists although no record says this run and task made it. */
+  reuseBranch?: boolean;
+}
+
+/** A worktree Gadugi made, as `create` returns it. */
+export interface WorktreeInfo extends WorktreeRecord {
+  /** True when an existing worktree or branch of this run and task was taken up again. */
+  resumed: boolean;
+}
+
+/** What `create` resolved before taking the lock. */
+export interface CreateRequest {
+  runId: string;
+  taskId: string;
+  /** The slug (already `toSlug`ed). */
+  slug: string;
+  /** `<prefix><slug>`: the branch wanted when no record names one. */
+  branch: string;
+  /** `<worktrees dir>/<taskId>`. */
+  wantedTarget: string;
+  baseRef: string;
+  baseCommit: string;
+  reuseBranch: boolean;
+}
+
+export interface CreateHooks {
+  /** `.gadugi/` and the worktrees directory in `.git/info/exclude`. */
+  ensureExcludes(): Promise<void>;
+  /** GADUGI_DISK_SPACE when a checkout of `commit` would not fit. */
+  checkDiskSpace(commit: string): Promise<void>;
+  /** Attempts of `git worktree add` on its known transient failures. */
+  addAttempts: number;
+}
+
+/** `git worktree add` failures that go away when tried again (measured with concurrent adds). */
+const TRANSIENT =
+  /failed to read .*commondir|index\.lock|\.lock'?: File exists|Unable to create '.*\.lock'|could not lock|cannot lock ref|Resource temporarily unavailable|unable to write new index file/i;
+
+export function isTransientWorktreeError(error: unknown): boolean {
+  if (!GadugiError.is(error, "GADUGI_GIT_FAILED")) return false;
+  return TRANSIENT.test(error.message);
+}
+
+/**
+ * The body of `create`, with the lock held. Intent first: the record is written with status
+ * `creating` before the branch and `git worktree add`, and made `active` after (with the marker),
+ * so a crash at any moment in between leaves a record that list, cleanup, prune and the next
+ * `create` of this run and task find and repair.
+ */
+export async function createLocked(
+  ctx: Context,
+  req: CreateRequest,
+  hooks: CreateHooks,
+): Promise<WorktreeInfo> {
+  await hooks.ensureExcludes();
+  const records = await ctx.registry.read();
+  const own = findRecord(records, req.runId, req.taskId);
+  if (own?.status === "active" && (await isMarkedFor(own.path, own))) return { ...own, resumed: true };
+  if (own?.status === "creating") {
+    // Interrupted (nobody else creates while we hold the lock): clear what it left, or adopt it.
+    const repaired = await repairInterrupted(ctx, own);
+    if (repaired.kind === "adopted") return { ...repaired.record, resumed: true };
+  }
+  // Its directory was deleted by hand: clear the stale git metadata so the path can be reused.
+  if (own?.status === "active" && !existsSync(own.path)) await clearAdminDir(ctx, own);
+
+  // Another run's worktree of a task with the same id (the same prompts run again): a directory beside it.
+  const target = own?.path ?? freeTarget(records, req.wantedTarget);
+  await assertTargetFree(target);
+  await hooks.checkDiskSpace(req.baseCommit);
+  const chosen = await chooseBranch(ctx, records, req);
+  const base = !chosen.exists
+    ? { baseRef: req.baseRef, baseCommit: req.baseCommit }
+    : own && own.branch === chosen.branch
+      ? { baseRef: own.baseRef, baseCommit: own.baseCommit }
+      : {
+          baseRef: req.baseRef,
+          baseCommit: (await ctx.git.mergeBase(chosen.branch, req.baseCommit)) ?? req.baseCommit,
+        };
+
+  const stamp = now();
+  const intent: WorktreeRecord = {
+    runId: req.runId,
+    taskId: req.taskId,
+    slug: req.slug,
+    path: target,
+    branch: chosen.branch,
+    ...base,
+    status: "creating",
+    createdAt: own?.createdAt ?? stamp,
+    updatedAt: stamp,
+    owner: thisOwner(),
+    savedWork: own?.savedWork ?? [],
+  };
+  await saveRecord(ctx, intent);
+  try {
+    if (!chosen.exists) await ctx.git.createBranch(chosen.branch, base.baseCommit);
+    await addWorktree(ctx, target, chosen.branch, hooks.addAttempts);
+  } catch (error) {
+    if (!chosen.exists) await deleteBranchIfAt(ctx, chosen.branch, base.baseCommit);
+    await restoreRecord(ctx, intent, own);
+    throw error;
+  }
+
+  const adminDir = await worktreeGitDir(target);
+  const record: WorktreeRecord = {
+    ...intent,
+    status: "active",
+    updatedAt: now(),
+    ...(adminDir ? { adminName: path.basename(adminDir) } : {}),
+  };
+  if (adminDir) await writeMarker(adminDir, record);
+  await saveRecord(ctx, record);
+  return { ...record, resumed: chosen.exists };
+}
+
+async function addWorktree(ctx: Context, target: string, branch: string, attempts: number): Promise<void> {
+  await retry(
+    async () => {
+      await removeEmptyDir(target);
+      await ctx.git.worktreeAdd(target, branch);
+    },
+    {
+      maxAttempts: attempts,
+      initialDelayMs: 50,
+      maxDelayMs: 1000,
+      operation: `git worktree add ${target}`,
+      shouldRetry: isTransientWorktreeError,
+    },
+  );
+}
+
+/**
+ * The branch a task gets: the one this run and task made (or meant to make) before (resume), else
+ * `<prefix><slug>` when it is free, else the first free `<prefix><slug>-<n>`. A branch of an
+ * earlier run (or the user's own) is never taken over or moved, so running the same prompts again
+ * just works and no earlier work is touched. `reuseBranch` takes up an existing branch no record
+ * claims (a crash between creating it and recording it, before intent records existed).
+ */
+async function chooseBranch(
+  ctx: Context,
+  records: readonly WorktreeRecord[],
+  req: CreateRequest,
+): Promise<{ branch: string; exists: boolean }> {
+  const own = findRecord(records, req.runId, req.taskId);
+  if (own) return { branch: own.branch, exists: await ctx.git.branchExists(own.branch) };
+  const wanted = req.branch;
+  if (!(await ctx.git.branchExists(wanted))) return { branch: wanted, exists: false };
+  if (req.reuseBranch && !records.some((r) => r.branch === wanted)) return { branch: wanted, exists: true };
+  for (let n = 2; ; n++) {
+    const candidate = `${wanted}-${n}`;
+    if (!(await ctx.git.branchExists(candidate))) return { branch: candidate, exists: false };
+  }
+}
+
+/** `wanted`, or `<wanted>-<n>` when a record that is not removed holds it. */
+function freeTarget(records: readonly WorktreeRecord[], wanted: string): string {
+  const taken = (dir: string) => records.some((r) => r.status !== "removed" && samePath(r.path, dir));
+  let target = wanted;
+  for (let n = 2; taken(target); n++) target = `${wanted}-${n}`;
+  return target;
+}
+
+async function assertTargetFree(target: string): Promise<void> {
+  if (!existsSync(target)) return;
+  const entries = await readdir(target).catch(() => ["?"]);
+  if (entries.length > 0) throw new GadugiError("GADUGI_WORKTREE_EXISTS", { path: target });
+}
+
+async function removeEmptyDir(dir: string): Promise<void> {
+  if (!existsSync(dir)) return;
+  await rmdir(dir).catch(() => undefined);
+}
+
+async function deleteBranchIfAt(ctx: Context, branch: string, commit: string): Promise<void> {
+  const tip = await ctx.git.resolveCommit(branch).catch(() => undefined);
+  if (tip === commit) await ctx.git.deleteBranch(branch, { force: true }).catch(() => undefined);
+}
