@@ -28,9 +28,46 @@ export interface CliIo {
 }
 
 const defaultIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: (text) => {
+    if (!process.stdout.destroyed) process.stdout.write(text);
+  },
+  stderr: (text) => {
+    if (!process.stderr.destroyed) process.stderr.write(text);
+  },
 };
+
+/** A reader that closed our stdout or stderr (`gadugi status | head -1`): the CLI ends quietly. */
+interface OutputPipes {
+  closed: Promise<void>;
+  isClosed(): boolean;
+}
+
+let processPipes: OutputPipes | undefined;
+
+/**
+ * Watches the process's stdout and stderr for EPIPE, the one place the CLI handles it: a write to
+ * a closed pipe fails asynchronously with an 'error' event that would otherwise crash with a stack
+ * trace. Installed once per process and never removed, so a late write error cannot crash the
+ * exit either; other stream errors are thrown as before.
+ */
+function watchOutputPipes(): OutputPipes {
+  if (processPipes) return processPipes;
+  let closed = false;
+  let resolve: () => void = () => {};
+  const promise = new Promise<void>((r) => {
+    resolve = r;
+  });
+  const onError = (error: NodeJS.ErrnoException): void => {
+    // After the first EPIPE, a write to the destroyed stream fails too (ERR_STREAM_DESTROYED).
+    if (error?.code !== "EPIPE" && !closed) throw error;
+    closed = true;
+    resolve();
+  };
+  process.stdout.on("error", onError);
+  process.stderr.on("error", onError);
+  processPipes = { closed: promise, isClosed: () => closed };
+  return processPipes;
+}
 
 /**
  * Builds the commander program. Each subcommand lives in `commands/<name>.ts` and loads its heavy
@@ -69,6 +106,9 @@ export function createProgram(name: ProgramName = "gadugi", io: CliIo = defaultI
   return program;
 }
 
+/** The exit code when the reader of stdout or stderr closed the pipe: a closed reader is no failure. */
+export const PIPE_CLOSED_EXIT_CODE = 0;
+
 /** Runs the CLI and returns the exit code; the bin scripts are the only callers of process.exit. */
 export async function main(
   argv: string[],
@@ -82,10 +122,15 @@ export async function main(
       exitCode = code;
     },
   });
+  // Only the real process streams can be closed by a reader; an embedding's io handles its own.
+  const pipes = io === defaultIo ? watchOutputPipes() : undefined;
   try {
-    await program.parseAsync(argv, { from: "user" });
-    return exitCode;
+    const parsed = program.parseAsync(argv, { from: "user" }).then(() => exitCode);
+    if (pipes === undefined) return await parsed;
+    // The reader is gone: nothing more can be said to it, so the command ends here, quietly.
+    return await Promise.race([parsed, pipes.closed.then(() => PIPE_CLOSED_EXIT_CODE)]);
   } catch (error) {
+    if (pipes?.isClosed()) return PIPE_CLOSED_EXIT_CODE;
     if (
       error instanceof CommanderError &&
       (error.code === "commander.helpDisplayed" || error.code === "commander.version")

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
+import { describeRunStatus, judgeLiveness, readRunHolder } from "./liveness.js";
 import { CWD_OPTION, formatDuration, repoRootOf, resolveRunId, table } from "./shared.js";
 
 /** `gadugi status [run]`: where each task of a run stands (the newest run by default). */
@@ -13,13 +14,17 @@ export function statusCommand(io: CliIo): Command {
       const repoRoot = await repoRootOf(options.cwd);
       const runId = await resolveRunId(repoRoot, run);
       const { WorkflowStateManager } = await import("@gadugi/state");
+      const holder = await readRunHolder(repoRoot, runId);
       const state = await new WorkflowStateManager(repoRoot).loadRun(runId);
+      const liveness = await judgeLiveness(state.status, state.owner, holder);
       if (options.json) {
-        io.stdout(`${JSON.stringify(state, null, 2)}\n`);
+        // `status` keeps the state's meaning; whether its orchestrator is still there comes beside it.
+        const { interrupted, orchestratorAlive } = liveness;
+        const extra = orchestratorAlive === undefined ? { interrupted } : { interrupted, orchestratorAlive };
+        io.stdout(`${JSON.stringify({ ...state, ...extra }, null, 2)}\n`);
         return;
       }
-      const owner = state.owner ? ` (orchestrator pid ${state.owner.pid} on ${state.owner.host})` : "";
-      io.stdout(`run ${state.runId}: ${state.status}${owner}\n`);
+      io.stdout(`run ${state.runId}: ${describeRunStatus(state.runId, state.status, liveness)}\n`);
       if (state.integrationBranch) io.stdout(`integration branch: ${state.integrationBranch}\n`);
       const rows = [["TASK", "STATUS", "PHASE", "ATTEMPTS", "DURATION", "MERGE", "NOTE"]];
       for (const id of state.taskIds) {
