@@ -45,6 +45,7 @@ export {
   type ProgressRendererOptions,
   type ProgressStream,
 } from "./progress.js";
+export { type RegisteringRunnerOptions, registeringRunner } from "./registering-runner.js";
 export {
   PROCESSES_FILE_NAME,
   type ProcessExit,
@@ -54,6 +55,7 @@ export {
   ProcessRegistryFile,
   type ProcessRegistryOptions,
   type RegisterProcessInput,
+  type StoppedProcesses,
 } from "./registry.js";
 export {
   agentOutcome,

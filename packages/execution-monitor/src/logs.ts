@@ -1,8 +1,7 @@
 import { open, readdir, readFile, stat } from "node:fs/promises";
-import { hostname } from "node:os";
 import { join } from "node:path";
 import { GadugiError, sleep } from "@gadugi/error-handling";
-import { isProcessAlive, readLock, STATE_DIR_NAME } from "@gadugi/state";
+import { isLockHolderAlive, readLock, STATE_DIR_NAME } from "@gadugi/state";
 
 /** Where a task's files live inside a run directory. */
 export interface TaskLogPaths {
@@ -122,12 +121,12 @@ export async function locateTaskLog(repoRoot: string, task: string, runId?: stri
 
 /**
  * Whether a run is still being worked on: its lock file is held by a live process on this host
- * (a lock of another host counts as active).
+ * (the recorded pid, started at the recorded time; a lock of another host counts as active).
  */
 export async function isRunActive(runDir: string): Promise<boolean> {
   const info = await readLock(join(runDir, "lock"));
   if (!info) return false;
-  return info.host !== hostname() || isProcessAlive(info.pid);
+  return isLockHolderAlive(info);
 }
 
 export interface FollowOptions {

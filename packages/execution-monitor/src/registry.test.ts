@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { isProcessAlive } from "@gadugi/state";
+import { isProcessAlive, processStartTicks } from "@gadugi/state";
 import { useTempDirs } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { parseStatTicks, parseStatusRss, readProcUsage } from "./proc.js";
@@ -192,4 +192,94 @@ describe("ProcessRegistry", () => {
     expect(parseStatusRss("Name:\tnode\nVmRSS:\t   51200 kB\n")).toBe(51200 * 1024);
     expect(await readProcUsage(2 ** 22 + 12345)).toBeUndefined();
   });
+
+  it("records each process's start time and stops only the process groups that still are the registered ones", async () => {
+    const runDir = temp.dir();
+    const first = await ProcessRegistry.open(runDir, { runId: "r" });
+    // A test command's group: the shell leads it, its sleep is a member.
+    const group = spawn("sh", ["-c", "sleep 60 & echo $!; wait"], {
+      detached: true,
+      stdio: ["ignore", "pipe", "ignore"],
+    });
+    children.push(group);
+    const member = Number(
+      await new Promise<string>((resolve) => group.stdout?.once("data", (d) => resolve(String(d)))),
+    );
+    await first.register({
+      taskId: "t",
+      pid: group.pid as number,
+      command: ["sh"],
+      cwd: "/",
+      purpose: "test",
+      logFile: "/l",
+    });
+    // A pid the registry recorded long ago now belongs to an unrelated live process (another
+    // group leader, so a kill without the check would hit it).
+    const unrelated = spawn(process.execPath, ["-e", "setTimeout(() => {}, 60_000)"], {
+      detached: true,
+      stdio: "ignore",
+    });
+    children.push(unrelated);
+    const ticks = processStartTicks(unrelated.pid as number);
+    await first.register({
+      taskId: "old",
+      pid: unrelated.pid as number,
+      command: ["agent"],
+      cwd: "/",
+      logFile: "/l",
+      ...(ticks === undefined ? {} : { startTicks: ticks + 1 }),
+    });
+    const dead = sleeper();
+    await first.register({
+      taskId: "dead",
+      pid: dead.pid as number,
+      command: ["x"],
+      cwd: "/",
+      logFile: "/l",
+    });
+    dead.kill("SIGKILL");
+    await exited(dead);
+    if (process.platform === "linux") {
+      expect(readFile(first.path).processes[0]?.startTicks).toBe(processStartTicks(group.pid as number));
+      expect(first.liveness().map((l) => [l.taskId, l.alive])).toEqual([
+        ["t", true],
+        ["old", false],
+        ["dead", false],
+      ]);
+    }
+
+    await first.close();
+    // The orchestrator is gone; cancel (or a resume) opens the registry and stops what is left.
+    const later = await ProcessRegistry.open(runDir, { runId: "r" });
+    const stopped = await later.stop();
+    expect(stopped.killed.map((r) => r.taskId)).toEqual(["t"]);
+    await exited(group);
+    expect(await waitUntilGone(member)).toBe(true);
+    if (process.platform === "linux") {
+      expect(stopped.gone.map((r) => r.taskId)).toEqual(["old", "dead"]);
+      expect(isProcessAlive(unrelated.pid as number)).toBe(true);
+    }
+    expect(readFile(later.path).processes.map((r) => r.status)).toEqual(
+      process.platform === "linux" ? ["killed", "lost", "lost"] : ["killed", "killed", "lost"],
+    );
+    expect((await later.stop()).killed).toEqual([]);
+    await later.close();
+  });
 });
+
+/** Gone or a zombie (killed, waiting for a parent that may never reap it). */
+function isGone(pid: number): boolean {
+  if (!isProcessAlive(pid)) return true;
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] === "Z";
+  } catch {
+    return !isProcessAlive(pid);
+  }
+}
+
+async function waitUntilGone(pid: number, timeoutMs = 5000): Promise<boolean> {
+  const end = Date.now() + timeoutMs;
+  while (Date.now() < end && !isGone(pid)) await new Promise((resolve) => setTimeout(resolve, 20));
+  return isGone(pid);
+}

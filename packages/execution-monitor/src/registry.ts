@@ -1,7 +1,8 @@
 import { join } from "node:path";
 import { createRedactor, GadugiError, REDACTED } from "@gadugi/error-handling";
+import { signalProcessGroup } from "@gadugi/git";
 import { ProcessRecord, type ProcessStatus } from "@gadugi/interfaces";
-import { isProcessAlive, readJsonFile, writeFileAtomic } from "@gadugi/state";
+import { matchProcess, processStartTicks, readJsonFile, writeFileAtomic } from "@gadugi/state";
 import { z } from "zod";
 import { assertPid, cpuPercent, readProcUsage } from "./proc.js";
 
@@ -49,6 +50,19 @@ export interface RegisterProcessInput {
   logFile: string;
   /** ISO time; default now. */
   startedAt?: string;
+  /**
+   * The process's start time in clock ticks after boot (`/proc/<pid>/stat` field 22); read from
+   * `/proc` at registration when omitted (absent where there is no `/proc`).
+   */
+  startTicks?: number;
+}
+
+/** What {@link ProcessRegistry.stop} did with the entries still marked running. */
+export interface StoppedProcesses {
+  /** Their process groups got SIGKILL (each pid checked: it still is the registered process). */
+  killed: ProcessRecord[];
+  /** Gone, or their pid now belongs to another process (left alone): marked `lost`. */
+  gone: ProcessRecord[];
 }
 
 export interface ProcessExit {
@@ -93,9 +107,7 @@ function truncateOutput(text: string, max: number): string | undefined {
   return last.length > max ? `…${last.slice(last.length - max + 1)}` : last;
 }
 
-function seconds(ms: number): string {
-  return `${Math.max(0, Math.round(ms / 1000))}s`;
-}
+const seconds = (ms: number): string => `${Math.max(0, Math.round(ms / 1000))}s`;
 
 /**
  * The processes of a run, persisted atomically (temp file, fsync, rename) at
@@ -168,6 +180,8 @@ export class ProcessRegistry {
   /** Adds a running process and writes the registry at once (failures go to `onWriteError`). */
   async register(input: RegisterProcessInput): Promise<ProcessHandle> {
     assertPid(input.pid);
+    // Read at once: the caller registers right after the spawn, while the pid surely is its child.
+    const startTicks = input.startTicks ?? processStartTicks(input.pid, this.#procRoot);
     const record: ProcessRecord = {
       runId: this.runId,
       taskId: input.taskId,
@@ -177,6 +191,7 @@ export class ProcessRegistry {
       purpose: input.purpose ?? "implementation",
       status: "running",
       startedAt: input.startedAt ?? new Date(this.#now()).toISOString(),
+      ...(startTicks === undefined ? {} : { startTicks }),
       logFile: input.logFile,
     };
     this.#records.push(record);
@@ -230,7 +245,7 @@ export class ProcessRegistry {
     return this.#records
       .filter((r) => ACTIVE.has(r.status))
       .map((r) => {
-        const alive = isProcessAlive(r.pid);
+        const alive = this.#match(r) === "alive";
         const since = Date.parse(r.lastOutputAt ?? r.startedAt);
         const silentForMs = Math.max(0, now - since);
         const summary = !alive
@@ -244,14 +259,20 @@ export class ProcessRegistry {
       });
   }
 
+  /** Whether a record's process still runs: its pid exists and (where recorded) its start time matches. */
+  #match(record: ProcessRecord): ReturnType<typeof matchProcess> {
+    return matchProcess(record.pid, record.startTicks, this.#procRoot);
+  }
+
   /**
-   * For a resume: every entry still marked starting or running whose pid no longer exists becomes
-   * `lost` (its end time is now). Returns the entries it changed.
+   * For a resume: every entry still marked starting or running whose pid no longer exists (or now
+   * belongs to a process that started at another time) becomes `lost` (its end time is now).
+   * Returns the entries it changed.
    */
   async reconcile(): Promise<ProcessRecord[]> {
     const changed: ProcessRecord[] = [];
     for (const r of this.#records) {
-      if (ACTIVE.has(r.status) && !isProcessAlive(r.pid)) {
+      if (ACTIVE.has(r.status) && this.#match(r) !== "alive") {
         r.status = "lost";
         r.endedAt = new Date(this.#now()).toISOString();
         changed.push({ ...r });
@@ -259,6 +280,32 @@ export class ProcessRegistry {
     }
     if (changed.length > 0) await this.flush();
     return changed;
+  }
+
+  /**
+   * For `cancel` and a resume after the orchestrator died: the process group of every entry still
+   * marked running gets SIGKILL (entry `killed`) if its pid still is the registered process (same
+   * start time; without `/proc`, the pid alone is checked). An entry whose pid is gone or now
+   * belongs to another process is left alone (`lost`); so is a group whose leader has exited.
+   */
+  async stop(): Promise<StoppedProcesses> {
+    const stopped: StoppedProcesses = { killed: [], gone: [] };
+    const endedAt = new Date(this.#now()).toISOString();
+    for (const r of this.#records) {
+      if (!ACTIVE.has(r.status)) continue;
+      if (this.#match(r) === "alive") {
+        signalProcessGroup(r.pid, "SIGKILL");
+        Object.assign(r, { status: "killed", signal: "SIGKILL", exitCode: null, endedAt });
+        stopped.killed.push({ ...r });
+      } else {
+        Object.assign(r, { status: "lost", endedAt });
+        stopped.gone.push({ ...r });
+      }
+      this.#cpuBaseline.delete(r);
+    }
+    this.#stopSampler();
+    if (stopped.killed.length + stopped.gone.length > 0) await this.flush();
+    return stopped;
   }
 
   /** Reads CPU % and RSS of every running process tree from /proc once (batched write). */
