@@ -85,6 +85,7 @@ async function reviewByCommand(
       signal: ctx.signal,
       operation: `review (${shown})`,
       logFile: ctx.paths.log,
+      label: { taskId: ctx.task.id, purpose: "review" },
     });
   } catch (error) {
     return { status: "failed", reason: `the review command cannot run: ${describeError(error)}` };

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { labelledRunner } from "@gadugi/git";
 import { detectProject, setupEnvironment } from "@gadugi/worktree-manager";
 import type { Phase } from "../types.js";
 
@@ -35,7 +36,8 @@ export const setupPhase: Phase = {
         repoRoot: ctx.repoRoot,
         logFile: ctx.paths.log,
         env: ctx.env,
-        runner: ctx.runner,
+        // Setup commands and dependency installs are registered as the task's `setup` processes.
+        runner: labelledRunner(ctx.runner, { taskId: task.id, purpose: "setup", logFile: ctx.paths.log }),
         signal: ctx.signal,
       },
     );

@@ -35,6 +35,7 @@ async function runTests(ctx: PhaseContext, argv: string[], run: number): Promise
     timeoutMs: ctx.commandTimeoutMs,
     signal: ctx.signal,
     operation: `tests (${shown})`,
+    label: { taskId: ctx.task.id, purpose: "test", logFile: outputFile },
     onOutput: (_stream, chunk) => chunks.push(chunk),
   });
   await saveSetupArtifacts(worktree, artifactsBetween(before, await snapshotDirty(ctx.git()), []));
