@@ -34,6 +34,7 @@ export {
   type TaskReport,
 } from "./report.js";
 export { createSampleRepo, SAMPLE_REPO_SOURCE, type SampleRepo } from "./sample.js";
+export { NO_SPEEDUP_REASON, speedupText } from "./speedup.js";
 export {
   checkMaxParallel,
   type RunSettings,

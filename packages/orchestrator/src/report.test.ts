@@ -160,3 +160,26 @@ describe("run reports", () => {
     expect(html).not.toContain("<script");
   });
 });
+
+describe("the speedup of a run in which no task completed", () => {
+  function allFailed(): RunReport {
+    const r = report();
+    // The failed tasks' time over the wall time would read as a speedup of 1.25×.
+    return { ...r, status: "failed", metrics: { ...r.metrics, tasksCompleted: 0, tasksFailed: 2 } };
+  }
+
+  it("is not printed in Markdown or HTML; the reason is, and the JSON metrics keep the numbers", () => {
+    const md = renderReportMarkdown(allFailed());
+    expect(md).toContain("| Measured speedup | no speedup: no task completed |");
+    expect(md).toContain("| Parallel efficiency | — |");
+    expect(md).not.toContain("1.25×");
+    const html = renderReportHtml(allFailed());
+    expect(html).toContain("no speedup: no task completed");
+    expect(html).not.toContain("1.25×");
+    expect(allFailed().metrics.speedup).toBe(1.25);
+  });
+
+  it("is printed as soon as one task completed", () => {
+    expect(renderReportHtml(report())).toContain("measured speedup <strong>1.25×</strong>");
+  });
+});

@@ -7,6 +7,7 @@ import type {
   RunState,
   TaskReport,
 } from "@gadugi/interfaces";
+import { speedupText } from "./speedup.js";
 
 // The report's shapes are schemas of @gadugi/interfaces, so a stored report is read back validated.
 export type { IntegrationPullRequest, IntegrationTestReport, PhaseReport, RunReport, TaskReport };
@@ -92,8 +93,9 @@ export function renderReportMarkdown(report: RunReport): string {
   out.push("| Measure | Value |", "| --- | --- |");
   out.push(`| Wall time | ${seconds(m.wallTimeMs)} |`);
   out.push(`| Sum of task durations | ${seconds(m.sumTaskDurationsMs)} |`);
-  out.push(`| Measured speedup | ${m.speedup.toFixed(2)}× |`);
-  out.push(`| Parallel efficiency | ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel} slots |`);
+  const gain = speedupText(m);
+  out.push(`| Measured speedup | ${"none" in gain ? gain.none : gain.speedup} |`);
+  out.push(`| Parallel efficiency | ${"none" in gain ? "—" : `${gain.efficiency} slots`} |`);
   const slugOf = new Map(report.tasks.map((t) => [t.id, t.slug]));
   const path = m.criticalPath.map((id) => slugOf.get(id) ?? id).join(" → ");
   out.push(`| Critical path | ${path || "—"} (${seconds(m.criticalPathMs)}) |`);
@@ -146,6 +148,12 @@ export function renderReportMarkdown(report: RunReport): string {
   }
   out.push("## Timeline", "", "```mermaid", renderGanttMermaid(report), "```", "");
   return out.join("\n");
+}
+
+function speedupHtml(m: RunReport["metrics"]): string {
+  const gain = speedupText(m);
+  if ("none" in gain) return escapeHtml(gain.none);
+  return `measured speedup <strong>${gain.speedup}</strong>, parallel efficiency ${gain.efficiency} slots`;
 }
 
 function escapeCell(text: string): string {
@@ -214,7 +222,7 @@ export function renderReportHtml(report: RunReport): string {
 <style>body{font-family:system-ui,sans-serif;margin:2rem;color:#222}table{border-collapse:collapse}td,th{border:1px solid #ddd;padding:4px 8px;text-align:left}th{background:#f5f5f5}</style>
 </head><body>
 <h1>Gadugi run ${escapeHtml(report.runId)}</h1>
-<p>Status: <strong>${escapeHtml(report.status)}</strong>. Wall time ${seconds(m.wallTimeMs)}, sum of task durations ${seconds(m.sumTaskDurationsMs)}, measured speedup <strong>${m.speedup.toFixed(2)}×</strong>, parallel efficiency ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel} slots.</p>
+<p>Status: <strong>${escapeHtml(report.status)}</strong>. Wall time ${seconds(m.wallTimeMs)}, sum of task durations ${seconds(m.sumTaskDurationsMs)}, ${speedupHtml(m)}.</p>
 <h2>Timeline</h2>
 ${svg}
 <h2>Tasks</h2>

@@ -159,8 +159,14 @@ export function printSummary(io: CliIo, result: RunResult, repoRoot: string): vo
   }
   io.stdout(`\nrun ${report.runId}: ${report.status}\n`);
   io.stdout(table(rows));
+  // The time of failed tasks over the wall time is no gain: a speedup is shown once a task completed
+  // (the rule of the orchestrator's speedupText, which is not loaded here).
+  const gain =
+    m.tasksCompleted > 0
+      ? `measured speedup ${m.speedup.toFixed(2)}× · parallel efficiency ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel}`
+      : "no speedup: no task completed";
   io.stdout(
-    `\nwall ${formatDuration(m.wallTimeMs)} · sum of task durations ${formatDuration(m.sumTaskDurationsMs)} · measured speedup ${m.speedup.toFixed(2)}× · parallel efficiency ${(m.parallelEfficiency * 100).toFixed(0)}% of ${m.maxParallel}\n`,
+    `\nwall ${formatDuration(m.wallTimeMs)} · sum of task durations ${formatDuration(m.sumTaskDurationsMs)} · ${gain}\n`,
   );
   if (report.integrationBranch) {
     const tests = report.integrationTests;
