@@ -2,6 +2,7 @@ import { z } from "zod";
 import { AgentEvent } from "./agent.js";
 import { ErrorContext } from "./error-context.js";
 import { PerformanceMetrics } from "./metrics.js";
+import { AgentRunRecord, RunSettings } from "./run-settings.js";
 import { TaskData, TaskStatus } from "./task.js";
 import { MergeStatus, PhaseStatus, RunStatus, WorkflowPhase, WorkflowStatePatch } from "./workflow.js";
 
@@ -31,6 +32,29 @@ export const RunEvent = z.discriminatedUnion("type", [
     owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),
   }),
   z.object({ ...base, type: z.literal("run.status"), status: RunStatus, reason: z.string().optional() }),
+  z.object({
+    ...base,
+    type: z.literal("run.settings"),
+    settings: RunSettings,
+    /** Which settings a resume changed, e.g. ["agent", "maxParallel"]; empty at the start. */
+    overrides: z.array(z.string()).default([]),
+  }),
+  z.object({
+    ...base,
+    type: z.literal("agent.run"),
+    taskId: z.string(),
+    ...AgentRunRecord.omit({ at: true }).shape,
+  }),
+  z.object({
+    ...base,
+    type: z.literal("task.restarted"),
+    taskId: z.string(),
+    /** Where the task's branch was reset to (the integration tip it redoes the work on). */
+    startPoint: z.string(),
+    reason: z.string(),
+    /** The old head, kept on a backup branch. */
+    backupBranch: z.string().optional(),
+  }),
   z.object({
     ...base,
     type: z.literal("run.finished"),

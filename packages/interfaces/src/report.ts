@@ -20,6 +20,10 @@ export const TaskReport = z.strictObject({
   status: TaskStatus,
   /** The agent's name: a key of the config's agents, a built-in kind, or `run`. */
   agent: z.string(),
+  /** The agent of each attempt's implementation, when the journal has them (a resume may change it). */
+  attemptAgents: z
+    .array(z.strictObject({ attempt: z.number().int().nonnegative(), agent: z.string() }))
+    .optional(),
   branch: z.string().optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),

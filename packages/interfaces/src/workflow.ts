@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AgentRunRecord, RunSettings } from "./run-settings.js";
 import { TaskData, TaskStatus } from "./task.js";
 
 /** The eight phases every task goes through, in order. */
@@ -46,6 +47,18 @@ export const WorkflowState = z.strictObject({
   prNumber: z.number().int().positive().optional(),
   prUrl: z.string().optional(),
   attempts: z.number().int().nonnegative().default(0),
+  /**
+   * The task was restarted on top of merged work (a conflicting merge): its branch is reset to
+   * `startPoint` (old head on `backupBranch`) and every phase from implementation on runs again.
+   */
+  restart: z
+    .strictObject({
+      startPoint: z.string(),
+      reason: z.string(),
+      backupBranch: z.string().optional(),
+      at: z.string(),
+    })
+    .optional(),
   startedAt: z.string().optional(),
   endedAt: z.string().optional(),
   updatedAt: z.string(),
@@ -102,6 +115,10 @@ export const RunState = z.strictObject({
   merges: z.record(z.string(), MergeRecord).default({}),
   /** pid and host of the orchestrator that owns the run, for liveness checks on resume. */
   owner: z.strictObject({ pid: z.number().int(), host: z.string() }).optional(),
+  /** The options the run was started with (and resumed with: overrides replace them). */
+  settings: RunSettings.optional(),
+  /** Every agent run of each task, by task id, as journaled (`agent.run`): survives a resume. */
+  agentRuns: z.record(z.string(), z.array(AgentRunRecord)).default({}),
   /** Sequence number of the last journal event folded into this state. */
   journalSeq: z.number().int().nonnegative().default(0),
 });

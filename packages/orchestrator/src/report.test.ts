@@ -6,6 +6,7 @@ import {
   renderGanttMermaid,
   renderReportHtml,
   renderReportMarkdown,
+  type TaskReport,
 } from "./report.js";
 
 const t0 = Date.parse("2026-01-01T00:00:00.000Z");
@@ -158,6 +159,47 @@ describe("run reports", () => {
     expect(html.match(/<rect /g)).toHaveLength(4);
     expect(html).toContain("tests | &#60;failed&#62;");
     expect(html).not.toContain("<script");
+  });
+
+  it("names each attempt's agent and sums tokens and cost from the journaled agent runs", () => {
+    const base = state();
+    const run = RunState.parse({
+      ...base,
+      agentRuns: {
+        a: [
+          {
+            attempt: 1,
+            purpose: "implementation",
+            agent: "beta",
+            outcome: "timeout",
+            usage: { inputTokens: 100, outputTokens: 10, costUsd: 0.01 },
+            at: at(3),
+          },
+          {
+            attempt: 2,
+            purpose: "implementation",
+            agent: "gamma",
+            outcome: "ok",
+            usage: { inputTokens: 200, outputTokens: 20, costUsd: 0.02 },
+            at: at(6),
+          },
+          { attempt: 2, purpose: "documentation", agent: "gamma", outcome: "ok", at: at(8) },
+        ],
+      },
+    });
+    const [a, b] = buildTaskReports(run, { a: { agent: "from-memory", tokens: 1 }, b: { agent: "sample" } });
+    expect(a).toMatchObject({
+      agent: "gamma",
+      attemptAgents: [
+        { attempt: 1, agent: "beta" },
+        { attempt: 2, agent: "gamma" },
+      ],
+      tokens: 330,
+    });
+    expect(a?.costUsd).toBeCloseTo(0.03);
+    expect(b?.agent).toBe("sample");
+    const markdown = renderReportMarkdown({ ...report(), tasks: [a as TaskReport, b as TaskReport] });
+    expect(markdown).toContain("beta (attempt 1), gamma (attempt 2)");
   });
 });
 

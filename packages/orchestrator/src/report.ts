@@ -20,11 +20,41 @@ export interface TaskExtras {
   filesChanged?: string[];
 }
 
+/**
+ * What the journal says of a task's agent runs: the agent of each attempt's implementation, and
+ * tokens and cost summed over every run (implementation, test fixes, docs, review), so they
+ * survive a crash and resume.
+ */
+function journaledAgentRuns(
+  state: RunState,
+  id: string,
+): Pick<TaskReport, "attemptAgents" | "tokens" | "costUsd"> {
+  const runs = state.agentRuns[id] ?? [];
+  if (runs.length === 0) return {};
+  const attemptAgents: { attempt: number; agent: string }[] = [];
+  for (const run of runs) {
+    if (run.purpose !== "implementation" && run.purpose !== "conflict-resolution") continue;
+    const last = attemptAgents.at(-1);
+    if (last?.attempt === run.attempt) last.agent = run.agent;
+    else attemptAgents.push({ attempt: run.attempt, agent: run.agent });
+  }
+  const used = runs.filter((r) => r.usage !== undefined);
+  const costs = used.filter((r) => r.usage?.costUsd !== undefined);
+  return {
+    ...(attemptAgents.length > 0 ? { attemptAgents } : {}),
+    ...(used.length > 0
+      ? { tokens: used.reduce((n, r) => n + (r.usage?.inputTokens ?? 0) + (r.usage?.outputTokens ?? 0), 0) }
+      : {}),
+    ...(costs.length > 0 ? { costUsd: costs.reduce((n, r) => n + (r.usage?.costUsd ?? 0), 0) } : {}),
+  };
+}
+
 export function buildTaskReports(state: RunState, extras: Record<string, TaskExtras> = {}): TaskReport[] {
   return state.taskIds.map((id) => {
     const task = state.tasks[id];
     const def = state.definitions[id];
     const extra = extras[id] ?? {};
+    const journaled = journaledAgentRuns(state, id);
     const startedAt = task?.startedAt;
     const endedAt = task?.endedAt;
     const report: TaskReport = {
@@ -32,7 +62,8 @@ export function buildTaskReports(state: RunState, extras: Record<string, TaskExt
       slug: def?.slug ?? id,
       name: def?.name ?? id,
       status: task?.status ?? "pending",
-      agent: extra.agent ?? def?.agent ?? "default",
+      agent: journaled.attemptAgents?.at(-1)?.agent ?? extra.agent ?? def?.agent ?? "default",
+      ...(journaled.attemptAgents ? { attemptAgents: journaled.attemptAgents } : {}),
       attempts: task?.attempts ?? 0,
       phases: (task?.phases ?? []).map((p) => ({
         phase: p.phase,
@@ -48,13 +79,22 @@ export function buildTaskReports(state: RunState, extras: Record<string, TaskExt
     if (startedAt) report.startedAt = startedAt;
     if (endedAt) report.endedAt = endedAt;
     if (startedAt && endedAt) report.durationMs = Date.parse(endedAt) - Date.parse(startedAt);
-    if (extra.tokens !== undefined) report.tokens = extra.tokens;
-    if (extra.costUsd !== undefined) report.costUsd = extra.costUsd;
+    const tokens = journaled.tokens ?? extra.tokens;
+    const costUsd = journaled.costUsd ?? extra.costUsd;
+    if (tokens !== undefined) report.tokens = tokens;
+    if (costUsd !== undefined) report.costUsd = costUsd;
     const merge = state.merges[id];
     if (merge) report.merge = merge;
     if (task?.error) report.error = task.error;
     return report;
   });
+}
+
+/** The agent, or each attempt's when they differ: "alpha (attempt 1), beta (attempt 2)". */
+function agentCell(t: TaskReport): string {
+  const agents = t.attemptAgents ?? [];
+  if (new Set(agents.map((a) => a.agent)).size <= 1) return t.agent;
+  return agents.map((a) => `${a.agent} (attempt ${a.attempt})`).join(", ");
 }
 
 const seconds = (ms: number | undefined) => (ms === undefined ? "—" : `${(ms / 1000).toFixed(1)}s`);
@@ -114,7 +154,7 @@ export function renderReportMarkdown(report: RunReport): string {
       ? `${t.merge.status}${t.merge.conflictFiles.length ? ` (${t.merge.conflictFiles.join(", ")})` : ""}`
       : "—";
     out.push(
-      `| ${t.slug} | ${t.status}${t.error ? `: ${escapeCell(t.error)}` : ""} | ${t.agent} | ${seconds(t.durationMs)} | ${t.tokens ?? "—"} | ${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`} | ${t.filesChanged.length} | ${merge} |`,
+      `| ${t.slug} | ${t.status}${t.error ? `: ${escapeCell(t.error)}` : ""} | ${agentCell(t)} | ${seconds(t.durationMs)} | ${t.tokens ?? "—"} | ${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`} | ${t.filesChanged.length} | ${merge} |`,
     );
   }
   out.push("", "## Phases", "");
@@ -214,7 +254,7 @@ export function renderReportHtml(report: RunReport): string {
   const rows = report.tasks
     .map(
       (t) =>
-        `<tr><td>${escapeHtml(t.slug)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(t.agent)}</td><td>${seconds(t.durationMs)}</td><td>${t.tokens ?? "—"}</td><td>${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`}</td><td>${t.filesChanged.length}</td><td>${escapeHtml(t.merge?.status ?? "—")}</td><td>${escapeHtml(t.error ?? "")}</td></tr>`,
+        `<tr><td>${escapeHtml(t.slug)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(agentCell(t))}</td><td>${seconds(t.durationMs)}</td><td>${t.tokens ?? "—"}</td><td>${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`}</td><td>${t.filesChanged.length}</td><td>${escapeHtml(t.merge?.status ?? "—")}</td><td>${escapeHtml(t.error ?? "")}</td></tr>`,
     )
     .join("\n");
   return `<!doctype html>

@@ -211,6 +211,64 @@ describe("reduceRunState", () => {
     });
   });
 
+  it("keeps the run's settings, every agent run, and a restart that forgets the phases to redo", () => {
+    const events = story().slice(0, 8);
+    const settings = {
+      agent: "beta",
+      maxParallel: 2,
+      integrate: true,
+      keepWorktrees: false,
+      softEdges: "serialize",
+      openPullRequest: false,
+      github: "off",
+    } as const;
+    events.push(
+      ev({ type: "run.settings", settings, overrides: [] }, "2025-01-01T00:00:06.100Z"),
+      ev(
+        {
+          type: "agent.run",
+          taskId: task.id,
+          attempt: 1,
+          purpose: "implementation",
+          agent: "beta",
+          outcome: "ok",
+          usage: { inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        },
+        "2025-01-01T00:00:07.000Z",
+      ),
+      ev(
+        {
+          type: "task.restarted",
+          taskId: task.id,
+          startPoint: "abc",
+          reason: "conflict",
+          backupBranch: "b-1",
+        },
+        "2025-01-01T00:00:08.000Z",
+      ),
+    );
+    const state = RunState.parse(reduceRunState(events));
+    expect(state.settings).toEqual(settings);
+    expect(state.agentRuns[task.id]).toEqual([
+      {
+        attempt: 1,
+        purpose: "implementation",
+        agent: "beta",
+        outcome: "ok",
+        usage: { inputTokens: 5, outputTokens: 1, cacheReadTokens: 0, cacheWriteTokens: 0 },
+        at: "2025-01-01T00:00:07.000Z",
+      },
+    ]);
+    const t = state.tasks[task.id];
+    expect(t?.phases.map((p) => p.phase)).toEqual(["setup"]);
+    expect(t?.restart).toEqual({
+      startPoint: "abc",
+      reason: "conflict",
+      backupBranch: "b-1",
+      at: "2025-01-01T00:00:08.000Z",
+    });
+  });
+
   it("refuses events without a run.started", () => {
     const events = story().slice(1);
     expect(() => reduceRunState(events)).toThrow(/before run.started/);

@@ -1,5 +1,12 @@
 import { GadugiError } from "@gadugi/error-handling";
-import type { PhaseRecord, RunEvent, RunState, TaskStatus, WorkflowState } from "@gadugi/interfaces";
+import {
+  type PhaseRecord,
+  type RunEvent,
+  type RunState,
+  type TaskStatus,
+  WORKFLOW_PHASES,
+  type WorkflowState,
+} from "@gadugi/interfaces";
 import { EventJournal } from "./journal.js";
 
 const FINISHED_TASK: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "skipped"]);
@@ -98,6 +105,7 @@ function fold(
         tasks: {},
         definitions: {},
         merges: {},
+        agentRuns: {},
         journalSeq: 0,
       };
     } else {
@@ -203,6 +211,30 @@ function fold(
       if (event.commit !== undefined) record.commit = event.commit;
       if (event.reason !== undefined) record.reason = event.reason;
       state.merges[event.taskId] = record;
+      break;
+    }
+    case "run.settings":
+      state.settings = structuredClone(event.settings);
+      break;
+    case "agent.run": {
+      const { seq: _seq, at: _at, runId: _runId, type: _type, taskId, ...record } = event;
+      const runs = state.agentRuns[taskId] ?? [];
+      runs.push({ ...structuredClone(record), at });
+      state.agentRuns[taskId] = runs;
+      break;
+    }
+    case "task.restarted": {
+      // The task redoes its work on top of `startPoint`: every phase from implementation on runs again.
+      const t = task(state, event.taskId, at);
+      const from = WORKFLOW_PHASES.indexOf("implementation");
+      t.phases = t.phases.filter((p) => WORKFLOW_PHASES.indexOf(p.phase) < from);
+      t.restart = {
+        startPoint: event.startPoint,
+        reason: event.reason,
+        at,
+        ...(event.backupBranch === undefined ? {} : { backupBranch: event.backupBranch }),
+      };
+      t.updatedAt = at;
       break;
     }
     case "error":

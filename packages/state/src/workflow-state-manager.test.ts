@@ -147,6 +147,22 @@ describe("WorkflowStateManager", () => {
     expect(stored.tasks[taskInput.id]?.phases[0]?.status).toBe("running");
   });
 
+  it("loadRun answers after every write queued before it, so a report never misses an event", async () => {
+    const repo = await tempDir();
+    const m = manager(repo);
+    await m.createRun({ runId: "r1", tasks: [taskInput] });
+    // Started and not awaited, as progress callbacks do.
+    const pending = [
+      m.record("r1", { type: "task.status", taskId: taskInput.id, status: "running" }),
+      m.record("r1", { type: "phase.started", taskId: taskInput.id, phase: "setup" }),
+    ];
+    const state = await m.loadRun("r1");
+    expect(state.tasks[taskInput.id]?.status).toBe("running");
+    expect(state.tasks[taskInput.id]?.phases[0]?.phase).toBe("setup");
+    await Promise.all(pending);
+    await m.close();
+  });
+
   it("saves and loads a task's workflow state through the journal", async () => {
     const repo = await tempDir();
     const m = manager(repo);

@@ -59,6 +59,7 @@ type RunFinishedInput = Extract<RunEventInput, { type: "run.finished" }>;
  */
 const JOURNAL_ONLY: ReadonlySet<RunEvent["type"]> = new Set([
   "agent.event",
+  "agent.run",
   "process.started",
   "process.exited",
   "merge.result",
@@ -166,7 +167,8 @@ export class WorkflowStateManager {
   async loadRun(runId: string): Promise<RunState> {
     assertSafeId("runId", runId);
     const open = this.#open.get(runId);
-    if (open !== undefined) return structuredClone(open.state);
+    // Events queued before this call are in the answer: a report never misses a pending write.
+    if (open !== undefined) return this.#serial(open, async () => structuredClone(open.state));
     const loaded = await loadRunState(this.repoRoot, runId, this.#now);
     this.#warn(loaded.warnings);
     return loaded.state;
@@ -189,7 +191,8 @@ export class WorkflowStateManager {
 
   /** Journals one event (durably) and applies it to the run's state; returns the stored event. */
   async record(runId: string, input: RunEventInput): Promise<RunEvent> {
-    const open = await this.#ensureOpen(runId);
+    // An open run is queued at once (no await first), so writes keep the order they were made in.
+    const open = this.#open.get(runId) ?? (await this.#ensureOpen(runId));
     return this.#serial(open, async () => {
       const event = await open.journal.append(input);
       open.state = applyRunEvent(open.state, event, open.journal.path);

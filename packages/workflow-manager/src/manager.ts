@@ -157,6 +157,7 @@ export class WorkflowManager {
       `workflow of task ${task.id} (${task.name}), attempt ${attempt}${resume ? ", resumed" : ""}: ${this.phases.map((p) => p.name).join(" → ")}`,
     );
     if (options.restart !== undefined) await this.#restart(run, options.restart);
+    else if (resume?.restart !== undefined) await this.#applyRestart(run, resume.restart);
 
     const required = new Set<WorkflowPhase>(this.#options.config.workflow.requiredPhases);
     for (const phase of this.phases) {
@@ -296,6 +297,16 @@ export class WorkflowManager {
       );
       await log(`${agentRun.purpose} agent (${agent.kind}) started; prompt ${promptFile}`);
       const result = await this.#agentRunner(request, { signal });
+      await this.#record({
+        type: "agent.run",
+        taskId: task.id,
+        attempt: run.attempt,
+        purpose: agentRun.purpose,
+        agent:
+          agentRun.agentName ?? (agentRun.agent === undefined ? options.agentName : undefined) ?? agent.kind,
+        outcome: result.outcome,
+        ...(result.usage === undefined ? {} : { usage: result.usage }),
+      });
       await log(
         `${agentRun.purpose} agent ended ${result.outcome}${result.reason ? `: ${result.reason}` : ""} in ${result.durationMs} ms`,
       );
@@ -352,11 +363,12 @@ export class WorkflowManager {
   }
 
   /**
-   * Puts the task branch on `startPoint`, keeping its old head on a backup branch, and forgets
-   * the phases from implementation on so they run again on top of the merged work.
+   * Redoes the task on top of `startPoint`: journaled first (`task.restarted`, which also forgets
+   * the phases from implementation on), then applied, so a crash at any point resumes into the
+   * restart and never into the old attempt's tested, pushed phases.
    */
   async #restart(run: TaskRun, restart: NonNullable<RunTaskOptions["restart"]>): Promise<void> {
-    const { task, facts, records } = run;
+    const { task, facts } = run;
     if (facts.worktreePath === undefined || facts.branch === undefined || !existsSync(facts.worktreePath)) {
       throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
         name: "restart",
@@ -364,17 +376,36 @@ export class WorkflowManager {
         expected: "a resumed task whose worktree still exists",
       });
     }
-    const git = run.ctx.git();
-    const backup = `${facts.branch}-attempt-${Math.max(1, run.attempt - 1)}`;
-    await git.raw(["branch", "--force", backup, "HEAD"]);
-    await git.raw(["reset", "--quiet", "--hard", restart.startPoint]);
+    const backupBranch = `${facts.branch}-attempt-${Math.max(1, run.attempt - 1)}`;
+    await this.#record({ type: "task.restarted", taskId: task.id, ...restart, backupBranch });
+    // As the journal now says: every phase from implementation on runs again.
     const from = this.phases.findIndex((p) => p.name === "implementation");
-    for (const phase of this.phases.slice(Math.max(0, from))) records.delete(phase.name);
+    for (const phase of this.phases.slice(Math.max(0, from))) run.records.delete(phase.name);
+    await this.#applyRestart(run, { ...restart, backupBranch });
+  }
+
+  /**
+   * Puts the task branch on `startPoint`, keeping its old head on the backup branch, for the
+   * phases from implementation on to run again on top of the merged work (the journal's
+   * `task.restarted` forgot their earlier records). Idempotent, so a resume can apply it again:
+   * the backup is made once, and a branch whose redo already started there is not reset again.
+   */
+  async #applyRestart(
+    run: TaskRun,
+    restart: { startPoint: string; reason: string; backupBranch?: string },
+  ): Promise<void> {
+    const { facts } = run;
+    const git = run.ctx.git();
+    const backup = restart.backupBranch;
+    if (backup !== undefined && !(await git.branchExists(backup))) await git.raw(["branch", backup, "HEAD"]);
+    if (facts.baseCommit !== restart.startPoint) {
+      await git.raw(["reset", "--quiet", "--hard", restart.startPoint]);
+      await run.ctx.update({ baseCommit: await git.headCommit() });
+    }
     facts.restartNote = restart.reason;
     facts.forcePush = true;
-    await run.ctx.update({ baseCommit: await git.headCommit() });
     await run.ctx.log(
-      `restart: previous work kept on ${backup}; ${facts.branch} reset to ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
+      `restart: previous work kept on ${backup ?? "(no backup)"}; ${facts.branch} on ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
     );
   }
 
@@ -392,6 +423,11 @@ export class WorkflowManager {
     facts.setupArtifacts = stringArray(setup.setupArtifacts) ?? [];
     const issueUrl = resume.phases.find((p) => p.phase === "issue_creation")?.data.issueUrl;
     if (typeof issueUrl === "string") facts.issueUrl = issueUrl;
+    if (resume.restart !== undefined) {
+      // A journaled restart: the redo is told why, and its branch replaces the pushed one.
+      facts.restartNote = resume.restart.reason;
+      facts.forcePush = true;
+    }
     return facts;
   }
 

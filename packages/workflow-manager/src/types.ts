@@ -77,6 +77,8 @@ export interface PhaseAgentRun {
   prompt: string;
   /** Default: the task's agent. */
   agent?: AgentConfig;
+  /** The name `agent` goes by (a key of the config's agents, or a built-in kind), for the journal. */
+  agentName?: string;
   /** Distinguishes prompt files of repeated runs (`testing-fix-2`). Default: the purpose. */
   label?: string;
 }
@@ -178,6 +180,8 @@ export interface RunTaskOptions {
    */
   startPoint?: string;
   agent: AgentConfig;
+  /** The name the run chose `agent` by (a key of the config's agents, a built-in kind, or `run`). */
+  agentName?: string;
   signal?: AbortSignal;
   /** The task's state from an earlier attempt: completed and skipped phases are not run again. */
   resume?: WorkflowState;

@@ -505,6 +505,57 @@ describe("resume and cancellation", () => {
     expect((await h.originGit(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
   });
 
+  it("a crash right after a restart was journaled resumes into the restart, not into the old attempt", async () => {
+    const h = await createHarness(temp, { github: "no-token" });
+    const first = await h.run();
+    expect(first.status).toBe("completed");
+    const oldHead = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
+    await h.repo.git(["checkout", "-q", "-b", "integration", "main"]);
+    const merged = await h.repo.commit("another task's work", {
+      "src/feature.ts": "export const feature = 1;\nexport const other = true;\n",
+    });
+    await h.repo.git(["checkout", "-q", "main"]);
+    // What #restart journals before it touches the branch; then the process dies.
+    await h.state.record(h.runId, {
+      type: "task.restarted",
+      taskId: TASK_ID,
+      startPoint: merged,
+      reason: "conflict in src/feature.ts",
+      backupBranch: "gadugi/feature-two-attempt-1",
+    });
+    const saved = await h.state.loadTask(h.runId, TASK_ID);
+    expect(saved.phases.map((p) => p.phase)).toEqual(["setup", "issue_creation", "branch_creation"]);
+
+    const resumed = await h.run({ resume: saved });
+    expect(resumed.status, resumed.error).toBe("completed");
+    expect(h.calls).toHaveLength(2);
+    expect(resumed.baseCommit).toBe(merged);
+    const head = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
+    await h.repo.git(["merge-base", "--is-ancestor", merged, head]);
+    expect((await h.repo.git(["rev-parse", "gadugi/feature-two-attempt-1"])).trim()).toBe(oldHead);
+    for (const phase of ["implementation", "testing", "documentation", "pr_creation"]) {
+      expect(phaseOf(resumed, phase).status).not.toBe("pending");
+    }
+    expect(readFileSync(path.join(h.runDir, "prompts", `${TASK_ID}.md`), "utf8")).toContain("conflict in src/feature.ts");
+    // The redo replaced the pushed branch (force-push), though the restart happened before the crash.
+    expect((await h.originGit(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
+
+    // A second resume after the redo began does not reset the branch again.
+    const again = await h.run({ resume: await h.state.loadTask(h.runId, TASK_ID) });
+    expect((await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
+    expect(again.status).toBe("completed");
+  });
+
+  it("journals every agent run with its attempt, purpose, agent name and usage", async () => {
+    const h = await createHarness(temp, { github: "none" });
+    const state = await h.run({ agentName: "my-agent" });
+    expect(state.status).toBe("completed");
+    const run = await h.state.loadRun(h.runId);
+    expect(run.agentRuns[TASK_ID]?.map((r) => [r.attempt, r.purpose, r.agent, r.outcome])).toEqual([
+      [1, "implementation", "my-agent", "ok"],
+    ]);
+  });
+
   it("sets the worktree up again when it was removed before the resume", async () => {
     const h = await createHarness(temp, { github: "none" });
     const controller = new AbortController();

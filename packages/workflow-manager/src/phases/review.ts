@@ -124,7 +124,7 @@ async function reviewByAgent(ctx: PhaseContext, name: string, diff: string): Pro
     text: truncated ? diff.slice(0, MAX_PROMPT_DIFF) : diff,
     truncated,
   });
-  const result = await ctx.runAgent({ purpose: "review", agent, prompt });
+  const result = await ctx.runAgent({ purpose: "review", agent, agentName: name, prompt });
   if (result.outcome !== "ok") return agentFailure(ctx, `the reviewer agent ${name}`, result);
   const parsed = parseReviewOutput(await agentText(ctx.paths.events, offset));
   const extra: Record<string, unknown> = { agent: agentSummary(result) };
