@@ -1,9 +1,9 @@
-import { execFile } from "node:child_process";
-import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import { execFile, execFileSync, spawn } from "node:child_process";
+import { chmodSync, existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
-import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { WorktreeManager } from "@gadugi/worktree-manager";
 import { describe, expect, it } from "vitest";
 
@@ -129,4 +129,91 @@ describe("gadugi worktrees", () => {
     expect(forced.stdout).toMatch(/^removed\s+task-live/m);
     expect(existsSync(live.path)).toBe(false);
   });
+
+  it("lists a worktree whose creation a kill -9 interrupted, and clean removes only it", async () => {
+    const { repo, a, b } = await setup();
+    writeFileSync(path.join(a.path, "wip.txt"), "wip\n");
+    const foreign = path.join(repo.dir, ".worktrees", "by-hand");
+    await repo.git(["worktree", "add", "-q", "-b", "by-hand", foreign]);
+    const half = await interruptedCreation(repo, { runId: "run-2", taskId: "task-c", slug: "gamma" });
+
+    const list = await gadugi(repo, ["worktrees", "list"]);
+    expect(list.code).toBe(0);
+    expect(list.stdout).toMatch(/^task-c\s+run-2\s+gadugi\/gamma\s+interrupted while being created\s+-\s+/m);
+    expect(list.stdout).toMatch(/^task-a\s+run-1\s+gadugi\/alpha\s+dirty\s+/m);
+    expect(list.stdout).toContain("`gadugi worktrees clean` removes them");
+
+    const clean = await gadugi(repo, ["worktrees", "clean", "--run", "run-2"]);
+    expect(clean.code).toBe(0);
+    expect(clean.stdout).toMatch(
+      /^removed\s+task-c .*branch gadugi\/gamma kept — interrupted while being created/m,
+    );
+    expect(existsSync(half)).toBe(false);
+    expect(await repo.git(["worktree", "list", "--porcelain"])).not.toMatch(/initializing/);
+    // Everything else as it was: the other run's worktrees, the user's worktree, the main checkout.
+    expect(readFileSync(path.join(a.path, "wip.txt"), "utf8")).toBe("wip\n");
+    expect(existsSync(b.path) && existsSync(foreign)).toBe(true);
+    expect(await repo.git(["status", "--porcelain"])).toBe("");
+    const after = await gadugi(repo, ["worktrees", "list"]);
+    expect(after.stdout).not.toContain("task-c");
+    expect(after.stdout).toMatch(/^task-b\s+run-1\s+/m);
+  }, 60_000);
 });
+
+/**
+ * A `create` in a child process cut off (SIGSTOP, then SIGKILL of its whole process tree) while
+ * `git worktree add` checks out: a smudge filter on one file blocks the checkout there.
+ */
+async function interruptedCreation(
+  repo: TempRepo,
+  task: { runId: string; taskId: string; slug: string },
+): Promise<string> {
+  const signals = temp.dir("gadugi-smudge-");
+  const smudge = path.join(signals, "smudge");
+  writeFileSync(
+    smudge,
+    `#!/bin/sh\ntouch "${signals}/reached"\nwhile [ ! -e "${signals}/release" ]; do sleep 0.05; done\ncat\n`,
+  );
+  chmodSync(smudge, 0o755);
+  await repo.commit("a slow file", { ".gitattributes": "slow.txt filter=slow\n", "slow.txt": "slow\n" });
+  await repo.git(["config", "filter.slow.smudge", smudge]);
+  const script = `
+    const { WorktreeManager } = await import("@gadugi/worktree-manager");
+    await new WorktreeManager({ repoRoot: process.argv[1] }).create(JSON.parse(process.argv[2]));`;
+  const child = spawn(
+    process.execPath,
+    ["--input-type=module", "-e", script, repo.dir, JSON.stringify(task)],
+    {
+      cwd: fileURLToPath(new URL("..", import.meta.url)),
+      env: { ...process.env, ...repo.env },
+      stdio: "ignore",
+    },
+  );
+  const ended = new Promise((resolve) => child.on("exit", resolve));
+  await waitFor(() => existsSync(path.join(signals, "reached")), 20_000, "the checkout never started");
+  const tree = descendants(child.pid!);
+  for (const signal of ["SIGSTOP", "SIGKILL"] as const) {
+    for (const pid of tree) {
+      try {
+        process.kill(pid, signal);
+      } catch {
+        // Already gone.
+      }
+    }
+  }
+  await ended;
+  writeFileSync(path.join(signals, "release"), "");
+  return path.join(repo.dir, ".worktrees", task.taskId);
+}
+
+function descendants(root: number): number[] {
+  const table = execFileSync("ps", ["-eo", "pid=,ppid="], { encoding: "utf8" })
+    .trim()
+    .split("\n")
+    .map((line) => line.trim().split(/\s+/).map(Number));
+  const tree = [root];
+  for (let i = 0; i < tree.length; i++) {
+    for (const [pid, ppid] of table) if (ppid === tree[i] && pid !== undefined) tree.push(pid);
+  }
+  return tree;
+}

@@ -17,6 +17,7 @@ export {
   type ListedWorktree,
   type ListOptions,
   type OwnWorktree,
+  type PruneOptions,
   type PruneResult,
   type RemoveOptions,
   type SaveMode,

@@ -93,6 +93,14 @@ export interface ListOptions {
   details?: boolean;
 }
 
+export interface PruneOptions {
+  /**
+   * Leave interrupted creations to `cleanup`/`remove`, which report them as entries (the CLI's
+   * `worktrees clean` does). Default false: prune repairs them.
+   */
+  skipInterrupted?: boolean;
+}
+
 export interface PruneResult {
   /** Records whose directory was gone: metadata cleared, marked removed (branches kept). */
   pruned: WorktreeRecord[];
@@ -458,14 +466,15 @@ export class WorktreeManager {
    * worktrees missing from the registry (re-registered), and removed records whose branch is
    * gone. Worktrees whose creating process died are reported, never deleted.
    */
-  async prune(): Promise<PruneResult> {
+  async prune(options: PruneOptions = {}): Promise<PruneResult> {
     const ctx = await this.context();
     const result: PruneResult = { pruned: [], orphaned: [], recovered: [], forgotten: [], repaired: [] };
     await ctx.locked(async () => {
       const records = await ctx.registry.read();
       for (const record of records) {
-        if (record.status === "creating") await this.pruneInterrupted(ctx, record, result);
-        else if (record.status === "active" && !existsSync(record.path)) {
+        if (record.status === "creating") {
+          if (!options.skipInterrupted) await this.pruneInterrupted(ctx, record, result);
+        } else if (record.status === "active" && !existsSync(record.path)) {
           await clearAdminDir(ctx, record);
           result.pruned.push(record);
         } else if (record.status === "active" && !ownerAlive(record)) {

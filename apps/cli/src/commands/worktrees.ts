@@ -27,7 +27,10 @@ export function worktreesCommand(io: CliIo): Command {
 
   command
     .command("list")
-    .description("list Gadugi's worktrees with their branch, dirty state and commits ahead/behind their base")
+    .description(
+      "list Gadugi's worktrees with their branch, dirty state and commits ahead/behind their base " +
+        "(also those whose creation a crash interrupted)",
+    )
     .option("--run <id>", "only this run's worktrees")
     .option("--all", "also list worktrees Gadugi did not make (marked foreign)")
     .option("--cwd <dir>", "repository (default: the current directory)", process.cwd())
@@ -54,18 +57,24 @@ export function worktreesCommand(io: CliIo): Command {
               w.taskId,
               w.runId,
               w.branch,
-              !w.exists ? "missing" : !w.marked ? "unmarked" : w.dirty ? "dirty" : "clean",
+              stateOf(w),
               w.ahead === undefined ? "-" : `+${w.ahead}/-${w.behind ?? 0}`,
               w.path,
             ],
       );
       io.stdout(table(["TASK", "RUN", "BRANCH", "STATE", "AHEAD/BEHIND", "PATH"], rows));
+      if (worktrees.some((w) => !w.foreign && w.interrupted)) {
+        io.stdout(
+          "\nA crash interrupted the creation of some worktrees: `gadugi resume` makes them again, `gadugi worktrees clean` removes them.\n",
+        );
+      }
     });
 
   command
     .command("clean")
     .description(
-      "remove Gadugi's worktrees (all whose process has ended, or those selected): uncommitted work is first committed " +
+      "remove Gadugi's worktrees (all whose process has ended, or those selected; a half-made one whose creation a crash " +
+        "interrupted always goes): uncommitted work is first committed " +
         "to the task branch (or saved as a patch with --patch); branches are kept unless --delete-branches, and " +
         "branches with commits only go with --force too (bundled under .gadugi/patches first)",
     )
@@ -86,7 +95,8 @@ export function worktreesCommand(io: CliIo): Command {
         save: options.patch ? ("patch" as const) : ("commit" as const),
         ...(options.run ? { runId: options.run } : {}),
       };
-      await manager.prune();
+      // Interrupted creations are left to cleanup/remove, which report them.
+      await manager.prune({ skipInterrupted: true });
       const entries = target
         ? [await manager.remove(target, { ...common, deleteBranch: options.deleteBranches ?? false })]
         : (
@@ -123,6 +133,23 @@ export function worktreesCommand(io: CliIo): Command {
     });
 
   return command;
+}
+
+/** The STATE column of one of Gadugi's worktrees. */
+function stateOf(w: {
+  status: string;
+  exists: boolean;
+  marked: boolean;
+  dirty?: boolean;
+  interrupted?: boolean;
+  owner: { pid: number };
+}): string {
+  if (w.status === "creating") {
+    return w.interrupted ? "interrupted while being created" : `being created (pid ${w.owner.pid})`;
+  }
+  if (!w.exists) return "missing";
+  if (!w.marked) return "unmarked";
+  return w.dirty ? "dirty" : "clean";
 }
 
 function table(header: string[], rows: string[][]): string {
