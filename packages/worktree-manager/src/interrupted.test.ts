@@ -336,6 +336,9 @@ describe("a crash between the intent record and git worktree add", () => {
     await repo.git(["worktree", "add", "-q", "-b", "users-own", target]);
     writeFileSync(path.join(target, "mine.txt"), "the user's\n");
 
+    expect((await manager.list({ includeForeign: true })).filter((w) => w.foreign)).toEqual([
+      expect.objectContaining({ path: target, branch: "users-own" }),
+    ]);
     const { entries } = await manager.cleanup({ force: true });
     expect(entries).toEqual([
       expect.objectContaining({ action: "skipped", code: "GADUGI_WORKTREE_FOREIGN" }),

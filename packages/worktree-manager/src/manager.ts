@@ -22,7 +22,7 @@ import {
 import { type Context, clearAdminDir, isMarkedFor, now, ownerAlive, samePath } from "./context.js";
 import { type CreateWorktreeOptions, createLocked, type WorktreeInfo } from "./create.js";
 import { estimateCheckoutBytes, type FreeSpaceFn, freeSpace as fsFreeSpace, MIB } from "./disk.js";
-import { repairInterrupted } from "./interrupted.js";
+import { INITIALIZING, repairInterrupted } from "./interrupted.js";
 import { withRepoLock } from "./lock.js";
 import { MARKER_FILE, readMarker } from "./marker.js";
 import { findRecord, type WorktreeRecord, WorktreeRegistry } from "./registry.js";
@@ -115,6 +115,16 @@ export interface PruneResult {
    * the record marked removed, branch kept; the next `create` of the run and task makes it afresh.
    */
   repaired: WorktreeRecord[];
+}
+
+/** git's entry of an interrupted creation's half-made worktree: on its branch, or still initializing. */
+function halfMadeEntry(own: OwnWorktree, entry: GitWorktreeEntry): boolean {
+  if (own.status !== "creating") return false;
+  return (
+    entry.lockedReason === INITIALIZING ||
+    entry.branch === own.branch ||
+    entry.branch === `refs/heads/${own.branch}`
+  );
 }
 
 async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
@@ -387,7 +397,7 @@ export class WorktreeManager {
     if (!options.includeForeign) return own;
     const foreign: ForeignWorktree[] = entries
       .slice(1)
-      .filter((e) => !own.some((o) => (o.marked || o.status === "creating") && samePath(o.path, e.path)))
+      .filter((e) => !own.some((o) => samePath(o.path, e.path) && (o.marked || halfMadeEntry(o, e))))
       .map((e) => ({
         foreign: true as const,
         path: e.path,
