@@ -114,3 +114,18 @@ export function toGitHubError(error: unknown, info: ErrorContextInfo): GadugiErr
 export function statusOf(error: unknown): number | undefined {
   return isRequestErrorLike(error) ? error.status : undefined;
 }
+
+/**
+ * Whether a failed GitHub call is worth repeating a little later, decided from its status: no
+ * response at all (network, DNS, a reset connection: status 0), GitHub failing on its side (5xx),
+ * or throttling of a burst (a secondary rate limit, 403/429, or a 429 without a used-up primary
+ * limit). An answer about the request itself (401, 404, 422...) and a used-up primary limit,
+ * which lasts until its reset, are not.
+ */
+export function isTransientGitHubError(error: unknown): boolean {
+  if (!GadugiError.is(error, "GADUGI_GITHUB_API")) return false;
+  const { status, message } = error.args;
+  if (status === 0 || status >= 500) return true;
+  if (/secondary rate limit/i.test(message)) return status === 403 || status === 429;
+  return status === 429 && !message.includes("(the limit resets at");
+}

@@ -11,7 +11,7 @@ export {
   type GitHubDiscovery,
   type TokenSource,
 } from "./discovery.js";
-export { describeGitHubResponse } from "./errors.js";
+export { describeGitHubResponse, isTransientGitHubError } from "./errors.js";
 export {
   type FailureError,
   type FailureReport,

@@ -1,6 +1,7 @@
 import { isAbortError, redactSecrets } from "@gadugi/error-handling";
 import type { Phase, PhaseContext } from "../types.js";
 import { capList, changedFiles, describeError } from "../util.js";
+import { callGitHub } from "./github-call.js";
 import { branchName, githubAvailability } from "./shared.js";
 
 function phaseLine(ctx: PhaseContext, phase: "testing" | "documentation"): string {
@@ -37,7 +38,7 @@ async function prBody(ctx: PhaseContext): Promise<string> {
 export const prCreationPhase: Phase = {
   name: "pr_creation",
   contract:
-    'The task branch is pushed to origin and a pull request (found again on resume) is open, linked to the issue with "Closes #n". Without an origin remote or GitHub it is skipped and the branch is recorded as ready locally.',
+    'The task branch is pushed to origin and a pull request (found again on resume) is open, linked to the issue with "Closes #n". Without an origin remote or GitHub, or when GitHub keeps failing after retries, it is skipped with the reason and the branch is recorded as ready.',
   async run(ctx) {
     const { facts, task } = ctx;
     const branch = facts.branch;
@@ -84,7 +85,27 @@ export const prCreationPhase: Phase = {
       body: await prBody(ctx),
     };
     if (facts.issueNumber !== undefined) input.issueNumber = facts.issueNumber;
-    const { pr, created } = await ctx.github.ensurePr(input);
+    const github = ctx.github;
+    const call = await callGitHub(ctx, "opening the pull request", () => github.ensurePr(input));
+    if (!call.ok) {
+      // The work is tested and pushed: GitHub's trouble must not cost it. As without a token, the
+      // branch is ready for a pull request, and the task goes on to review and to its merge.
+      await ctx.warn(`task ${task.id}: no pull request for ${branch}: ${call.reason}`);
+      return {
+        status: "skipped",
+        reason: `GitHub unavailable: ${call.reason}; branch ${branch} is pushed to origin and ready for a pull request`,
+        data: {
+          readyBranch: branch,
+          commit,
+          pushed: true,
+          remote: shownRemote,
+          base,
+          githubError: { code: call.error.code, message: call.reason, transient: call.transient },
+          attempts: call.attempts,
+        },
+      };
+    }
+    const { pr, created } = call.value;
     await ctx.update({ prNumber: pr.number, prUrl: pr.url });
     return {
       status: "completed",
