@@ -16,6 +16,7 @@ import {
   LocalExecutor,
   ProcessRegistry,
   ResourceGovernor,
+  registeringRunner,
   runAgentTask,
   Scheduler,
   type SchedulerEvent,
@@ -25,8 +26,8 @@ import {
   type Env,
   GADUGI_GIT_IDENTITY,
   GitClient,
+  labelledRunner,
   type ProcessRunner,
-  signalProcessGroup,
 } from "@gadugi/git";
 import { createGitHubOperations } from "@gadugi/github-ops";
 import {
@@ -45,7 +46,7 @@ import {
 import {
   CheckpointManager,
   EventJournal,
-  isProcessAlive,
+  isLockHolderAlive,
   moveAside,
   readLock,
   statePaths,
@@ -193,6 +194,8 @@ export class Orchestrator {
   readonly #options: OrchestratorOptions;
   readonly #now: () => number;
   readonly #runner: ProcessRunner;
+  /** Per run being executed: the runner that registers what it starts in the run's registry. */
+  readonly #registeringRunners = new WeakMap<Session, ProcessRunner>();
   #root: string | undefined;
 
   constructor(options: OrchestratorOptions) {
@@ -443,7 +446,15 @@ export class Orchestrator {
       env,
     });
     const github = await this.#github(repoRoot, config, env);
-    const registry = await ProcessRegistry.open(files.dir, { runId });
+    const registryWarning = (error: unknown) => {
+      const message = `process registry (${join(files.dir, "processes.json")}) not updated: ${describeErrorWithHint(error)}`;
+      if (!session.warnings.includes(message)) session.warnings.push(message);
+    };
+    const registry = await ProcessRegistry.open(files.dir, { runId, onWriteError: registryWarning });
+    // Setup commands, installs, tests, review and integration tests go into the registry too, so
+    // cancel and resume find them after a kill -9 of this process (git calls are not registered).
+    const runner = registeringRunner(registry, { runner: this.#runner, onError: registryWarning });
+    this.#registeringRunners.set(session, runner);
 
     const agentRunner = async (
       request: Parameters<typeof runAgentTask>[0],
@@ -475,6 +486,7 @@ export class Orchestrator {
       worktrees,
       ...(github ? { github } : {}),
       agentRunner,
+      runner,
       runDir: files.dir,
       env,
       now: this.#now,
@@ -760,12 +772,23 @@ export class Orchestrator {
     const started = this.#now();
     await mkdir(join(files.dir, "logs"), { recursive: true });
     const log = (line: string) => appendFile(files.integrationLog, `[gadugi] ${line}\n`);
+    const taskId = `integration-${session.runId}`;
+    const runner = labelledRunner(this.#registeringRunners.get(session) ?? this.#runner, {
+      taskId,
+      logFile: files.integrationLog,
+    });
     try {
       if (!existsSync(dir)) await git.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
       else await new GitClient(dir, { env }).raw(["checkout", "--quiet", "--detach", commit]);
       const setup = await setupEnvironment(
-        { path: dir, taskId: `integration-${session.runId}`, runId: session.runId },
-        { ...config.setup, repoRoot, logFile: files.integrationLog, env, runner: this.#runner },
+        { path: dir, taskId, runId: session.runId },
+        {
+          ...config.setup,
+          repoRoot,
+          logFile: files.integrationLog,
+          env,
+          runner: labelledRunner(runner, { purpose: "integration-setup" }),
+        },
       );
       const configured = config.integration.testCommand ?? config.workflow.testCommand;
       const found = await detectTestCommand(dir, configured, [...setup.commandPrefix]);
@@ -782,13 +805,14 @@ export class Orchestrator {
       }
       const [file, ...args] = found.argv as [string, ...string[]];
       await log(`testing ${commit} with ${found.argv.join(" ")}`);
-      const result = await this.#runner.run(file, args, {
+      const result = await runner.run(file, args, {
         cwd: dir,
         env,
         reject: false,
         timeoutMs: config.taskTimeoutSec * 1000,
         logFile: files.integrationLog,
         signal: session.signal,
+        label: { purpose: "integration-test" },
       });
       await log(`exit ${result.exitCode ?? result.signal}`);
       return {
@@ -918,33 +942,41 @@ export class Orchestrator {
 
   /**
    * Stops a run: its live orchestrator gets SIGTERM (it cancels every task, kills their process
-   * groups and records the run); a run whose orchestrator is gone is marked cancelled here.
+   * groups and records the run); a run whose orchestrator is gone is marked cancelled here. Either
+   * way every registered process of the run still running afterwards (agents, setup, tests,
+   * review, integration tests) has its group killed (`killed`: their pids). The orchestrator and
+   * every process are signalled only if their pid still is the recorded process (same start
+   * time, where `/proc` tells it): a pid reused by another process is left alone.
    */
   async cancel(
     runId: string,
     options: { waitMs?: number } = {},
-  ): Promise<{ signalled?: number; status: RunStatus }> {
+  ): Promise<{ signalled?: number; killed?: number[]; status: RunStatus }> {
     const repoRoot = await this.repoRoot();
-    const lockPath = join(runFiles(repoRoot, runId).dir, "lock");
+    const runDir = runFiles(repoRoot, runId).dir;
+    const lockPath = join(runDir, "lock");
     const lock = await readLock(lockPath);
-    if (lock && lock.host === hostname() && isProcessAlive(lock.pid) && lock.pid !== process.pid) {
+    if (lock && lock.host === hostname() && isLockHolderAlive(lock) && lock.pid !== process.pid) {
       process.kill(lock.pid, "SIGTERM");
       const deadline = this.#now() + (options.waitMs ?? 30_000);
       while (
         this.#now() < deadline &&
-        isProcessAlive(lock.pid) &&
+        isLockHolderAlive(lock) &&
         (await readLock(lockPath))?.pid === lock.pid
       ) {
         await new Promise((r) => setTimeout(r, 100));
       }
+      // What its shutdown did not stop (it hung, or died before reaching its children).
+      const killed = await stopLeftoverProcesses(runDir, runId);
       const after = await new WorkflowStateManager(repoRoot).loadRun(runId);
-      return { signalled: lock.pid, status: after.status };
+      return { signalled: lock.pid, ...(killed.length ? { killed } : {}), status: after.status };
     }
     const state = new WorkflowStateManager(repoRoot);
     const run = await state.openRun(runId);
     try {
-      if (run.status !== "running") return { status: run.status };
-      await stopLeftoverProcesses(runFiles(repoRoot, runId).dir, runId);
+      // The lock is ours now, so nothing the run started should still run, whatever its status.
+      const killed = await stopLeftoverProcesses(runDir, runId);
+      if (run.status !== "running") return { ...(killed.length ? { killed } : {}), status: run.status };
       for (const id of run.taskIds) {
         const status = run.tasks[id]?.status;
         if (status === "pending" || status === "queued" || status === "running") {
@@ -957,7 +989,7 @@ export class Orchestrator {
         }
       }
       await state.record(runId, { type: "run.finished", status: "cancelled" });
-      return { status: "cancelled" };
+      return { ...(killed.length ? { killed } : {}), status: "cancelled" };
     } finally {
       await state.close();
     }
@@ -1019,21 +1051,19 @@ export class Orchestrator {
 }
 
 /**
- * Kills the process groups of a run's agents that still run although their orchestrator is gone
- * (they lead their own groups, so they outlive it), and marks them in the registry. Returns their pids.
+ * Kills the process groups of a run's registered processes (agents, setup commands and installs,
+ * tests, review, integration tests) that still run although their orchestrator is gone: they lead
+ * their own groups, so they outlive it, and only its in-process exit hook (which a kill -9 never
+ * runs) would have killed them. A pid that now belongs to another process (its start time differs)
+ * is left alone and marked lost; see ProcessRegistry.stop. Returns the pids killed.
  */
 async function stopLeftoverProcesses(runDir: string, runId: string): Promise<number[]> {
   const registry = await ProcessRegistry.open(runDir, { runId });
-  const stopped: number[] = [];
-  for (const record of registry.list()) {
-    if (record.status === "running" && isProcessAlive(record.pid)) {
-      stopped.push(record.pid);
-      signalProcessGroup(record.pid, "SIGKILL");
-    }
+  try {
+    return (await registry.stop()).killed.map((r) => r.pid);
+  } finally {
+    await registry.close();
   }
-  await registry.reconcile();
-  await registry.close();
-  return stopped;
 }
 
 /** The engine's own measurements of a task, created on first use. */
