@@ -23,5 +23,6 @@ export function cancelCommand(io: CliIo): Command {
           ? `sent SIGTERM to the orchestrator (pid ${result.signalled}); run ${runId} is ${result.status}\n`
           : `run ${runId} is ${result.status}\n`,
       );
+      if (result.killed) io.stdout(`killed leftover process groups: ${result.killed.join(", ")}\n`);
     });
 }
