@@ -61,6 +61,7 @@ import { chooseAgent } from "./agents.js";
 import { loadConfig } from "./config.js";
 import { estimateDurations } from "./estimates.js";
 import { IntegrationBranch, type MergeOutcome } from "./integration.js";
+import { prBaseBranch } from "./pr-base.js";
 import {
   buildTaskReports,
   type IntegrationPullRequest,
@@ -745,6 +746,9 @@ export class Orchestrator {
     }
     const git = new GitClient(session.repoRoot, { env: this.#options.env ?? {} });
     try {
+      // GitHub takes a branch as base: `origin/main` → `main`, a detached commit → origin's HEAD.
+      const base = await prBaseBranch(git, session.baseRef);
+      if ("note" in base) return { note: base.note };
       await git.push("origin", branch, { forceWithLease: true });
       const body = [
         `Integration of run \`${session.runId}\`: every task branch merged in dependency order.`,
@@ -754,7 +758,7 @@ export class Orchestrator {
       const { pr, created } = await github.ensurePr({
         title: `Gadugi integration ${session.runId}`,
         head: branch,
-        base: session.baseRef,
+        base: base.branch,
         body,
       });
       return { number: pr.number, url: pr.url, note: created ? "opened" : "already open" };

@@ -1,0 +1,127 @@
+import { copyFileSync, mkdirSync } from "node:fs";
+import { join } from "node:path";
+import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
+import {
+  createTempRepo,
+  type GitHubServer,
+  startGitHubServer,
+  type TempRepo,
+  useTempDirs,
+} from "@gadugi/test-utils";
+import { describe, expect, it } from "vitest";
+import { Orchestrator } from "./engine.js";
+import { SAMPLE_REPO_SOURCE } from "./sample.js";
+
+const temp = useTempDirs();
+
+function prompt(title: string, file: string): string {
+  return `# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
+}
+
+/** A repository with two prompts, the sample agent, a bare origin (HEAD: `originHead`) and the local GitHub server. */
+async function setup(
+  config: Record<string, unknown>,
+  originHead = "main",
+): Promise<{ repo: TempRepo; server: GitHubServer; github: GitHubOperations; origin: string }> {
+  const repo = temp.track(
+    await createTempRepo({
+      files: {
+        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
+        "gadugi.config.json": JSON.stringify({
+          agent: "sample",
+          agents: {
+            sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] },
+          },
+          workflow: { testCommand: "node --test" },
+          integration: { openPullRequest: true },
+          retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
+          ...config,
+        }),
+        "prompts/one.md": prompt("One", "src/one.js"),
+        "prompts/two.md": prompt("Two", "src/two.js"),
+      },
+    }),
+  );
+  mkdirSync(join(repo.dir, "tools"));
+  copyFileSync(
+    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
+    join(repo.dir, "tools", "sample-agent.mjs"),
+  );
+  await repo.commit("agent");
+  const origin = temp.dir();
+  await repo.git(["init", "--quiet", "--bare", "-b", originHead, origin]);
+  await repo.git(["remote", "add", "origin", origin]);
+  await repo.git(["push", "--quiet", "origin", "main"]);
+  await repo.git(["fetch", "--quiet", "origin"]);
+  const server = await startGitHubServer();
+  temp.track({ cleanup: () => server.close() });
+  const github = new GitHubOperations({
+    owner: "acme",
+    repo: "widgets",
+    token: "test-token",
+    baseUrl: server.url,
+    throttle: FAST_THROTTLE,
+    retries: 0,
+  });
+  return { repo, server, github, origin };
+}
+
+async function run(repo: TempRepo, github: GitHubOperations) {
+  return new Orchestrator({ repoRoot: repo.dir, github, env: repo.env }).run({
+    promptFiles: ["prompts/one.md", "prompts/two.md"],
+  });
+}
+
+describe("the integration pull request's base", () => {
+  it("is the branch a remote-tracking base ref tracks: origin/main → main", async () => {
+    const { repo, server, github } = await setup({ baseRef: "origin/main" });
+    const result = await run(repo, github);
+    expect(result.status).toBe("completed");
+    const integration = result.report.integrationBranch!;
+    const pull = server.state.prs.find((p) => p.head === integration);
+    expect(pull).toMatchObject({ base: "main", state: "open" });
+    expect(result.report.integrationPullRequest).toMatchObject({ number: pull?.number, note: "opened" });
+  }, 60_000);
+
+  it("is origin's default branch when the run starts from a detached commit", async () => {
+    const { repo, server, github } = await setup({});
+    await repo.git(["checkout", "--quiet", "--detach", "HEAD"]);
+    const result = await run(repo, github);
+    expect(result.status).toBe("completed");
+    expect(result.report.baseRef).toMatch(/^[0-9a-f]{40}$/);
+    const pull = server.state.prs.find((p) => p.head === result.report.integrationBranch);
+    expect(pull).toMatchObject({ base: "main", state: "open" });
+  }, 60_000);
+
+  it("is not guessed when no branch can be named: the PR is not opened, and the note says why", async () => {
+    // origin's HEAD names a branch it does not have, and the run starts from a detached commit.
+    const { repo, server, github } = await setup({}, "trunk");
+    await repo.git(["checkout", "--quiet", "--detach", "HEAD"]);
+    const result = await run(repo, github);
+    expect(result.status).toBe("completed");
+    expect(server.state.prs.filter((p) => p.head === result.report.integrationBranch)).toHaveLength(0);
+    expect(result.report.integrationPullRequest?.note).toMatch(
+      /^not opened: the base [0-9a-f]{40} is not a branch and origin names no default branch; set baseRef to a branch/,
+    );
+  }, 60_000);
+});
+
+describe("task pull requests when GitHub keeps failing", () => {
+  it("merges every tested task all the same, each branch ready for a pull request", async () => {
+    const { repo, server, github, origin } = await setup({});
+    server.failNext("POST", "/repos/acme/widgets/pulls", { status: 503, times: 1000 });
+    const result = await run(repo, github);
+    expect(result.status).toBe("completed");
+    for (const task of result.report.tasks) {
+      expect(task.status).toBe("completed");
+      expect(task.merge?.status).toBe("merged");
+      const pr = task.phases.find((p) => p.phase === "pr_creation");
+      expect(pr?.status).toBe("skipped");
+      expect(pr?.reason).toMatch(/^GitHub unavailable: GADUGI_GITHUB_API: .*HTTP 503/);
+    }
+    const branches = await repo.git(["--git-dir", origin, "branch", "--list", "gadugi/*"]);
+    expect(branches).toContain("gadugi/one");
+    expect(server.state.prs).toHaveLength(0);
+  }, 60_000);
+});
