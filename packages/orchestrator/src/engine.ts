@@ -70,6 +70,7 @@ import {
   renderReportMarkdown,
   type TaskExtras,
 } from "./report.js";
+import { configForResume, type RunSettings, settingsForResume, settingsForRun } from "./run-settings.js";
 import { validateRun } from "./validate-run.js";
 
 export interface OrchestratorOptions {
@@ -77,6 +78,8 @@ export interface OrchestratorOptions {
   repoRoot: string;
   /** The loaded config; read from the repository (gadugi.config.json/.yaml) when omitted. */
   config?: GadugiConfig;
+  /** The file `config` was read from: journaled with its content hash, read again by `resume`. */
+  configFile?: string;
   /** Laid over process.env for agents, setup, test commands and git. */
   env?: Env;
   /**
@@ -120,9 +123,13 @@ export interface RunRequest {
   runId?: string;
 }
 
+/** Resume continues with the run's journaled settings; each option given here overrides one. */
 export interface ResumeRequest {
   runId: string;
   maxParallel?: number;
+  /** Another default agent for the tasks that still have to run. */
+  agent?: string;
+  timeoutSec?: number;
   signal?: AbortSignal;
   keepWorktrees?: boolean;
 }
@@ -177,11 +184,15 @@ interface Session {
   agent?: string;
   timeoutSec?: number;
   keepWorktrees: boolean;
+  /** GitHub turned off for the run (journaled, so a resume keeps it off). */
+  githubOff: boolean;
   signal: AbortSignal;
   startedAt: number;
   warnings: string[];
   extras: Record<string, TaskExtras>;
   integrationPullRequest?: IntegrationPullRequest;
+  /** Journal writes made outside the awaited flow (progress events); awaited before the report. */
+  background: BackgroundWrites;
 }
 
 /**
@@ -211,7 +222,18 @@ export class Orchestrator {
   }
 
   async config(): Promise<GadugiConfig> {
-    return this.#options.config ?? (await loadConfig(await this.repoRoot())).config;
+    return (await this.#loadedConfig()).config;
+  }
+
+  /** The config and the file it came from (the given one, else the repository's). */
+  async #loadedConfig(): Promise<{ config: GadugiConfig; file?: string }> {
+    if (this.#options.config !== undefined) {
+      return {
+        config: this.#options.config,
+        ...(this.#options.configFile === undefined ? {} : { file: this.#options.configFile }),
+      };
+    }
+    return loadConfig(await this.repoRoot());
   }
 
   /** The plan for `request` without changing anything (no state, no cache writes). */
@@ -247,7 +269,7 @@ export class Orchestrator {
     // Before anything runs: merges need git >= 2.38, and would otherwise fail after all agent work.
     await GitClient.assertVersion();
     const repoRoot = await this.repoRoot();
-    const config = await this.config();
+    const { config, file: configFile } = await this.#loadedConfig();
     const startedAt = this.#now();
     const { plan } = await analyze({
       repoRoot,
@@ -280,6 +302,20 @@ export class Orchestrator {
     });
     try {
       await this.#replayStart(repoRoot, runId);
+      // Every option that shapes the run, so that a resume finishes it the same way.
+      const settings = await settingsForRun(
+        {
+          ...(request.agent === undefined ? {} : { agent: request.agent }),
+          maxParallel,
+          ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
+          integrate,
+          keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
+          githubOff: this.#options.github === false,
+          ...(configFile === undefined ? {} : { configFile }),
+        },
+        config,
+      );
+      await state.record(runId, { type: "run.settings", settings });
       const files = runFiles(repoRoot, runId);
       await writeFileAtomic(files.plan, `${JSON.stringify(plan, null, 2)}\n`);
       for (const skipped of plan.skipped) {
@@ -304,10 +340,7 @@ export class Orchestrator {
           baseRef,
           baseCommit,
           integration,
-          maxParallel,
-          ...(request.agent === undefined ? {} : { agent: request.agent }),
-          ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
-          keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
+          ...sessionSettings(settings),
           signal: request.signal ?? new AbortController().signal,
           startedAt,
           warnings: [
@@ -315,6 +348,7 @@ export class Orchestrator {
             ...plan.warnings.map(planWarningText),
           ],
           extras: {},
+          background: new BackgroundWrites(),
         },
         new Map(),
       );
@@ -330,14 +364,18 @@ export class Orchestrator {
   async resume(request: ResumeRequest): Promise<RunResult> {
     await GitClient.assertVersion();
     const repoRoot = await this.repoRoot();
-    const config = await this.config();
     const state = new ObservedStateManager(repoRoot, { now: () => new Date(this.#now()) });
     state.listener = this.#options.onEvent;
     const run = await this.#openForResume(state, repoRoot, request.runId);
     try {
+      const { config, settings, overrides, warnings } = await this.#resumeSettings(run, request);
       await this.#replayStart(repoRoot, run.runId);
       const files = runFiles(repoRoot, run.runId);
       const plan = parseJsonWith(ExecutionPlan, await readFile(files.plan, "utf8"), files.plan);
+      // A resume's agent (its own or the run's) must be known before anything starts again.
+      for (const task of plan.tasks) chooseAgent(task, config, sessionSettings(settings));
+      await state.record(run.runId, { type: "run.settings", settings, overrides });
+      for (const message of warnings) await state.record(run.runId, { type: "warning", message });
       // Agents of the crashed orchestrator may still run (they lead their own process groups):
       // stop them; their tasks restart from their last completed phase.
       const stale = await stopLeftoverProcesses(files.dir, run.runId);
@@ -366,12 +404,12 @@ export class Orchestrator {
           baseRef: run.baseRef ?? baseCommit,
           baseCommit,
           integration,
-          maxParallel: request.maxParallel ?? config.maxParallel,
-          keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
+          ...sessionSettings(settings),
           signal: request.signal ?? new AbortController().signal,
           startedAt: Date.parse(run.startedAt),
-          warnings: [],
+          warnings,
           extras: {},
+          background: new BackgroundWrites(),
         },
         resumeStates,
         run,
@@ -379,6 +417,49 @@ export class Orchestrator {
     } finally {
       await state.close();
     }
+  }
+
+  /**
+   * The settings and config a resume continues with: the run's journaled settings (a run from
+   * before they were journaled: the config's), each option of `request` overriding one.
+   */
+  async #resumeSettings(
+    run: RunState,
+    request: ResumeRequest,
+  ): Promise<{ config: GadugiConfig; settings: RunSettings; overrides: string[]; warnings: string[] }> {
+    let journaled = run.settings;
+    if (journaled === undefined) {
+      const current = await this.#loadedConfig();
+      journaled = await settingsForRun(
+        {
+          maxParallel: current.config.maxParallel,
+          integrate: run.integrationBranch !== undefined,
+          keepWorktrees: current.config.keepWorktrees,
+          githubOff: this.#options.github === false,
+          ...(current.file === undefined ? {} : { configFile: current.file }),
+        },
+        current.config,
+      );
+    }
+    const resumed = await settingsForResume(journaled, {
+      ...(request.agent === undefined ? {} : { agent: request.agent }),
+      ...(request.maxParallel === undefined ? {} : { maxParallel: request.maxParallel }),
+      ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
+      ...(request.keepWorktrees === undefined ? {} : { keepWorktrees: request.keepWorktrees }),
+      ...(this.#options.configFile === undefined ? {} : { configFile: this.#options.configFile }),
+    });
+    const { config, warning } = await configForResume(
+      run.repoRoot,
+      resumed,
+      journaled.configHash,
+      this.#options.config,
+    );
+    return {
+      config,
+      settings: resumed.settings,
+      overrides: resumed.overrides,
+      warnings: warning === undefined ? [] : [warning],
+    };
   }
 
   /**
@@ -410,6 +491,7 @@ export class Orchestrator {
       ...(run.baseCommit ? { baseCommit: run.baseCommit } : {}),
       ...(run.integrationBranch ? { integrationBranch: run.integrationBranch } : {}),
     });
+    if (run.settings) await state.record(runId, { type: "run.settings", settings: run.settings });
     for (const id of run.taskIds) {
       const definition = run.definitions[id];
       if (definition) await state.record(runId, { type: "task.added", task: definition });
@@ -417,6 +499,9 @@ export class Orchestrator {
       if (task) {
         const { runId: _r, taskId: _t, updatedAt: _u, ...patch } = task;
         await state.record(runId, { type: "task.updated", taskId: id, patch });
+      }
+      for (const { at: _at, ...agentRun } of run.agentRuns[id] ?? []) {
+        await state.record(runId, { type: "agent.run", taskId: id, ...agentRun });
       }
       const merge = run.merges[id];
       if (merge) {
@@ -446,7 +531,7 @@ export class Orchestrator {
       branchPrefix: config.branchPrefix,
       env,
     });
-    const github = await this.#github(repoRoot, config, env);
+    const github = session.githubOff ? undefined : await this.#github(repoRoot, config, env);
     const registryWarning = (error: unknown) => {
       const message = `process registry (${join(files.dir, "processes.json")}) not updated: ${describeErrorWithHint(error)}`;
       if (!session.warnings.includes(message)) session.warnings.push(message);
@@ -467,16 +552,10 @@ export class Orchestrator {
           registry,
           signal: options.signal,
           onEvent: (event) => this.#agentEvent(session, request.taskId, event),
-          onProcessEvent: (event) => {
-            void record(event).catch(() => undefined);
-          },
+          onProcessEvent: (event) => session.background.add(record(event)),
         },
       );
-      const extra = extrasOf(session, request.taskId);
-      if (result.usage) {
-        extra.tokens = (extra.tokens ?? 0) + result.usage.inputTokens + result.usage.outputTokens;
-        if (result.usage.costUsd !== undefined) extra.costUsd = (extra.costUsd ?? 0) + result.usage.costUsd;
-      }
+      // Usage is journaled by the workflow (`agent.run`), so it survives a crash and resume.
       return result;
     };
     const workflow = new WorkflowManager({
@@ -540,6 +619,7 @@ export class Orchestrator {
         baseRef: session.baseRef,
         startPoint,
         agent: agent.config,
+        agentName: agent.name,
         signal,
         ...(prior === undefined ? {} : { resume: prior }),
       });
@@ -565,6 +645,7 @@ export class Orchestrator {
         final = await workflow.runTask(task, {
           baseRef: session.baseRef,
           agent: agent.config,
+          agentName: agent.name,
           signal,
           resume: final,
           restart: { startPoint: await session.integration.tip(), reason },
@@ -590,8 +671,9 @@ export class Orchestrator {
         // Something outside the workflow failed (git, a merge, the journal): the task fails
         // with the reason, so its state does not stay "running".
         const reason = describeErrorWithHint(error);
-        await record({ type: "task.status", taskId: input.taskId, status: "failed", reason }).catch(
-          () => undefined,
+        // When the journal itself is what failed, this write fails too: counted, said in the report.
+        session.background.add(
+          record({ type: "task.status", taskId: input.taskId, status: "failed", reason }),
         );
         outcome = { status: "failed", reason };
       }
@@ -664,6 +746,10 @@ export class Orchestrator {
     }
 
     const aborted = session.signal.aborted || outcome.status === "cancelled";
+    // Progress events were journaled on the side: every one is in before the report is built.
+    const lost = await session.background.settle();
+    if (lost)
+      session.warnings.push(`journal writes failed (${lost.count}): ${describeErrorWithHint(lost.first)}`);
     const finalState = await state.loadRun(runId);
     const allCompleted = finalState.taskIds.every((id) => finalState.tasks[id]?.status === "completed");
     const status: RunStatus = aborted
@@ -1035,7 +1121,7 @@ export class Orchestrator {
     // the scheduler's own word is journaled for what it alone decides.
     if (event.type === "task.status" && (event.status === "running" || event.status === "completed")) return;
     if (event.type === "task.status" && event.status === "failed") return;
-    void session.state.record(session.runId, event).catch(() => undefined);
+    session.background.add(session.state.record(session.runId, event));
   }
 
   #agentEvent(session: Session, taskId: string, event: AgentEvent): void {
@@ -1050,7 +1136,7 @@ export class Orchestrator {
       });
       return;
     }
-    void session.state.record(session.runId, { type: "agent.event", taskId, event }).catch(() => undefined);
+    session.background.add(session.state.record(session.runId, { type: "agent.event", taskId, event }));
   }
 }
 
@@ -1068,6 +1154,43 @@ async function stopLeftoverProcesses(runDir: string, runId: string): Promise<num
   } finally {
     await registry.close();
   }
+}
+
+/**
+ * Journal writes started where nothing awaits them (progress events from callbacks): each is
+ * kept until it settles, `settle` waits for all of them, and a failure is counted, never dropped.
+ */
+class BackgroundWrites {
+  readonly #pending = new Set<Promise<unknown>>();
+  #failed: { count: number; first: unknown } | undefined;
+
+  add(write: Promise<unknown>): void {
+    const tracked = write.then(
+      () => undefined,
+      (error: unknown) => {
+        this.#failed = { count: (this.#failed?.count ?? 0) + 1, first: this.#failed?.first ?? error };
+      },
+    );
+    this.#pending.add(tracked);
+    void tracked.finally(() => this.#pending.delete(tracked));
+  }
+
+  /** Waits for every write started so far; what failed, if anything. */
+  async settle(): Promise<{ count: number; first: unknown } | undefined> {
+    while (this.#pending.size > 0) await Promise.all([...this.#pending]);
+    return this.#failed;
+  }
+}
+
+/** The session fields that come from the run's settings. */
+function sessionSettings(settings: RunSettings) {
+  return {
+    maxParallel: settings.maxParallel,
+    ...(settings.agent === undefined ? {} : { agent: settings.agent }),
+    ...(settings.timeoutSec === undefined ? {} : { timeoutSec: settings.timeoutSec }),
+    keepWorktrees: settings.keepWorktrees,
+    githubOff: settings.github === "off",
+  };
 }
 
 /** The engine's own measurements of a task, created on first use. */

@@ -5,6 +5,7 @@ import { captureContext, GadugiError, parseWith, redactSecrets } from "@gadugi/e
 import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import {
   AgentRunRequest,
+  type AgentRunResult,
   type PhaseRecord,
   type RunEventInput,
   TaskData,
@@ -64,6 +65,12 @@ interface TaskRun {
   facts: TaskFacts;
   ctx: PhaseContext;
   attempt: number;
+  /**
+   * The phase running now was interrupted before (a crash): since when, and how many agent runs
+   * of each purpose it has asked for so far — an agent run that ended before the crash is not
+   * run again (see #endedBeforeInterruption).
+   */
+  interrupted: { since?: string; calls: Map<string, number> };
 }
 
 /**
@@ -144,7 +151,15 @@ export class WorkflowManager {
         note: record?.reason,
       });
     }
-    const base = { task, paths, signal, records, facts, attempt };
+    const base = {
+      task,
+      paths,
+      signal,
+      records,
+      facts,
+      attempt,
+      interrupted: { calls: new Map<string, number>() },
+    };
     const run: TaskRun = { ...base, ctx: this.#context(base, options, todo) };
 
     try {
@@ -162,6 +177,10 @@ export class WorkflowManager {
     const required = new Set<WorkflowPhase>(this.#options.config.workflow.requiredPhases);
     for (const phase of this.phases) {
       const previous = records.get(phase.name);
+      run.interrupted.calls.clear();
+      if (previous?.status === "running" && previous.startedAt !== undefined)
+        run.interrupted.since = previous.startedAt;
+      else delete run.interrupted.since;
       if (previous !== undefined && DONE.has(previous.status)) {
         await run.ctx.log(`phase ${phase.name}: already ${previous.status}, not run again`);
         continue;
@@ -295,6 +314,13 @@ export class WorkflowManager {
         },
         `agent run request of task ${task.id}`,
       );
+      const ended = await this.#endedBeforeInterruption(run, agentRun.purpose);
+      if (ended !== undefined) {
+        await log(
+          `${agentRun.purpose} agent ended ${ended.outcome} before the run was interrupted: not run again`,
+        );
+        return ended;
+      }
       await log(`${agentRun.purpose} agent (${agent.kind}) started; prompt ${promptFile}`);
       const result = await this.#agentRunner(request, { signal });
       await this.#record({
@@ -407,6 +433,38 @@ export class WorkflowManager {
     await run.ctx.log(
       `restart: previous work kept on ${backup ?? "(no backup)"}; ${facts.branch} on ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
     );
+  }
+
+  /**
+   * In a phase a crash interrupted: the result of the agent run this call repeats, when the
+   * journal says it ended before the crash (`agent.run` after the phase started; the n-th call of
+   * a purpose matches the n-th such run). Its work is in the worktree; the phase goes on from there
+   * instead of running the agent again. A run ended by cancellation is run again.
+   */
+  async #endedBeforeInterruption(
+    run: Omit<TaskRun, "ctx">,
+    purpose: string,
+  ): Promise<AgentRunResult | undefined> {
+    const since = run.interrupted.since;
+    if (since === undefined) return undefined;
+    const index = run.interrupted.calls.get(purpose) ?? 0;
+    run.interrupted.calls.set(purpose, index + 1);
+    const runs = (await this.#state.loadRun(this.runId)).agentRuns[run.task.id] ?? [];
+    const ended = runs.filter((r) => r.purpose === purpose && Date.parse(r.at) >= Date.parse(since))[index];
+    if (ended === undefined || ended.outcome === "cancelled") return undefined;
+    return {
+      runId: this.runId,
+      taskId: run.task.id,
+      outcome: ended.outcome as AgentRunResult["outcome"],
+      exitCode: ended.outcome === "ok" ? 0 : null,
+      reason: `ended ${ended.outcome} before the run was interrupted`,
+      ...(ended.usage === undefined ? {} : { usage: ended.usage }),
+      permissionDenials: 0,
+      startedAt: ended.at,
+      endedAt: ended.at,
+      durationMs: 0,
+      transient: false,
+    };
   }
 
   /** Facts known from an earlier attempt's state: its fields and the data of its phases. */

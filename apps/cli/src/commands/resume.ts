@@ -2,7 +2,24 @@ import { resolve } from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
 import { printSummary, withProgress } from "./run-support.js";
-import { CWD_OPTION, MAX_PARALLEL_OPTION, parseMaxParallel, repoRootOf, resolveRunId } from "./shared.js";
+import {
+  CWD_OPTION,
+  MAX_PARALLEL_OPTION,
+  parseMaxParallel,
+  parseTimeout,
+  repoRootOf,
+  resolveRunId,
+} from "./shared.js";
+
+interface ResumeCommandOptions {
+  cwd?: string;
+  maxParallel?: string;
+  agent?: string;
+  timeout?: string;
+  config?: string;
+  keepWorktrees?: boolean;
+  json?: boolean;
+}
 
 /** `gadugi resume <run>`: continue a run after a crash, kill -9 or cancel. */
 export function resumeCommand(io: CliIo): Command {
@@ -13,30 +30,40 @@ export function resumeCommand(io: CliIo): Command {
     .argument("[run]", "run id or unique prefix (default: the newest run)")
     .option(...CWD_OPTION)
     .option(...MAX_PARALLEL_OPTION)
+    .option("--agent <name>", "another default agent for the tasks still to run (default: the run's own)")
+    .option("--timeout <duration>", "another limit of each agent run (default: the run's own)")
+    .option("--config <file>", "another config file (default: the one the run started with, read again)")
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
     .option("--json", "JSON events on stdout, then the report")
-    .action(
-      async (
-        run: string | undefined,
-        options: { cwd?: string; maxParallel?: string; keepWorktrees?: boolean; json?: boolean },
-      ) => {
-        const maxParallel = await parseMaxParallel(options.maxParallel);
-        const repoRoot = await repoRootOf(resolve(options.cwd ?? process.cwd()));
-        const runId = await resolveRunId(repoRoot, run);
-        const { Orchestrator } = await import("@gadugi/orchestrator");
-        const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
-          new Orchestrator({ repoRoot, onEvent }).resume({
-            runId,
-            signal,
-            ...(maxParallel === undefined ? {} : { maxParallel }),
-            ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
-          }),
+    .action(async (run: string | undefined, options: ResumeCommandOptions) => {
+      // The run's journaled settings (agent, limits, config file, switches) apply; a flag overrides one.
+      const maxParallel = await parseMaxParallel(options.maxParallel);
+      const timeoutSec = await parseTimeout(options.timeout);
+      const cwd = resolve(options.cwd ?? process.cwd());
+      const repoRoot = await repoRootOf(cwd);
+      const runId = await resolveRunId(repoRoot, run);
+      const { loadConfig, Orchestrator } = await import("@gadugi/orchestrator");
+      const loaded = options.config
+        ? await loadConfig(repoRoot, { file: resolve(cwd, options.config) })
+        : undefined;
+      const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
+        new Orchestrator({
+          repoRoot,
+          onEvent,
+          ...(loaded ? { config: loaded.config, ...(loaded.file ? { configFile: loaded.file } : {}) } : {}),
+        }).resume({
+          runId,
+          signal,
+          ...(maxParallel === undefined ? {} : { maxParallel }),
+          ...(options.agent === undefined ? {} : { agent: options.agent }),
+          ...(timeoutSec === undefined ? {} : { timeoutSec }),
+          ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
+        }),
+      );
+      if (options.json)
+        io.stdout(
+          `${JSON.stringify({ type: "run.report", report: result.report, files: result.reportFiles })}\n`,
         );
-        if (options.json)
-          io.stdout(
-            `${JSON.stringify({ type: "run.report", report: result.report, files: result.reportFiles })}\n`,
-          );
-        else printSummary(io, result, repoRoot);
-      },
-    );
+      else printSummary(io, result, repoRoot);
+    });
 }

@@ -65,7 +65,12 @@ export async function runPrompts(
     return;
   }
   const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
-    new Orchestrator({ repoRoot, config, onEvent }).run({ ...request, signal }),
+    new Orchestrator({
+      repoRoot,
+      config,
+      ...(loaded.file === undefined ? {} : { configFile: loaded.file }),
+      onEvent,
+    }).run({ ...request, signal }),
   );
   if (options.json)
     io.stdout(
