@@ -270,7 +270,8 @@ async function runProcess(file: string, args: readonly string[], options: RunOpt
 /** A runner that gives every call `label`; what a call's own label sets wins. */
 export function labelledRunner(runner: ProcessRunner, label: ProcessLabel): ProcessRunner {
   return {
-    run: (file, args, options) => runner.run(file, args, { ...options, label: { ...label, ...options.label } }),
+    run: (file, args, options) =>
+      runner.run(file, args, { ...options, label: { ...label, ...options.label } }),
   };
 }
 
