@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { TokenUsage } from "./agent.js";
+import { AgentOutcome, TokenUsage } from "./agent.js";
 
 /**
  * Every option that shapes a run, journaled when it starts (`run.settings`) so that `resume`
@@ -33,7 +33,7 @@ export const AgentRunRecord = z.strictObject({
   purpose: z.string(),
   /** The agent's name (a key of the config's agents, a built-in kind, or `run`). */
   agent: z.string(),
-  outcome: z.string(),
+  outcome: AgentOutcome,
   usage: TokenUsage.optional(),
   at: z.string(),
 });

@@ -5,7 +5,6 @@ import { captureContext, GadugiError, parseWith, redactSecrets } from "@gadugi/e
 import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import {
   AgentRunRequest,
-  type AgentRunResult,
   type PhaseRecord,
   type RunEventInput,
   TaskData,
@@ -18,6 +17,7 @@ import type { WorkflowStateManager } from "@gadugi/state";
 import { TodoWriteManager } from "@gadugi/task-tracking";
 import { detectProject } from "@gadugi/worktree-manager";
 import { governAgentRunner, runInWorkflowScope, validateWorkflowPlan } from "./governance.js";
+import { applyRestart, endedBeforeInterruption, type Interruption } from "./interruptions.js";
 import { type TaskPaths, taskPaths } from "./paths.js";
 import { DEFAULT_PHASES } from "./phases/index.js";
 import type {
@@ -68,9 +68,9 @@ interface TaskRun {
   /**
    * The phase running now was interrupted before (a crash): since when, and how many agent runs
    * of each purpose it has asked for so far — an agent run that ended before the crash is not
-   * run again (see #endedBeforeInterruption).
+   * run again (see endedBeforeInterruption).
    */
-  interrupted: { since?: string; calls: Map<string, number> };
+  interrupted: Interruption;
 }
 
 /**
@@ -172,7 +172,7 @@ export class WorkflowManager {
       `workflow of task ${task.id} (${task.name}), attempt ${attempt}${resume ? ", resumed" : ""}: ${this.phases.map((p) => p.name).join(" → ")}`,
     );
     if (options.restart !== undefined) await this.#restart(run, options.restart);
-    else if (resume?.restart !== undefined) await this.#applyRestart(run, resume.restart);
+    else if (resume?.restart !== undefined) await applyRestart(run.ctx, run.facts, resume.restart);
 
     const required = new Set<WorkflowPhase>(this.#options.config.workflow.requiredPhases);
     for (const phase of this.phases) {
@@ -314,7 +314,13 @@ export class WorkflowManager {
         },
         `agent run request of task ${task.id}`,
       );
-      const ended = await this.#endedBeforeInterruption(run, agentRun.purpose);
+      const ended = await endedBeforeInterruption(
+        this.#state,
+        this.runId,
+        task.id,
+        run.interrupted,
+        agentRun.purpose,
+      );
       if (ended !== undefined) {
         await log(
           `${agentRun.purpose} agent ended ${ended.outcome} before the run was interrupted: not run again`,
@@ -407,64 +413,7 @@ export class WorkflowManager {
     // As the journal now says: every phase from implementation on runs again.
     const from = this.phases.findIndex((p) => p.name === "implementation");
     for (const phase of this.phases.slice(Math.max(0, from))) run.records.delete(phase.name);
-    await this.#applyRestart(run, { ...restart, backupBranch });
-  }
-
-  /**
-   * Puts the task branch on `startPoint`, keeping its old head on the backup branch, for the
-   * phases from implementation on to run again on top of the merged work (the journal's
-   * `task.restarted` forgot their earlier records). Idempotent, so a resume can apply it again:
-   * the backup is made once, and a branch whose redo already started there is not reset again.
-   */
-  async #applyRestart(
-    run: TaskRun,
-    restart: { startPoint: string; reason: string; backupBranch?: string },
-  ): Promise<void> {
-    const { facts } = run;
-    const git = run.ctx.git();
-    const backup = restart.backupBranch;
-    if (backup !== undefined && !(await git.branchExists(backup))) await git.raw(["branch", backup, "HEAD"]);
-    if (facts.baseCommit !== restart.startPoint) {
-      await git.raw(["reset", "--quiet", "--hard", restart.startPoint]);
-      await run.ctx.update({ baseCommit: await git.headCommit() });
-    }
-    facts.restartNote = restart.reason;
-    facts.forcePush = true;
-    await run.ctx.log(
-      `restart: previous work kept on ${backup ?? "(no backup)"}; ${facts.branch} on ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
-    );
-  }
-
-  /**
-   * In a phase a crash interrupted: the result of the agent run this call repeats, when the
-   * journal says it ended before the crash (`agent.run` after the phase started; the n-th call of
-   * a purpose matches the n-th such run). Its work is in the worktree; the phase goes on from there
-   * instead of running the agent again. A run ended by cancellation is run again.
-   */
-  async #endedBeforeInterruption(
-    run: Omit<TaskRun, "ctx">,
-    purpose: string,
-  ): Promise<AgentRunResult | undefined> {
-    const since = run.interrupted.since;
-    if (since === undefined) return undefined;
-    const index = run.interrupted.calls.get(purpose) ?? 0;
-    run.interrupted.calls.set(purpose, index + 1);
-    const runs = (await this.#state.loadRun(this.runId)).agentRuns[run.task.id] ?? [];
-    const ended = runs.filter((r) => r.purpose === purpose && Date.parse(r.at) >= Date.parse(since))[index];
-    if (ended === undefined || ended.outcome === "cancelled") return undefined;
-    return {
-      runId: this.runId,
-      taskId: run.task.id,
-      outcome: ended.outcome as AgentRunResult["outcome"],
-      exitCode: ended.outcome === "ok" ? 0 : null,
-      reason: `ended ${ended.outcome} before the run was interrupted`,
-      ...(ended.usage === undefined ? {} : { usage: ended.usage }),
-      permissionDenials: 0,
-      startedAt: ended.at,
-      endedAt: ended.at,
-      durationMs: 0,
-      transient: false,
-    };
+    await applyRestart(run.ctx, run.facts, { ...restart, backupBranch });
   }
 
   /** Facts known from an earlier attempt's state: its fields and the data of its phases. */

@@ -1,0 +1,72 @@
+import type { AgentRunResult } from "@gadugi/interfaces";
+import type { WorkflowStateManager } from "@gadugi/state";
+import type { PhaseContext, TaskFacts } from "./types.js";
+
+/**
+ * The phase running now was interrupted before (a crash): since when, and how many agent runs of
+ * each purpose it has asked for so far.
+ */
+export interface Interruption {
+  since?: string;
+  calls: Map<string, number>;
+}
+
+/**
+ * Puts the task branch on `startPoint`, keeping its old head on the backup branch, for the phases
+ * from implementation on to run again on top of the merged work (the journal's `task.restarted`
+ * forgot their earlier records). Idempotent, so a resume can apply it again: the backup is made
+ * once, and a branch whose redo already started there is not reset again.
+ */
+export async function applyRestart(
+  ctx: PhaseContext,
+  facts: TaskFacts,
+  restart: { startPoint: string; reason: string; backupBranch?: string },
+): Promise<void> {
+  const git = ctx.git();
+  const backup = restart.backupBranch;
+  if (backup !== undefined && !(await git.branchExists(backup))) await git.raw(["branch", backup, "HEAD"]);
+  if (facts.baseCommit !== restart.startPoint) {
+    await git.raw(["reset", "--quiet", "--hard", restart.startPoint]);
+    await ctx.update({ baseCommit: await git.headCommit() });
+  }
+  facts.restartNote = restart.reason;
+  facts.forcePush = true;
+  await ctx.log(
+    `restart: previous work kept on ${backup ?? "(no backup)"}; ${facts.branch} on ${restart.startPoint.slice(0, 12)} (${restart.reason})`,
+  );
+}
+
+/**
+ * In a phase a crash interrupted: the result of the agent run this call repeats, when the journal
+ * says it ended before the crash (`agent.run` after the phase started; the n-th call of a purpose
+ * matches the n-th such run). Its work is in the worktree; the phase goes on from there instead of
+ * running the agent again. A run ended by cancellation is run again.
+ */
+export async function endedBeforeInterruption(
+  state: WorkflowStateManager,
+  runId: string,
+  taskId: string,
+  interruption: Interruption,
+  purpose: string,
+): Promise<AgentRunResult | undefined> {
+  const since = interruption.since;
+  if (since === undefined) return undefined;
+  const index = interruption.calls.get(purpose) ?? 0;
+  interruption.calls.set(purpose, index + 1);
+  const runs = (await state.loadRun(runId)).agentRuns[taskId] ?? [];
+  const ended = runs.filter((r) => r.purpose === purpose && Date.parse(r.at) >= Date.parse(since))[index];
+  if (ended === undefined || ended.outcome === "cancelled") return undefined;
+  return {
+    runId,
+    taskId,
+    outcome: ended.outcome,
+    exitCode: ended.outcome === "ok" ? 0 : null,
+    reason: `ended ${ended.outcome} before the run was interrupted`,
+    ...(ended.usage === undefined ? {} : { usage: ended.usage }),
+    permissionDenials: 0,
+    startedAt: ended.at,
+    endedAt: ended.at,
+    durationMs: 0,
+    transient: false,
+  };
+}
