@@ -382,7 +382,7 @@ export class Orchestrator {
       await state.record(run.runId, {
         type: "run.status",
         status: "running",
-        reason: `resumed by pid ${process.pid} on ${hostname()}${stale.length ? `; stopped leftover agent processes ${stale.join(", ")}` : ""}`,
+        reason: `resumed by pid ${process.pid} on ${hostname()}${stale.length ? `; stopped leftover process groups ${stale.join(", ")}` : ""}`,
       });
       const git = new GitClient(repoRoot, { env: this.#options.env ?? {} });
       const integration = run.integrationBranch

@@ -56,4 +56,16 @@ describe("pr_creation when GitHub has trouble", () => {
     expect(pr.data).toMatchObject({ attempts: 1, githubError: { transient: false } });
     expect(h.server!.requestsTo("POST", PULLS)).toHaveLength(1);
   });
+
+  it("issue_creation: GitHub staying down skips the issue with the error, and the task still completes", async () => {
+    const h = await createHarness(temp, { config: FAST_RETRY });
+    h.server!.failNext("POST", "/repos/acme/widgets/issues", { status: 503, times: 100 });
+    const state = await h.run();
+    expect(state.status).toBe("completed");
+    const issue = phaseOf(state, "issue_creation");
+    expect(issue.status).toBe("skipped");
+    expect(issue.reason).toMatch(/^GitHub unavailable: GADUGI_GITHUB_API: .*HTTP 503.* \(3 attempts\)$/);
+    expect(h.server!.state.issues).toHaveLength(0);
+    expect(phaseOf(state, "implementation").status).toBe("completed");
+  });
 });

@@ -536,7 +536,9 @@ describe("resume and cancellation", () => {
     for (const phase of ["implementation", "testing", "documentation", "pr_creation"]) {
       expect(phaseOf(resumed, phase).status).not.toBe("pending");
     }
-    expect(readFileSync(path.join(h.runDir, "prompts", `${TASK_ID}.md`), "utf8")).toContain("conflict in src/feature.ts");
+    expect(readFileSync(path.join(h.runDir, "prompts", `${TASK_ID}.md`), "utf8")).toContain(
+      "conflict in src/feature.ts",
+    );
     // The redo replaced the pushed branch (force-push), though the restart happened before the crash.
     expect((await h.originGit(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
 

@@ -1,5 +1,6 @@
 import type { TaskData } from "@gadugi/interfaces";
 import type { Phase, PhaseContext } from "../types.js";
+import { callGitHub } from "./github-call.js";
 import { githubAvailability } from "./shared.js";
 
 function issueBody(ctx: PhaseContext, task: TaskData): string {
@@ -40,12 +41,25 @@ export const issueCreationPhase: Phase = {
         reason: `GitHub unavailable: ${available.ok ? "not configured" : available.reason}`,
       };
     }
-    const { issue, created } = await ctx.github.ensureIssue({
-      title: task.name,
-      body: issueBody(ctx, task),
-      labels: ctx.config.github.labels,
-      branch: facts.branch ?? ctx.task.slug,
-    });
+    const github = ctx.github;
+    // GitHub trouble (after retries of transient failures) costs the issue, never the task's work.
+    const call = await callGitHub(ctx, "ensure the task's issue", () =>
+      github.ensureIssue({
+        title: task.name,
+        body: issueBody(ctx, task),
+        labels: ctx.config.github.labels,
+        branch: facts.branch ?? ctx.task.slug,
+      }),
+    );
+    if (!call.ok) {
+      await ctx.warn(`task ${task.id}: no GitHub issue: ${call.reason}`);
+      return {
+        status: "skipped",
+        reason: `GitHub unavailable: ${call.reason}`,
+        data: { githubError: call.reason },
+      };
+    }
+    const { issue, created } = call.value;
     facts.issueUrl = issue.url;
     await ctx.update({ issueNumber: issue.number });
     return {
