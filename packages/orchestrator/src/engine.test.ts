@@ -1,47 +1,22 @@
 import { execFileSync } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
 import { rebuildRunState } from "@gadugi/state";
-import { createTempRepo, startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
-import { SAMPLE_REPO_SOURCE } from "./sample.js";
+import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
 
-function prompt(title: string, file: string, frontmatter = ""): string {
-  const fm = frontmatter ? `---\n${frontmatter}\n---\n` : "";
-  return `${fm}# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-}
+const prompt = samplePrompt;
 
-async function repoWith(
+function repoWith(
   prompts: Record<string, string>,
   extraConfig: Record<string, unknown> = {},
 ): Promise<TempRepo> {
-  const config = {
-    agent: "sample",
-    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
-    workflow: { testCommand: "node --test" },
-    ...extraConfig,
-  };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
-        "gadugi.config.json": JSON.stringify(config),
-        ...Object.fromEntries(Object.entries(prompts).map(([n, t]) => [`prompts/${n}`, t])),
-      },
-    }),
-  );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("agent");
-  return repo;
+  return repoWithSampleAgent(temp, prompts, sampleConfig(extraConfig));
 }
 
 describe("Orchestrator", () => {

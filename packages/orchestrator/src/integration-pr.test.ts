@@ -1,54 +1,25 @@
-import { copyFileSync, mkdirSync } from "node:fs";
-import { join } from "node:path";
 import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
-import {
-  createTempRepo,
-  type GitHubServer,
-  startGitHubServer,
-  type TempRepo,
-  useTempDirs,
-} from "@gadugi/test-utils";
+import { type GitHubServer, startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator } from "./engine.js";
-import { SAMPLE_REPO_SOURCE } from "./sample.js";
+import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
-
-function prompt(title: string, file: string): string {
-  return `# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-}
 
 /** A repository with two prompts, the sample agent, a bare origin (HEAD: `originHead`) and the local GitHub server. */
 async function setup(
   config: Record<string, unknown>,
   originHead = "main",
 ): Promise<{ repo: TempRepo; server: GitHubServer; github: GitHubOperations; origin: string }> {
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
-        "gadugi.config.json": JSON.stringify({
-          agent: "sample",
-          agents: {
-            sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] },
-          },
-          workflow: { testCommand: "node --test" },
-          integration: { openPullRequest: true },
-          retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
-          ...config,
-        }),
-        "prompts/one.md": prompt("One", "src/one.js"),
-        "prompts/two.md": prompt("Two", "src/two.js"),
-      },
+  const repo = await repoWithSampleAgent(
+    temp,
+    { "one.md": samplePrompt("One", "src/one.js"), "two.md": samplePrompt("Two", "src/two.js") },
+    sampleConfig({
+      integration: { openPullRequest: true },
+      retry: { maxAttempts: 2, initialDelayMs: 1, maxDelayMs: 5 },
+      ...config,
     }),
   );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("agent");
   const origin = temp.dir();
   await repo.git(["init", "--quiet", "--bare", "-b", originHead, origin]);
   await repo.git(["remote", "add", "origin", origin]);

@@ -1,12 +1,12 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { ProcessRegistry, ProcessRegistryFile } from "@gadugi/execution-monitor";
 import { isProcessAlive, processStartTicks } from "@gadugi/state";
-import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
-import { SAMPLE_REPO_SOURCE } from "./sample.js";
+import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
 const children: ChildProcess[] = [];
@@ -22,34 +22,12 @@ afterEach(() => {
 
 const onLinux = process.platform === "linux";
 
-function prompt(title: string, file: string): string {
-  return `# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-}
-
-async function repoWith(extraConfig: Record<string, unknown> = {}): Promise<TempRepo> {
-  const config = {
-    agent: "sample",
-    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
-    workflow: { testCommand: "node --test" },
-    ...extraConfig,
-  };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
-        "gadugi.config.json": JSON.stringify(config),
-        "prompts/one.md": prompt("One", "src/one.js"),
-      },
-    }),
+function repoWith(extraConfig: Record<string, unknown> = {}): Promise<TempRepo> {
+  return repoWithSampleAgent(
+    temp,
+    { "one.md": samplePrompt("One", "src/one.js") },
+    sampleConfig(extraConfig),
   );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("agent");
-  return repo;
 }
 
 function processes(repo: TempRepo, runId: string): ProcessRegistryFile["processes"] {

@@ -1,18 +1,14 @@
-import { copyFileSync, mkdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import type { RunEvent } from "@gadugi/interfaces";
 import { WorkflowStateManager } from "@gadugi/state";
-import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "./config.js";
 import { Orchestrator, runFiles } from "./engine.js";
-import { SAMPLE_REPO_SOURCE } from "./sample.js";
+import { repoWithSampleAgent, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
-
-function prompt(title: string, file: string): string {
-  return `# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-}
 
 const sample = (tag: string) => ({
   kind: "command",
@@ -32,25 +28,15 @@ async function repoWithAgents(): Promise<TempRepo> {
     },
     workflow: { testCommand: "node --test" },
   };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
-        "gadugi.config.json": JSON.stringify(config),
-        "prompts/one.md": prompt("One", "src/one.js"),
-        "prompts/two.md": prompt("Two", "src/two.js"),
-        "prompts/three.md": prompt("Three", "src/three.js"),
-      },
-    }),
+  return repoWithSampleAgent(
+    temp,
+    {
+      "one.md": samplePrompt("One", "src/one.js"),
+      "two.md": samplePrompt("Two", "src/two.js"),
+      "three.md": samplePrompt("Three", "src/three.js"),
+    },
+    config,
   );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("agent");
-  return repo;
 }
 
 /** Runs with `--agent beta --max-parallel 1 --timeout 5m` and stops the run after its first merge. */
