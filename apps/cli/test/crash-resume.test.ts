@@ -1,12 +1,11 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { createHash } from "node:crypto";
 import { chmodSync, existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunEvent } from "@gadugi/interfaces";
 import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { runCli, treeDigest } from "./run-cli.js";
 
 // A power cut at each moment of a run, then `gadugi resume`: the run must end as an
 // uninterrupted one would. Each moment is reached by a pause (a marker file, then sleep) in the
@@ -135,21 +134,6 @@ async function fixture(): Promise<TempRepo> {
       },
     }),
   );
-}
-
-function treeDigest(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const abs = join(dir, entry.name);
-      const rel = relative(root, abs);
-      if ([".git", ".gadugi", ".worktrees"].includes(rel)) continue;
-      if (entry.isDirectory()) walk(abs);
-      else out[rel] = createHash("sha256").update(readFileSync(abs)).digest("hex");
-    }
-  };
-  walk(root);
-  return out;
 }
 
 /** Every live descendant of `root` (by parent pid), whatever process group it leads. */

@@ -1,10 +1,10 @@
 import { execFileSync } from "node:child_process";
 import { createHash } from "node:crypto";
-import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { join, relative } from "node:path";
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { runCli, treeDigest } from "./run-cli.js";
 
 const temp = useTempDirs();
 
@@ -36,22 +36,6 @@ if (prompt.includes("Commit it yourself") && dirty) {
 }
 console.log("done " + name);
 `;
-
-/** path → sha256 of every file of the checkout outside .git, .gadugi and .worktrees (symlinks by target). */
-function treeDigest(root: string): Record<string, string> {
-  const out: Record<string, string> = {};
-  const walk = (dir: string) => {
-    for (const entry of readdirSync(dir, { withFileTypes: true })) {
-      const abs = join(dir, entry.name);
-      const rel = relative(root, abs);
-      if ([".git", ".gadugi", ".worktrees"].includes(rel)) continue;
-      if (entry.isDirectory()) walk(abs);
-      else out[rel] = createHash("sha256").update(readFileSync(abs)).digest("hex");
-    }
-  };
-  walk(root);
-  return out;
-}
 
 /** The real git, so the fake one can hand everything but its version to it. */
 function gitPath(): string {

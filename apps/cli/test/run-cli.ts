@@ -1,4 +1,7 @@
 import { spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { readdirSync, readFileSync } from "node:fs";
+import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
 
 export interface CliResult {
@@ -39,4 +42,23 @@ export function runCli(cwd: string, args: string[], call: CliCall = {}): Promise
     child.on("close", (code) => resolve({ stdout, stderr, code }));
     child.stdin.end(call.input ?? "");
   });
+}
+
+/**
+ * path → sha256 of every file of a checkout outside .git, .gadugi and .worktrees, to show that a
+ * run left the user's tree byte-identical.
+ */
+export function treeDigest(root: string): Record<string, string> {
+  const out: Record<string, string> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const abs = join(dir, entry.name);
+      const rel = relative(root, abs);
+      if ([".git", ".gadugi", ".worktrees"].includes(rel)) continue;
+      if (entry.isDirectory()) walk(abs);
+      else out[rel] = createHash("sha256").update(readFileSync(abs)).digest("hex");
+    }
+  };
+  walk(root);
+  return out;
 }
