@@ -75,7 +75,7 @@ const MAX_SHOWN_ARG = 200;
 /**
  * A command line safe to show or store (the process registry, logs): secrets masked (token-like
  * text and the values of secret-named variables of `env`) and long arguments, such as the
- * prompt, shortened.
+ * prompt, shortened. As one line of text: `formatCommand` of @gadugi/git.
  */
 export function displayCommand(
   file: string,
@@ -86,15 +86,4 @@ export function displayCommand(
     const safe = redactSecrets(arg, { env });
     return safe.length > MAX_SHOWN_ARG ? `${safe.slice(0, MAX_SHOWN_ARG)}…(${safe.length} chars)` : safe;
   });
-}
-
-/** A command line as one line of text, for logs: arguments quoted as needed, newlines escaped. */
-export function formatCommandLine(command: readonly string[]): string {
-  return command
-    .map((arg) => {
-      if (/^[\w@%+=:,./-]+$/.test(arg)) return arg;
-      if (/[\u0000-\u001f]/.test(arg)) return JSON.stringify(arg);
-      return `'${arg.replace(/'/g, `'\\''`)}'`;
-    })
-    .join(" ");
 }

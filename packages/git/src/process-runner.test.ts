@@ -3,7 +3,14 @@ import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { createProcessRunner, labelledRunner, type RunOptions, type RunResult } from "./process-runner.js";
+import {
+  createProcessRunner,
+  formatCommand,
+  labelledRunner,
+  type RunOptions,
+  type RunResult,
+  type StopCause,
+} from "./process-runner.js";
 
 const temp = useTempDirs();
 const runner = createProcessRunner();
@@ -194,6 +201,72 @@ describe("createProcessRunner", () => {
     });
     expect(readFileSync(log, "utf8").split("\n").sort()).toEqual(["", "err", "out"]);
     expect(chunks.sort()).toEqual(["stderr:err\n", "stdout:out\n"]);
+  });
+});
+
+describe("createProcessRunner for long runs (idle timeout, leftovers, no buffering)", () => {
+  it("kills a tree that says nothing for idleTimeoutMs, and onStop says why before it is killed", async () => {
+    const chunks: string[] = [];
+    const causes: StopCause[] = [];
+    const started = Date.now();
+    const result = await runner.run("sh", ["-c", "echo $$; sleep 30 & echo $!; wait"], {
+      cwd: temp.dir(),
+      idleTimeoutMs: 300,
+      timeoutMs: 20_000,
+      killGraceMs: 300,
+      reject: false,
+      onOutput: (_stream, chunk) => chunks.push(chunk),
+      onStop: (cause) => causes.push(cause),
+    });
+    expect(result).toMatchObject({ timedOut: true, aborted: false, exitCode: null });
+    expect(causes).toEqual(["idle-timeout"]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await waitUntilDead(chunks.join("").split("\n").filter(Boolean).map(Number))).toBe(true);
+  });
+
+  it("output restarts the idle clock", async () => {
+    const result = await runner.run("sh", ["-c", "for i in 1 2 3 4 5 6; do echo $i; sleep 0.1; done"], {
+      cwd: temp.dir(),
+      idleTimeoutMs: 400,
+    });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false });
+  });
+
+  it("endGroupOnExit: ends what the program left running, even a child holding stdout", async () => {
+    const started = Date.now();
+    const causes: StopCause[] = [];
+    const result = await runner.run("sh", ["-c", "sleep 30 & echo $!; exit 0"], {
+      cwd: temp.dir(),
+      endGroupOnExit: true,
+      killGraceMs: 500,
+      timeoutMs: 20_000,
+      onStop: (cause) => causes.push(cause),
+    });
+    expect(result).toMatchObject({ exitCode: 0, timedOut: false, aborted: false });
+    expect(causes).toEqual([]);
+    expect(Date.now() - started).toBeLessThan(5000);
+    expect(await waitUntilDead(pidsOf(result))).toBe(true);
+  });
+
+  it("buffer: false keeps no output but still streams it", async () => {
+    const chunks: string[] = [];
+    const result = await runner.run("sh", ["-c", "echo out"], {
+      cwd: temp.dir(),
+      buffer: false,
+      onOutput: (_stream, chunk) => chunks.push(chunk),
+    });
+    expect(result).toMatchObject({ exitCode: 0, stdout: "", stderr: "" });
+    expect(chunks).toEqual(["out\n"]);
+  });
+});
+
+describe("formatCommand", () => {
+  it("quotes as a shell needs, keeps a line one line (control characters as JSON strings), masks secrets", () => {
+    expect(formatCommand(["git", "commit", "-m", "a b", "it's"])).toBe(`git commit -m 'a b' 'it'\\''s'`);
+    expect(formatCommand(["claude", "-p", "line one\nline two"])).toBe(`claude -p "line one\\nline two"`);
+    expect(formatCommand(["x", "--api-key", "sk-ant-api03-abcdefghijklmnop1234"])).not.toContain(
+      "abcdefghijklmnop",
+    );
   });
 });
 
