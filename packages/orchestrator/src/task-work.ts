@@ -1,0 +1,176 @@
+import { type ProcessRegistry, runAgentTask } from "@gadugi/execution-monitor";
+import type { Env, ProcessRunner } from "@gadugi/git";
+import type { AgentConfig, AgentEvent, AgentRunResult, TaskData, WorkflowState } from "@gadugi/interfaces";
+import { type WorkflowGitHub, WorkflowManager } from "@gadugi/workflow-manager";
+import type { WorktreeManager } from "@gadugi/worktree-manager";
+import { chooseAgent } from "./agents.js";
+import type { LiveEvent } from "./requests.js";
+import { definedEnv } from "./run-env.js";
+import { extrasOf, recordOf, runFiles, type Session } from "./session.js";
+
+/**
+ * The task-work stage: one task's worktree, environment and workflow phases. Its input and
+ * result are plain JSON data (versioned), the unit a remote worker will run unchanged; the
+ * coordinator alone prepares the input (agent, start point, earlier state) and owns merges.
+ */
+export interface TaskWorkInput {
+  version: 1;
+  runId: string;
+  task: TaskData;
+  agent: { name: string; config: AgentConfig };
+  /** The branch the task's work is for. */
+  baseRef: string;
+  /** What the task branch starts from (the run's base commit, or the integration tip). */
+  startPoint?: string;
+  /** The task's state from an earlier attempt or run: completed phases are not run again. */
+  resume?: WorkflowState;
+  /** Redo the work on top of `startPoint` (a conflict re-run); needs `resume`. */
+  restart?: { startPoint: string; reason: string };
+}
+
+export type TaskWorkResult = { version: 1; taskId: string; state: WorkflowState } & TaskAttemptOutcome;
+
+/** How one attempt of a task ended, as the scheduler takes it. */
+export interface TaskAttemptOutcome {
+  status: "completed" | "failed" | "cancelled";
+  reason?: string;
+  transient?: boolean;
+}
+
+export type TaskWorker = (input: TaskWorkInput, signal: AbortSignal) => Promise<TaskWorkResult>;
+
+/**
+ * The input of a task's attempt: its agent, where it starts and the state it continues from (a
+ * resumed run's, else an earlier attempt's).
+ */
+export async function taskWorkInput(
+  session: Session,
+  input: { taskId: string; attempt: number },
+  resumeStates: Map<string, WorkflowState>,
+): Promise<TaskWorkInput> {
+  const task = session.plan.tasks.find((t) => t.id === input.taskId) as TaskData;
+  const agent = chooseAgent(task, session.config, session);
+  extrasOf(session, task.id).agent = agent.name;
+  // A task that waits for others builds on their merged work; the others start from the
+  // commit the run started from, even if the user's branch moves meanwhile.
+  const startPoint =
+    task.dependencies.length > 0 && session.integration
+      ? await session.integration.tip()
+      : session.baseCommit;
+  const prior =
+    resumeStates.get(task.id) ??
+    (input.attempt > 1 ? await session.state.loadTask(session.runId, task.id) : undefined);
+  return {
+    version: 1,
+    runId: session.runId,
+    task,
+    agent,
+    baseRef: session.baseRef,
+    startPoint,
+    ...(prior === undefined ? {} : { resume: prior }),
+  };
+}
+
+/** The input of a conflict re-run of `input`'s task on top of `restart.startPoint`. */
+export function restartInput(
+  input: TaskWorkInput,
+  state: WorkflowState,
+  restart: { startPoint: string; reason: string },
+): TaskWorkInput {
+  const { startPoint: _startPoint, resume: _resume, ...rest } = input;
+  return { ...rest, resume: state, restart };
+}
+
+/** The scheduler's view of a task-work result. */
+export function workOutcome(result: TaskWorkResult): TaskAttemptOutcome {
+  return {
+    status: result.status,
+    ...(result.reason === undefined ? {} : { reason: result.reason }),
+    ...(result.transient === undefined ? {} : { transient: result.transient }),
+  };
+}
+
+export interface LocalWorkerOptions {
+  env: Env;
+  worktrees: WorktreeManager;
+  github: WorkflowGitHub | undefined;
+  /** The run's process registry: agents are registered in it. */
+  registry: ProcessRegistry;
+  /** Starts (and registers) setup commands, installs, tests and review. */
+  runner: ProcessRunner;
+  onEvent: ((event: LiveEvent) => void) | undefined;
+  now: () => number;
+}
+
+/** A worker that runs task work in this process: a WorkflowManager with the run's agent runner. */
+export function localTaskWorker(session: Session, options: LocalWorkerOptions): TaskWorker {
+  const { env, registry } = options;
+  const record = recordOf(session);
+  const agentRunner = async (
+    request: Parameters<typeof runAgentTask>[0],
+    run: { signal: AbortSignal },
+  ): Promise<AgentRunResult> => {
+    const result = await runAgentTask(
+      { ...request, agent: { ...request.agent, env: { ...definedEnv(env), ...request.agent.env } } },
+      {
+        registry,
+        signal: run.signal,
+        onEvent: (event) => agentEvent(session, options.onEvent, request.taskId, event),
+        onProcessEvent: (event) => session.background.add(record(event)),
+      },
+    );
+    // Usage is journaled by the workflow (`agent.run`), so it survives a crash and resume.
+    return result;
+  };
+  const workflow = new WorkflowManager({
+    repoRoot: session.repoRoot,
+    runId: session.runId,
+    config: session.config,
+    state: session.state,
+    worktrees: options.worktrees,
+    ...(options.github ? { github: options.github } : {}),
+    agentRunner,
+    runner: options.runner,
+    runDir: runFiles(session.repoRoot, session.runId).dir,
+    env,
+    now: options.now,
+  });
+  return async (input, signal) => {
+    const state = await workflow.runTask(input.task, {
+      baseRef: input.baseRef,
+      ...(input.startPoint === undefined ? {} : { startPoint: input.startPoint }),
+      agent: input.agent.config,
+      agentName: input.agent.name,
+      signal,
+      ...(input.resume === undefined ? {} : { resume: input.resume }),
+      ...(input.restart === undefined ? {} : { restart: input.restart }),
+    });
+    return { version: 1, taskId: input.task.id, state, ...classify(state) };
+  };
+}
+
+function classify(final: WorkflowState): TaskAttemptOutcome {
+  if (final.status === "cancelled") return { status: "cancelled", reason: final.error ?? "cancelled" };
+  if (final.status !== "completed") {
+    const implementation = final.phases.find((p) => p.phase === "implementation");
+    return {
+      status: "failed",
+      reason: final.error ?? "the workflow failed",
+      transient: implementation?.status === "failed" && implementation.data.transient === true,
+    };
+  }
+  return { status: "completed" };
+}
+
+function agentEvent(
+  session: Session,
+  onEvent: ((event: LiveEvent) => void) | undefined,
+  taskId: string,
+  event: AgentEvent,
+): void {
+  if (event.type === "text") {
+    onEvent?.({ type: "agent.event", runId: session.runId, taskId, at: event.at, event, live: true });
+    return;
+  }
+  session.background.add(session.state.record(session.runId, { type: "agent.event", taskId, event }));
+}
