@@ -1,5 +1,5 @@
 import { GadugiError } from "@gadugi/error-handling";
-import type { ProcessRunner, RunOptions, RunResult } from "@gadugi/git";
+import type { ProcessRunner, RunOptions, RunResult, StopCause } from "@gadugi/git";
 import type { AgentRunRequest } from "@gadugi/interfaces";
 import { LineSplitter } from "./line-file.js";
 import {
@@ -33,9 +33,6 @@ export interface SpawnOptions {
 export type SpawnOutcome =
   | { exitCode: number | null; signal: string | null; stop: AgentStop | undefined }
   | { spawnFailed: string; cancelled?: boolean };
-
-/** `StopCause` of @gadugi/git: "timeout", "idle-timeout" or "abort". */
-type StopCause = Parameters<NonNullable<RunOptions["onStop"]>>[0];
 
 function seconds(ms: number): string {
   return `${Math.round(ms / 100) / 10}s`;

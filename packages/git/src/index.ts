@@ -20,7 +20,13 @@ export {
   type StatusEntry,
   type WorktreeInfo,
 } from "./parse.js";
-export { signalProcessGroup, trackProcessGroup } from "./process-group.js";
+export {
+  endLeftovers,
+  endProcessGroup,
+  processGroupAlive,
+  signalProcessGroup,
+  trackProcessGroup,
+} from "./process-group.js";
 export {
   childEnv,
   createProcessRunner,
@@ -33,4 +39,5 @@ export {
   type ResultErrorOptions,
   type RunOptions,
   type RunResult,
+  type StopCause,
 } from "./process-runner.js";
