@@ -9,12 +9,11 @@ import {
   type RunState,
   type WorkflowState,
 } from "@gadugi/interfaces";
-import { EventJournal, writeFileAtomic } from "@gadugi/state";
+import { EventJournal, openRunOrRecover, writeFileAtomic } from "@gadugi/state";
 import { analyze } from "@gadugi/task-analyzer";
 import { chooseAgent } from "./agents.js";
 import { stopLeftoverProcesses } from "./cleanup.js";
 import { IntegrationBranch } from "./integration.js";
-import { openForResume } from "./recover-run.js";
 import type { ResumeRequest, RunRequest } from "./requests.js";
 import { configForResume, type RunSettings, settingsForResume, settingsForRun } from "./run-settings.js";
 import {
@@ -167,7 +166,7 @@ async function journalPlan(
 export async function planResume(ctx: PlanContext, request: ResumeRequest): Promise<PlannedRun> {
   const { repoRoot } = ctx;
   const state = observedState(ctx);
-  const run = await openForResume(state, repoRoot, request.runId);
+  const run = await openRunOrRecover(state, request.runId);
   try {
     const { config, settings, overrides, warnings } = await resumeSettings(ctx, run, request);
     await replayStart(ctx, run.runId);

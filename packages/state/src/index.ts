@@ -28,6 +28,7 @@ export {
   parseStatStartTicks,
   processStartTicks,
 } from "./process-identity.js";
+export { openRunOrRecover } from "./recover-run.js";
 export { applyRunEvent, type ReduceOptions, rebuildRunState, reduceRunState } from "./reduce.js";
 export type { Clock } from "./util.js";
 export {
