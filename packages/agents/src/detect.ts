@@ -1,7 +1,8 @@
 import { accessSync, constants, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { delimiter, isAbsolute, join } from "node:path";
+import { createProcessRunner } from "@gadugi/git";
 import { AgentKind } from "@gadugi/interfaces";
-import { execa } from "execa";
 import { getAdapter } from "./adapters/index.js";
 
 export interface AgentInstallation {
@@ -40,21 +41,18 @@ export interface DetectAgentsOptions {
 }
 
 const defaultRunner: VersionRunner = async (file, args, { env, timeoutMs }) => {
-  const result = await execa(file, args, {
-    env,
-    extendEnv: false,
-    stdin: "ignore",
+  // Exactly `env`: what process.env has beyond it is removed (the runner lays overrides on process.env).
+  const exact: Record<string, string | undefined> = { ...env };
+  for (const key of Object.keys(process.env)) if (!(key in env)) exact[key] = undefined;
+  const result = await createProcessRunner().run(file, args, {
+    cwd: tmpdir(),
+    env: exact,
+    timeoutMs,
+    killGraceMs: 1000,
     reject: false,
-    timeout: timeoutMs,
-    forceKillAfterDelay: 1000,
   });
   if (result.timedOut) throw new Error(`no answer to --version within ${timeoutMs / 1000}s`);
-  if (result.failed && result.exitCode === undefined) throw new Error(result.shortMessage);
-  return {
-    stdout: typeof result.stdout === "string" ? result.stdout : "",
-    stderr: typeof result.stderr === "string" ? result.stderr : "",
-    exitCode: result.exitCode ?? null,
-  };
+  return { stdout: result.stdout, stderr: result.stderr, exitCode: result.exitCode };
 };
 
 /** The first version number in `--version` output ("codex-cli 0.169.0" → "0.169.0"). */
