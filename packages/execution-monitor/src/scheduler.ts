@@ -6,9 +6,11 @@ import {
   redactSecrets,
   retry,
 } from "@gadugi/error-handling";
-import type { RunEventInput, TaskStatus } from "@gadugi/interfaces";
+import type { RunEventInput } from "@gadugi/interfaces";
 import { cancelReason, type Json, type TaskExecutor, type TaskOutcome } from "./executor.js";
 import type { ResourceGovernor } from "./governor.js";
+import { GraphRun, type SetTaskStatus } from "./scheduler-run.js";
+import { buildGraph, invalid, type Node } from "./task-graph.js";
 
 /** One node of the graph handed to {@link Scheduler.run}. */
 export interface ScheduledTask {
@@ -93,26 +95,12 @@ export interface SchedulerOptions {
   now?: () => number;
 }
 
-interface Node {
-  task: ScheduledTask;
-  index: number;
-  dependents: Node[];
-  waitingFor: number;
-  rank: number;
-  status: TaskStatus;
-  result: TaskResult;
-}
-
 /** A transient failed outcome, thrown so that `retry` tries again. */
 class TransientFailure extends Error {
   constructor(readonly outcome: TaskOutcome) {
     super(outcome.reason ?? "transient failure");
     this.name = "TransientFailure";
   }
-}
-
-function invalid(name: string, value: string, expected: string): GadugiError {
-  return new GadugiError("GADUGI_INVALID_ARGUMENT", { name, value, expected });
 }
 
 function checkParallel(n: number): number {
@@ -239,128 +227,31 @@ export class Scheduler {
     if (startedGovernor) this.#governor?.start();
     this.#limit = this.#computeLimit();
 
-    const ready: Node[] = [];
-    const startOrder: string[] = [];
-    let active = 0;
-    let maxConcurrent = 0;
-    let unfinished = nodes.length;
-    let resolveDone: () => void = () => undefined;
-    const done = new Promise<void>((resolve) => {
-      resolveDone = resolve;
+    const graph = new GraphRun(nodes, run.signal, {
+      now: this.#now,
+      emit: (event) => this.#emit(event),
+      limit: () => this.#limit,
+      stoppedReason: () => this.#stoppedReason,
+      attempt: (node, signal, setStatus) => this.#attempt(node, signal, setStatus),
+      feedBreaker: breaker ? (outcome) => this.#feedBreaker(breaker, outcome) : undefined,
     });
-
-    const setStatus = (node: Node, status: TaskStatus, reason?: string) => {
-      node.status = status;
-      this.#emit(
-        reason === undefined
-          ? { type: "task.status", taskId: node.task.id, status }
-          : { type: "task.status", taskId: node.task.id, status, reason },
-      );
-    };
-
-    const finish = (node: Node, status: TaskResultStatus, reason?: string) => {
-      node.result.status = status;
-      if (reason !== undefined) {
-        reason = redactSecrets(reason);
-        node.result.reason = reason;
-      }
-      if (node.result.startedAt !== undefined) {
-        node.result.endedAt = this.#now();
-        node.result.durationMs = node.result.endedAt - node.result.startedAt;
-      }
-      setStatus(node, status, reason);
-      unfinished--;
-    };
-
-    const enqueue = (node: Node) => {
-      setStatus(node, "queued");
-      ready.push(node);
-    };
-
-    const skipDependents = (root: Node, why: string) => {
-      const stack = root.dependents.map((d) => ({ node: d, via: root }));
-      while (stack.length > 0) {
-        const { node, via } = stack.pop() as { node: Node; via: Node };
-        if (node.status !== "pending" && node.status !== "queued") continue;
-        const reason =
-          via === root
-            ? `dependency "${root.task.id}" ${why}`
-            : `dependency "${via.task.id}" was skipped (dependency "${root.task.id}" ${why.split(":")[0]})`;
-        removeReady(ready, node);
-        finish(node, "skipped", reason);
-        for (const d of node.dependents) stack.push({ node: d, via: node });
-      }
-    };
-
-    const endRemaining = (status: "skipped" | "cancelled", reason: string) => {
-      for (const node of nodes) {
-        if (node.status === "pending" || node.status === "queued") finish(node, status, reason);
-      }
-      ready.length = 0;
-    };
-
-    const settle = async (node: Node, reported: TaskOutcome) => {
-      active--;
-      const outcome =
-        reported.status === "cancelled" && run.signal.aborted
-          ? { ...reported, reason: `run cancelled: ${cancelReason(run.signal)}` }
-          : reported;
-      if (outcome.status === "completed") {
-        if (outcome.data !== undefined) node.result.data = outcome.data;
-        finish(node, "completed");
-      } else {
-        finish(node, outcome.status, outcome.reason ?? outcome.status);
-      }
-      if (breaker && !this.#stoppedReason && outcome.status !== "cancelled" && !run.signal.aborted) {
-        await this.#feedBreaker(breaker, outcome);
-      }
-      if (outcome.status === "completed") {
-        for (const dependent of node.dependents) {
-          dependent.waitingFor--;
-          if (dependent.waitingFor === 0 && dependent.status === "pending") enqueue(dependent);
-        }
-      } else {
-        const why = outcome.status === "failed" ? "failed" : "was cancelled";
-        skipDependents(node, outcome.reason ? `${why}: ${outcome.reason}` : why);
-      }
-      if (this.#stoppedReason) endRemaining("skipped", this.#stoppedReason);
-      pump();
-    };
-
-    const launch = (node: Node) => {
-      active++;
-      maxConcurrent = Math.max(maxConcurrent, active);
-      startOrder.push(node.task.id);
-      node.result.startedAt = this.#now();
-      // #attempt never rejects; settle only runs listeners that are guarded.
-      void this.#attempt(node, run.signal, setStatus).then((outcome) => settle(node, outcome));
-    };
-
-    const pump = () => {
-      if (run.signal.aborted) {
-        endRemaining("cancelled", `run cancelled: ${cancelReason(run.signal)}`);
-      } else {
-        while (active < this.#limit && ready.length > 0 && !this.#stoppedReason) {
-          launch(takeBest(ready));
-        }
-      }
-      if (unfinished === 0 && active === 0) resolveDone();
-    };
-    this.#pump = pump;
-    run.signal.addEventListener("abort", () => pump(), { once: true });
-
-    for (const node of nodes) if (node.waitingFor === 0) enqueue(node);
+    this.#pump = () => graph.pump();
+    graph.start();
     if (this.#signal?.aborted) run.abort(this.#signal.reason);
-    pump();
-    await done;
+    graph.pump();
+    await graph.done;
 
     this.#pump = () => undefined;
     this.#signal?.removeEventListener("abort", onAbort);
     offGovernor?.();
     if (startedGovernor) this.#governor?.stop();
     this.#running = false;
-    const results = nodes.map((n) => n.result);
-    const status = run.signal.aborted
+    return this.#summary(graph, run.signal.aborted, this.#now() - startedAt);
+  }
+
+  #summary(graph: GraphRun, aborted: boolean, wallMs: number): SchedulerResult {
+    const results = graph.nodes.map((n) => n.result);
+    const status = aborted
       ? "cancelled"
       : results.every((r) => r.status === "completed")
         ? "completed"
@@ -368,20 +259,16 @@ export class Scheduler {
     const result: SchedulerResult = {
       status,
       tasks: results,
-      startOrder,
-      maxConcurrent,
-      wallMs: this.#now() - startedAt,
+      startOrder: graph.startOrder,
+      maxConcurrent: graph.maxConcurrent,
+      wallMs,
     };
     if (this.#stoppedReason) result.stoppedReason = this.#stoppedReason;
     return result;
   }
 
   /** All attempts of one task: transient failures go through `retry`. Never rejects. */
-  async #attempt(
-    node: Node,
-    signal: AbortSignal,
-    setStatus: (node: Node, status: TaskStatus, reason?: string) => void,
-  ): Promise<TaskOutcome> {
+  async #attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus): Promise<TaskOutcome> {
     const id = node.task.id;
     const maxAttempts = this.#retry.maxAttempts ?? 3;
     let last: TaskOutcome | undefined;
@@ -470,90 +357,4 @@ export class Scheduler {
     this.#stoppedReason = `not started: ${why} in sequential mode; no new tasks are launched`;
     this.#emit({ type: "warning", message: this.#stoppedReason });
   }
-}
-
-function removeReady(ready: Node[], node: Node): void {
-  const i = ready.indexOf(node);
-  if (i >= 0) ready.splice(i, 1);
-}
-
-/** Removes and returns the ready task with the longest remaining critical path (input order on ties). */
-function takeBest(ready: Node[]): Node {
-  let best = 0;
-  for (let i = 1; i < ready.length; i++) {
-    const a = ready[i] as Node;
-    const b = ready[best] as Node;
-    if (a.rank > b.rank || (a.rank === b.rank && a.index < b.index)) best = i;
-  }
-  return ready.splice(best, 1)[0] as Node;
-}
-
-function weightOf(task: ScheduledTask): number {
-  const w = task.estimatedMs ?? task.weight ?? 1;
-  return Number.isFinite(w) && w > 0 ? w : 1;
-}
-
-/** Validates the graph and computes each task's critical-path rank. */
-function buildGraph(tasks: readonly ScheduledTask[]): Node[] {
-  const byId = new Map<string, Node>();
-  const nodes = tasks.map((task, index) => {
-    if (byId.has(task.id)) throw new GadugiError("GADUGI_DUPLICATE_TASK_ID", { id: task.id, files: [] });
-    const node: Node = {
-      task,
-      index,
-      dependents: [],
-      waitingFor: 0,
-      rank: 0,
-      status: "pending",
-      result: { taskId: task.id, status: "skipped", attempts: 0 },
-    };
-    byId.set(task.id, node);
-    return node;
-  });
-  for (const node of nodes) {
-    for (const dep of new Set(node.task.dependencies ?? [])) {
-      const parent = byId.get(dep);
-      if (!parent) {
-        throw invalid(`dependencies of ${node.task.id}`, dep, "the id of another task in the same run");
-      }
-      parent.dependents.push(node);
-      node.waitingFor++;
-    }
-  }
-  // Kahn's order; whatever is left over sits on a cycle.
-  const indegree = new Map(nodes.map((n) => [n, n.waitingFor]));
-  const order: Node[] = nodes.filter((n) => n.waitingFor === 0);
-  for (let i = 0; i < order.length; i++) {
-    for (const d of (order[i] as Node).dependents) {
-      const left = (indegree.get(d) as number) - 1;
-      indegree.set(d, left);
-      if (left === 0) order.push(d);
-    }
-  }
-  if (order.length < nodes.length) {
-    throw new GadugiError("GADUGI_DEPENDENCY_CYCLE", {
-      cycle: findCycle(nodes.filter((n) => !order.includes(n))),
-    });
-  }
-  for (let i = order.length - 1; i >= 0; i--) {
-    const node = order[i] as Node;
-    node.rank = weightOf(node.task) + Math.max(0, ...node.dependents.map((d) => d.rank));
-  }
-  return nodes;
-}
-
-function findCycle(stuck: Node[]): string[] {
-  const set = new Set(stuck);
-  const first = stuck[0] as Node;
-  const path: Node[] = [];
-  const seen = new Map<Node, number>();
-  let node: Node | undefined = first;
-  while (node && !seen.has(node)) {
-    seen.set(node, path.length);
-    path.push(node);
-    node = node.dependents.find((d) => set.has(d));
-  }
-  if (!node) return stuck.map((n) => n.task.id);
-  const cycle = path.slice(seen.get(node)).map((n) => n.task.id);
-  return [...cycle, node.task.id];
 }
