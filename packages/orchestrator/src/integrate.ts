@@ -68,7 +68,9 @@ async function mergeTask(session: Session, task: TaskData, final: WorkflowState)
   if (branch === undefined) {
     outcome = { status: "failed", conflictFiles: [], reason: "the task recorded no branch" };
   } else {
-    outcome = await integration.merge(branch, `Merge ${branch}: ${task.name} (${task.id})`);
+    outcome = await integration.merge(branch, `Merge ${branch}: ${task.name} (${task.id})`, {
+      ...(final.baseCommit === undefined ? {} : { taskBase: final.baseCommit }),
+    });
   }
   await session.state.record(session.runId, {
     type: "merge.result",

@@ -78,6 +78,25 @@ describe("IntegrationBranch", () => {
     expect(await integration.tip()).toBe(tip);
   });
 
+  it("counts a task's commits found on the integration branch as merged (a merge a crash left unjournaled)", async () => {
+    const { base, git } = await repoWithBranches();
+    const integration = new IntegrationBranch(git, "gadugi/integration-r6");
+    await integration.ensure(base);
+    await integration.merge("task-a", "Merge task-a");
+    const tip = await integration.tip();
+    expect(await integration.merge("task-a", "Merge task-a again", { taskBase: base })).toMatchObject({
+      status: "merged",
+      commit: tip,
+      reason: "already on the integration branch (merged before the run was interrupted)",
+    });
+    expect(await integration.tip()).toBe(tip);
+    // A task without commits of its own is still a skip.
+    await git.raw(["branch", "empty-task", base]);
+    expect(await integration.merge("empty-task", "Merge empty", { taskBase: base })).toMatchObject({
+      status: "skipped",
+    });
+  });
+
   it("keeps an existing integration branch on ensure (resume)", async () => {
     const { base, git } = await repoWithBranches();
     const integration = new IntegrationBranch(git, "gadugi/integration-r4");

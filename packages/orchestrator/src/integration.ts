@@ -68,20 +68,31 @@ export class IntegrationBranch {
 
   /**
    * Merges `branch` onto the integration branch. Merges are serialized, so concurrent callers
-   * land one after the other; a conflict leaves the branch out and names the files.
+   * land one after the other; a conflict leaves the branch out and names the files. A branch
+   * already contained is `skipped`, unless it has commits beyond `taskBase` (where the task
+   * started): then an earlier, unjournaled merge brought them, and it counts as merged.
    */
-  merge(branch: string, message: string): Promise<MergeOutcome> {
-    const next = this.#queue.then(() => this.#merge(branch, message));
+  merge(branch: string, message: string, options: { taskBase?: string } = {}): Promise<MergeOutcome> {
+    const next = this.#queue.then(() => this.#merge(branch, message, options.taskBase));
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #merge(branch: string, message: string): Promise<MergeOutcome> {
+  async #merge(branch: string, message: string, taskBase: string | undefined): Promise<MergeOutcome> {
     const tip = await this.tip();
     const head = await this.git.resolveCommit(branch);
     if (head === undefined)
       return { status: "failed", conflictFiles: [], reason: `branch ${branch} does not exist` };
     if (await this.git.isAncestor(head, tip)) {
+      // The task's own commits are already there: merged by a run that died before journaling it.
+      if (taskBase !== undefined && head !== taskBase) {
+        return {
+          status: "merged",
+          commit: tip,
+          conflictFiles: [],
+          reason: "already on the integration branch (merged before the run was interrupted)",
+        };
+      }
       return {
         status: "skipped",
         commit: tip,
