@@ -1,4 +1,5 @@
 import { isAbsolute, posix, relative, sep } from "node:path";
+import picomatch from "picomatch";
 
 /** Backslashes to slashes. */
 export function toPosix(path: string): string {
@@ -30,48 +31,12 @@ export function isGlob(path: string): boolean {
   return /[*?[\]{}]/.test(path);
 }
 
-/** A glob (`*`, `**`, `?`, `[...]`, `{a,b}`) as an anchored regular expression over POSIX paths. */
+/**
+ * A glob (`*`, `**`, `?`, `[...]`, `{a,b}`) as an anchored regular expression over POSIX paths,
+ * by picomatch; `*` and `?` never cross a `/`, and dotfiles match like any other file.
+ */
 export function globToRegExp(glob: string): RegExp {
-  let re = "";
-  let i = 0;
-  let inGroup = false;
-  while (i < glob.length) {
-    const c = glob[i] as string;
-    if (c === "*") {
-      if (glob[i + 1] === "*") {
-        const slashAfter = glob[i + 2] === "/";
-        re += slashAfter ? "(?:.*/)?" : ".*";
-        i += slashAfter ? 3 : 2;
-        continue;
-      }
-      re += "[^/]*";
-    } else if (c === "?") {
-      re += "[^/]";
-    } else if (c === "[") {
-      const close = glob.indexOf("]", i + 1);
-      if (close === -1) {
-        re += "\\[";
-      } else {
-        re += `[${glob
-          .slice(i + 1, close)
-          .replace(/^!/, "^")
-          .replace(/\\/g, "\\\\")}]`;
-        i = close;
-      }
-    } else if (c === "{") {
-      inGroup = true;
-      re += "(?:";
-    } else if (c === "}" && inGroup) {
-      inGroup = false;
-      re += ")";
-    } else if (c === "," && inGroup) {
-      re += "|";
-    } else {
-      re += c.replace(/[.+^$()|\\]/g, "\\$&");
-    }
-    i++;
-  }
-  return new RegExp(`^${re}$`);
+  return picomatch.makeRe(glob, { dot: true });
 }
 
 /**

@@ -10,6 +10,7 @@ import {
   type ProcessRunner,
 } from "@gadugi/git";
 import { assertSafeId, ensureGitExclude, writeFileAtomic } from "@gadugi/state";
+import pLimit from "p-limit";
 import { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
 import {
   type CleanupEntry,
@@ -125,19 +126,6 @@ function halfMadeEntry(own: OwnWorktree, entry: GitWorktreeEntry): boolean {
     entry.branch === own.branch ||
     entry.branch === `refs/heads/${own.branch}`
   );
-}
-
-async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out: R[] = new Array(items.length);
-  let next = 0;
-  const workers = Array.from({ length: Math.min(limit, items.length) }, async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i]!);
-    }
-  });
-  await Promise.all(workers);
-  return out;
 }
 
 /**
@@ -368,32 +356,38 @@ export class WorktreeManager {
       }
       return tip;
     };
-    const own = await mapLimit(selected, 4, async (record): Promise<OwnWorktree> => {
-      const entry = entries.find((e) => samePath(e.path, record.path));
-      const exists = existsSync(record.path);
-      const marked = exists && (await isMarkedFor(record.path, record));
-      const item: OwnWorktree = {
-        ...record,
-        foreign: false,
-        exists,
-        marked,
-        locked: entry?.locked ?? false,
-        ownerAlive: ownerAlive(record),
-      };
-      if (record.status === "creating") item.interrupted = !item.ownerAlive;
-      if (entry?.head) item.head = entry.head;
-      if (details && exists && marked && record.status === "active") {
-        const wt = this.git(record.path);
-        item.dirty = await wt.isDirty();
-        const head = item.head ?? (await wt.headCommit());
-        item.head = head;
-        const tip = (await baseTip(record.baseRef)) ?? record.baseCommit;
-        const { ahead, behind } = await wt.aheadBehind(head, tip);
-        item.ahead = ahead;
-        item.behind = behind;
-      }
-      return item;
-    });
+    // A few git calls per worktree: four at a time.
+    const limit = pLimit(4);
+    const own = await Promise.all(
+      selected.map((record) =>
+        limit(async (): Promise<OwnWorktree> => {
+          const entry = entries.find((e) => samePath(e.path, record.path));
+          const exists = existsSync(record.path);
+          const marked = exists && (await isMarkedFor(record.path, record));
+          const item: OwnWorktree = {
+            ...record,
+            foreign: false,
+            exists,
+            marked,
+            locked: entry?.locked ?? false,
+            ownerAlive: ownerAlive(record),
+          };
+          if (record.status === "creating") item.interrupted = !item.ownerAlive;
+          if (entry?.head) item.head = entry.head;
+          if (details && exists && marked && record.status === "active") {
+            const wt = this.git(record.path);
+            item.dirty = await wt.isDirty();
+            const head = item.head ?? (await wt.headCommit());
+            item.head = head;
+            const tip = (await baseTip(record.baseRef)) ?? record.baseCommit;
+            const { ahead, behind } = await wt.aheadBehind(head, tip);
+            item.ahead = ahead;
+            item.behind = behind;
+          }
+          return item;
+        }),
+      ),
+    );
     if (!options.includeForeign) return own;
     const foreign: ForeignWorktree[] = entries
       .slice(1)
