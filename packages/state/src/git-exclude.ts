@@ -48,27 +48,48 @@ export async function resolveGitDirs(repoRoot: string): Promise<GitDirs | undefi
 }
 
 const PATTERN = `${STATE_DIR_NAME}/`;
-const KNOWN = new Set([STATE_DIR_NAME, PATTERN, `/${STATE_DIR_NAME}`, `/${PATTERN}`]);
+const KNOWN = [STATE_DIR_NAME, PATTERN, `/${STATE_DIR_NAME}`, `/${PATTERN}`];
+
+/** A line for `info/exclude`: `write` is added unless the file has it or one of `known` already. */
+export interface GitExcludeEntry {
+  write: string;
+  known?: readonly string[];
+}
+
+/**
+ * Adds the missing `entries` to the repository's `info/exclude` (in the common git dir, so they
+ * cover every worktree), under a `# comment` line; nothing when every one is there. Returns the
+ * exclude file's path, or undefined when `repoRoot` is not a git checkout.
+ */
+export async function addGitExcludes(
+  repoRoot: string,
+  comment: string,
+  entries: readonly GitExcludeEntry[],
+): Promise<string | undefined> {
+  const dirs = await resolveGitDirs(repoRoot);
+  if (dirs === undefined) return undefined;
+  const file = join(dirs.commonDir, "info", "exclude");
+  try {
+    const current = (await readOptional(file)) ?? "";
+    const lines = new Set(current.split(/\r?\n/).map((line) => line.trim()));
+    const missing = entries.filter((e) => ![e.write, ...(e.known ?? [])].some((p) => lines.has(p)));
+    if (missing.length === 0) return file;
+    await mkdir(dirname(file), { recursive: true });
+    const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
+    await writeFileAtomic(file, `${prefix}# ${comment}\n${missing.map((e) => e.write).join("\n")}\n`);
+  } catch (error) {
+    throw ioError("update", file, error);
+  }
+  return file;
+}
 
 /**
  * Adds `.gadugi/` to the repository's `info/exclude` (in the common git dir, so it covers every
  * worktree) unless it is already there. Returns the exclude file's path, or undefined when
  * `repoRoot` is not a git checkout.
  */
-export async function ensureGitExclude(repoRoot: string): Promise<string | undefined> {
-  const dirs = await resolveGitDirs(repoRoot);
-  if (dirs === undefined) return undefined;
-  const file = join(dirs.commonDir, "info", "exclude");
-  try {
-    const current = (await readOptional(file)) ?? "";
-    if (current.split(/\r?\n/).some((line) => KNOWN.has(line.trim()))) return file;
-    await mkdir(dirname(file), { recursive: true });
-    const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
-    await writeFileAtomic(file, `${prefix}# Gadugi run state (never committed)\n${PATTERN}\n`);
-  } catch (error) {
-    throw ioError("update", file, error);
-  }
-  return file;
+export function ensureGitExclude(repoRoot: string): Promise<string | undefined> {
+  return addGitExcludes(repoRoot, "Gadugi run state (never committed)", [{ write: PATTERN, known: KNOWN }]);
 }
 
 async function readOptional(path: string): Promise<string | undefined> {

@@ -9,7 +9,13 @@ export {
 } from "./atomic.js";
 export { type BackupInfo, type RestoreResult, StateBackupRestore } from "./backups.js";
 export { type CheckpointInfo, CheckpointManager, type CheckpointManagerOptions } from "./checkpoints.js";
-export { ensureGitExclude, type GitDirs, resolveGitDirs } from "./git-exclude.js";
+export {
+  addGitExcludes,
+  ensureGitExclude,
+  type GitDirs,
+  type GitExcludeEntry,
+  resolveGitDirs,
+} from "./git-exclude.js";
 export { EventJournal, type EventJournalOptions, type JournalReadResult } from "./journal.js";
 export {
   acquireLock,

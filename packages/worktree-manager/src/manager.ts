@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { readdir, readFile, rm } from "node:fs/promises";
+import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import {
@@ -9,7 +9,7 @@ import {
   type WorktreeInfo as GitWorktreeEntry,
   type ProcessRunner,
 } from "@gadugi/git";
-import { assertSafeId, ensureGitExclude, writeFileAtomic } from "@gadugi/state";
+import { addGitExcludes, assertSafeId, ensureGitExclude } from "@gadugi/state";
 import pLimit from "p-limit";
 import { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
 import {
@@ -216,13 +216,9 @@ export class WorktreeManager {
     const rel = path.relative(ctx.root, ctx.worktreesDir);
     if (rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel)) {
       const pattern = `/${rel.split(path.sep).join("/")}/`;
-      const file = path.join(ctx.commonDir, "info", "exclude");
-      const current = existsSync(file) ? await readFile(file, "utf8") : "";
-      const known = new Set([pattern, pattern.slice(1), pattern.slice(0, -1), pattern.slice(1, -1)]);
-      if (!current.split(/\r?\n/).some((line) => known.has(line.trim()))) {
-        const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
-        await writeFileAtomic(file, `${prefix}# Gadugi task worktrees\n${pattern}\n`);
-      }
+      await addGitExcludes(ctx.root, "Gadugi task worktrees", [
+        { write: pattern, known: [pattern.slice(1), pattern.slice(0, -1), pattern.slice(1, -1)] },
+      ]);
     }
     this.excludesDone = true;
   }

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
-import { copyFile, link, lstat, mkdir, readdir, readFile, readlink, symlink } from "node:fs/promises";
+import { copyFile, link, lstat, mkdir, readdir, readlink, symlink } from "node:fs/promises";
 import path from "node:path";
 import type { ProcessRunner } from "@gadugi/git";
-import { writeFileAtomic } from "@gadugi/state";
+import { addGitExcludes } from "@gadugi/state";
 
 /**
  * Shares the main checkout's `node_modules` directories (the root one and those of workspace
@@ -66,22 +66,9 @@ async function excludeSharedLinks(
     reject: false,
   });
   const ignoredInMain = new Set(checked.stdout.split("\0").filter((p) => p !== ""));
-  const patterns = links.filter((l) => ignoredInMain.has(l)).map((l) => `/${l}`);
+  const patterns = links.filter((l) => ignoredInMain.has(l)).map((l) => ({ write: `/${l}` }));
   if (patterns.length === 0) return;
-  const common = await runner.run("git", ["rev-parse", "--path-format=absolute", "--git-common-dir"], {
-    cwd: repoRoot,
-  });
-  const file = path.join(common.stdout.trim(), "info", "exclude");
-  const current = existsSync(file) ? await readFile(file, "utf8") : "";
-  const known = new Set(current.split(/\r?\n/).map((l) => l.trim()));
-  const missing = patterns.filter((p) => !known.has(p));
-  if (missing.length === 0) return;
-  await mkdir(path.dirname(file), { recursive: true });
-  const prefix = current === "" || current.endsWith("\n") ? current : `${current}\n`;
-  await writeFileAtomic(
-    file,
-    `${prefix}# Gadugi: node_modules shared into worktrees as symlinks\n${missing.join("\n")}\n`,
-  );
+  await addGitExcludes(repoRoot, "Gadugi: node_modules shared into worktrees as symlinks", patterns);
 }
 
 async function hardlinkTree(from: string, to: string): Promise<void> {
