@@ -7,7 +7,7 @@ import { type Context, clearAdminDir, isMarkedFor, now, ownerAlive, saveRecord }
 import { repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir } from "./marker.js";
 import { findRecord, type SavedWork, type WorktreeRecord } from "./registry.js";
-import { commitWork, pendingWork } from "./work.js";
+import { stageWork } from "./work.js";
 
 /** Where uncommitted work goes before a worktree is removed. */
 export type SaveMode = "commit" | "patch";
@@ -325,30 +325,24 @@ async function saveWork(
   mode: SaveMode,
 ): Promise<SavedWork | undefined> {
   const wt = ctx.gitAt(record.path);
-  if (!(await wt.isDirty())) return undefined;
   // The same routine as the workflow's commits: setup's files, copied secrets, shared
   // node_modules and a read-only reviewer's leftovers are never the task's work.
-  const files = await pendingWork(wt);
-  if (files.length === 0) return undefined;
+  const staged = await stageWork(wt);
+  if (staged.length === 0) return undefined;
   if (mode === "commit" && (await wt.currentBranch()) === record.branch) {
     try {
-      const saved = await commitWork(
-        wt,
+      const commit = await wt.commit(
         `gadugi: save uncommitted work of task ${record.taskId}\n\nCommitted by Gadugi before removing the worktree of run ${record.runId}\n(${record.path}), so nothing is lost.\n`,
         { noVerify: true },
       );
-      if (saved) return { mode: "commit", commit: saved.commit, at: now() };
+      return { mode: "commit", commit, at: now() };
     } catch {
       // Fall through to a patch (an unresolved merge, a failing commit...).
     }
   }
-  // A patch of exactly those files, untracked ones included (they are staged first).
-  await wt.raw(["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"], {
-    input: `${files.join("\0")}\0`,
-    env: { GIT_LITERAL_PATHSPECS: "1" },
-  });
+  // A patch of exactly what is staged, untracked files included.
   const patch = await wt.raw(
-    ["diff", "--cached", "--binary", "--full-index", "--no-color", "--no-ext-diff", "HEAD", "--", ...files],
+    ["diff", "--cached", "--binary", "--full-index", "--no-color", "--no-ext-diff", "HEAD", "--", ...staged],
     { env: { GIT_LITERAL_PATHSPECS: "1" } },
   );
   if (patch.trim() === "") return undefined;

@@ -146,18 +146,24 @@ export async function commitWork(
   message: string,
   options: WorkOptions & { noVerify?: boolean } = {},
 ): Promise<{ commit: string; files: string[] } | undefined> {
+  const staged = await stageWork(git, options);
+  if (staged.length === 0) return undefined;
+  const commit = await git.commit(message, options.noVerify ? { noVerify: true } : {});
+  return { commit, files: staged };
+}
+
+/**
+ * Stages the task's own uncommitted work (`pendingWork`), exactly those paths (literal
+ * pathspecs, so no exclude pattern can name an ignored file and fail), and returns what is staged.
+ */
+export async function stageWork(git: GitClient, options: WorkOptions = {}): Promise<string[]> {
   const files = await pendingWork(git, options);
-  if (files.length === 0) return undefined;
+  if (files.length === 0) return [];
   await git.raw(["add", "-A", "--pathspec-from-file=-", "--pathspec-file-nul"], {
     input: `${files.join("\0")}\0`,
     env: { GIT_LITERAL_PATHSPECS: "1" },
   });
-  const staged = (await git.raw(["diff", "--cached", "--name-only", "-z"]))
-    .split("\0")
-    .filter((p) => p !== "");
-  if (staged.length === 0) return undefined;
-  const commit = await git.commit(message, options.noVerify ? { noVerify: true } : {});
-  return { commit, files: staged };
+  return (await git.raw(["diff", "--cached", "--name-only", "-z"])).split("\0").filter((p) => p !== "");
 }
 
 /**
