@@ -4,6 +4,7 @@ import { delimiter, isAbsolute, join } from "node:path";
 import { createProcessRunner } from "@gadugi/git";
 import { AgentKind } from "@gadugi/interfaces";
 import { getAdapter } from "./adapters/index.js";
+import { exactEnv } from "./prepare-invocation.js";
 
 export interface AgentInstallation {
   kind: AgentKind;
@@ -41,12 +42,9 @@ export interface DetectAgentsOptions {
 }
 
 const defaultRunner: VersionRunner = async (file, args, { env, timeoutMs }) => {
-  // Exactly `env`: what process.env has beyond it is removed (the runner lays overrides on process.env).
-  const exact: Record<string, string | undefined> = { ...env };
-  for (const key of Object.keys(process.env)) if (!(key in env)) exact[key] = undefined;
   const result = await createProcessRunner().run(file, args, {
     cwd: tmpdir(),
-    env: exact,
+    env: exactEnv(env),
     timeoutMs,
     killGraceMs: 1000,
     reject: false,

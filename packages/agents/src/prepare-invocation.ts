@@ -1,5 +1,4 @@
 import { statSync } from "node:fs";
-import { resolve as resolvePath } from "node:path";
 import { GadugiError, redactSecrets } from "@gadugi/error-handling";
 import { type Env, formatCommand } from "@gadugi/git";
 import type { AgentRunRequest, AgentRunResult } from "@gadugi/interfaces";
@@ -10,7 +9,7 @@ import type { AgentAdapter, AgentInvocation, InvocationContext } from "./types.j
 /** An invocation ready to spawn. */
 export interface PreparedInvocation {
   invocation: AgentInvocation;
-  /** The agent's whole environment (`PWD` = its cwd). */
+  /** The agent's whole environment (the runner adds `PWD` = its cwd). */
   env: Record<string, string>;
   /** The command line, secrets masked and long arguments shortened (for onSpawn and the log). */
   command: string[];
@@ -26,7 +25,7 @@ export function cleanEnv(env: Readonly<Record<string, string | undefined>>): Rec
  * Overrides for a ProcessRunner (which lays them over `process.env`) that give the child exactly
  * `env`: what `process.env` has beyond it is removed.
  */
-export function exactEnv(env: Readonly<Record<string, string>>): Env {
+export function exactEnv(env: Readonly<Env>): Env {
   const out: Env = {};
   for (const key of Object.keys(process.env)) if (!(key in env)) out[key] = undefined;
   return { ...out, ...env };
@@ -63,8 +62,8 @@ export function prepareInvocation(
     record.write(`[gadugi] ${record.startedAt} cannot start the ${request.agent.kind} agent: ${reason}`);
     return { failed: record.failEarly({ exitCode: null }, reason) };
   }
-  // PWD as the worktree: agents that read their directory from $PWD must not work in the user's checkout.
-  const env = { ...cleanEnv({ ...options.baseEnv, ...invocation.env }), PWD: resolvePath(invocation.cwd) };
+  // PWD is set to the worktree by the process runner, like for every process Gadugi starts.
+  const env = cleanEnv({ ...options.baseEnv, ...invocation.env });
   const command = displayCommand(invocation.file, invocation.args, env);
   record.write(`[gadugi] ${record.startedAt} start: ${formatCommand(command, env)} (cwd ${invocation.cwd})`);
 
