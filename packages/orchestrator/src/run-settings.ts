@@ -74,14 +74,15 @@ export async function settingsForResume(
   take("maxParallel");
   take("timeoutSec");
   take("keepWorktrees");
-  if (given.configFile !== undefined && given.configFile !== journaled.configFile) {
-    settings.configFile = given.configFile;
-    overrides.push("configFile");
-  }
+  take("configFile");
+  // The hash of the file as it is now; a file that cannot be read is no config file of the run.
   const hash = await configHash(settings.configFile);
-  if (hash === undefined) delete settings.configFile;
-  if (hash === undefined) delete settings.configHash;
-  else settings.configHash = hash;
+  if (hash === undefined) {
+    delete settings.configFile;
+    delete settings.configHash;
+  } else {
+    settings.configHash = hash;
+  }
   return { settings, overrides };
 }
 
