@@ -1,12 +1,11 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
 import { rebuildRunState } from "@gadugi/state";
-import { startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
-import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
+import { originAndGitHub, repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
 
@@ -90,20 +89,7 @@ describe("Orchestrator", () => {
       { "one.md": prompt("One", "src/one.js"), "two.md": prompt("Two", "src/two.js") },
       { integration: { openPullRequest: true } },
     );
-    const origin = temp.dir();
-    await repo.git(["init", "--quiet", "--bare", origin]);
-    await repo.git(["remote", "add", "origin", origin]);
-    await repo.git(["push", "--quiet", "origin", "main"]);
-    const server = await startGitHubServer();
-    temp.track({ cleanup: () => server.close() });
-    const github = new GitHubOperations({
-      owner: "acme",
-      repo: "widgets",
-      token: "test-token",
-      baseUrl: server.url,
-      throttle: FAST_THROTTLE,
-      retries: 0,
-    });
+    const { origin, server, github } = await originAndGitHub(temp, repo);
     const result = await new Orchestrator({ repoRoot: repo.dir, github, env: repo.env }).run({
       promptFiles: ["prompts/one.md", "prompts/two.md"],
     });

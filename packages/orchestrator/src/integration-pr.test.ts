@@ -1,8 +1,8 @@
-import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
-import { type GitHubServer, startGitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import type { GitHubOperations } from "@gadugi/github-ops";
+import { type GitHubServer, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator } from "./engine.js";
-import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
+import { originAndGitHub, repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
 
@@ -20,21 +20,7 @@ async function setup(
       ...config,
     }),
   );
-  const origin = temp.dir();
-  await repo.git(["init", "--quiet", "--bare", "-b", originHead, origin]);
-  await repo.git(["remote", "add", "origin", origin]);
-  await repo.git(["push", "--quiet", "origin", "main"]);
-  await repo.git(["fetch", "--quiet", "origin"]);
-  const server = await startGitHubServer();
-  temp.track({ cleanup: () => server.close() });
-  const github = new GitHubOperations({
-    owner: "acme",
-    repo: "widgets",
-    token: "test-token",
-    baseUrl: server.url,
-    throttle: FAST_THROTTLE,
-    retries: 0,
-  });
+  const { origin, server, github } = await originAndGitHub(temp, repo, originHead);
   return { repo, server, github, origin };
 }
 

@@ -1,6 +1,13 @@
 import { copyFileSync, mkdirSync } from "node:fs";
 import { join } from "node:path";
-import { createTempRepo, type TempRegistry, type TempRepo } from "@gadugi/test-utils";
+import { FAST_THROTTLE, GitHubOperations } from "@gadugi/github-ops";
+import {
+  createTempRepo,
+  type GitHubServer,
+  startGitHubServer,
+  type TempRegistry,
+  type TempRepo,
+} from "@gadugi/test-utils";
 import { SAMPLE_REPO_SOURCE } from "../sample.js";
 
 /** A prompt the sample agent carries out: create `file`. */
@@ -45,4 +52,31 @@ export async function repoWithSampleAgent(
   );
   await repo.commit("agent");
   return repo;
+}
+
+/**
+ * A bare `origin` (its HEAD on `originHead`) with the repository's main pushed and fetched, and
+ * the local GitHub server with a client for acme/widgets pointed at it; both removed after the test.
+ */
+export async function originAndGitHub(
+  temp: TempRegistry,
+  repo: TempRepo,
+  originHead = "main",
+): Promise<{ origin: string; server: GitHubServer; github: GitHubOperations }> {
+  const origin = temp.dir();
+  await repo.git(["init", "--quiet", "--bare", "-b", originHead, origin]);
+  await repo.git(["remote", "add", "origin", origin]);
+  await repo.git(["push", "--quiet", "origin", "main"]);
+  await repo.git(["fetch", "--quiet", "origin"]);
+  const server = await startGitHubServer();
+  temp.track({ cleanup: () => server.close() });
+  const github = new GitHubOperations({
+    owner: "acme",
+    repo: "widgets",
+    token: "test-token",
+    baseUrl: server.url,
+    throttle: FAST_THROTTLE,
+    retries: 0,
+  });
+  return { origin, server, github };
 }
