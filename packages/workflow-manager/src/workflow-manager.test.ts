@@ -409,6 +409,23 @@ describe("review", () => {
   });
 });
 
+/**
+ * A task completed on gadugi/feature-two, then work merged meanwhile (on `integration`) that
+ * touches the same file: the first attempt would conflict with it.
+ */
+async function completedThenConflicting() {
+  const h = await createHarness(temp, { github: "no-token" });
+  const first = await h.run();
+  expect(first.status).toBe("completed");
+  const oldHead = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
+  await h.repo.git(["checkout", "-q", "-b", "integration", "main"]);
+  const merged = await h.repo.commit("another task's work", {
+    "src/feature.ts": "export const feature = 1;\nexport const other = true;\n",
+  });
+  await h.repo.git(["checkout", "-q", "main"]);
+  return { h, oldHead, merged };
+}
+
 describe("resume and cancellation", () => {
   it("resumes from the last completed phase without re-running earlier ones", async () => {
     const h = await createHarness(temp, { workflow: { reviewCommand: `"${process.execPath}" review.mjs` } });
@@ -476,16 +493,7 @@ describe("resume and cancellation", () => {
   });
 
   it("redoes the work on top of a start point after a conflict, keeping the old head on a backup branch", async () => {
-    const h = await createHarness(temp, { github: "no-token" });
-    const first = await h.run();
-    expect(first.status).toBe("completed");
-    const oldHead = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
-    // Work merged meanwhile that touches the same file: the first attempt would conflict with it.
-    await h.repo.git(["checkout", "-q", "-b", "integration", "main"]);
-    const merged = await h.repo.commit("another task's work", {
-      "src/feature.ts": "export const feature = 1;\nexport const other = true;\n",
-    });
-    await h.repo.git(["checkout", "-q", "main"]);
+    const { h, oldHead, merged } = await completedThenConflicting();
 
     const saved = await h.state.loadTask(h.runId, TASK_ID);
     const second = await h.run({
@@ -506,15 +514,7 @@ describe("resume and cancellation", () => {
   });
 
   it("a crash right after a restart was journaled resumes into the restart, not into the old attempt", async () => {
-    const h = await createHarness(temp, { github: "no-token" });
-    const first = await h.run();
-    expect(first.status).toBe("completed");
-    const oldHead = (await h.repo.git(["rev-parse", "gadugi/feature-two"])).trim();
-    await h.repo.git(["checkout", "-q", "-b", "integration", "main"]);
-    const merged = await h.repo.commit("another task's work", {
-      "src/feature.ts": "export const feature = 1;\nexport const other = true;\n",
-    });
-    await h.repo.git(["checkout", "-q", "main"]);
+    const { h, oldHead, merged } = await completedThenConflicting();
     // What #restart journals before it touches the branch; then the process dies.
     await h.state.record(h.runId, {
       type: "task.restarted",
