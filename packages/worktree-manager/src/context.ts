@@ -3,9 +3,10 @@ import { readFile, rm } from "node:fs/promises";
 import { hostname } from "node:os";
 import path from "node:path";
 import type { GitClient } from "@gadugi/git";
-import { isProcessAlive } from "@gadugi/state";
+import { addGitExcludes, ensureGitExclude, isProcessAlive } from "@gadugi/state";
+import { withRepoLock } from "./lock.js";
 import { readMarker, worktreeGitDir } from "./marker.js";
-import type { WorktreeRecord, WorktreeRegistry } from "./registry.js";
+import { type WorktreeRecord, WorktreeRegistry } from "./registry.js";
 
 /** What the manager's create, cleanup and repair routines share about one repository. */
 export interface Context {
@@ -22,6 +23,59 @@ export interface Context {
   gitAt(cwd: string): GitClient;
   /** Runs `fn` holding the repository's worktree lock (across processes). */
   locked<T>(fn: () => Promise<T>): Promise<T>;
+}
+
+/** What `openContext` needs of the manager's options. */
+export interface ContextOptions {
+  /** Any directory of the repository; its main checkout is used. */
+  repoRoot: string;
+  /** Where worktrees go, relative to the main checkout (or absolute). Default `.worktrees`. */
+  dir?: string;
+  branchPrefix: string;
+  lockTimeoutMs?: number;
+}
+
+/**
+ * The context of the repository `options.repoRoot` belongs to: its main checkout (the parent of
+ * the common `.git` dir, or the probe's toplevel for a separate git dir), `.gadugi/`, the worktree
+ * registry and the cross-process worktree lock. `gitAt` makes the git clients.
+ */
+export async function openContext(
+  options: ContextOptions,
+  gitAt: (cwd: string) => GitClient,
+): Promise<Context> {
+  const probe = gitAt(options.repoRoot);
+  const commonDir = await probe.gitCommonDir();
+  const root = path.basename(commonDir) === ".git" ? path.dirname(commonDir) : await probe.root();
+  const gadugiDir = path.join(root, ".gadugi");
+  const lockPath = path.join(gadugiDir, "locks", "worktree.lock");
+  const lockOptions = {
+    resource: `the worktrees of ${root}`,
+    ...(options.lockTimeoutMs === undefined ? {} : { timeoutMs: options.lockTimeoutMs }),
+  };
+  return {
+    root,
+    commonDir,
+    worktreesDir: path.resolve(root, options.dir ?? ".worktrees"),
+    gadugiDir,
+    git: root === probe.cwd ? probe : gitAt(root),
+    registry: new WorktreeRegistry(path.join(gadugiDir, "worktrees.json")),
+    branchPrefix: options.branchPrefix,
+    gitAt,
+    locked: <T>(fn: () => Promise<T>) => withRepoLock(lockPath, lockOptions, fn),
+  };
+}
+
+/** `.gadugi/` and the worktrees directory (when inside the checkout) in `.git/info/exclude`. */
+export async function addWorktreeExcludes(ctx: Context): Promise<void> {
+  await ensureGitExclude(ctx.root);
+  const rel = path.relative(ctx.root, ctx.worktreesDir);
+  if (rel !== "" && !rel.startsWith("..") && !path.isAbsolute(rel)) {
+    const pattern = `/${rel.split(path.sep).join("/")}/`;
+    await addGitExcludes(ctx.root, "Gadugi task worktrees", [
+      { write: pattern, known: [pattern.slice(1), pattern.slice(0, -1), pattern.slice(1, -1)] },
+    ]);
+  }
 }
 
 export function now(): string {

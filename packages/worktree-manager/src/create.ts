@@ -2,6 +2,7 @@ import { existsSync } from "node:fs";
 import { readdir, rmdir } from "node:fs/promises";
 import path from "node:path";
 import { GadugiError, retry } from "@gadugi/error-handling";
+import { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
 import {
   type Context,
   clearAdminDir,
@@ -56,6 +57,81 @@ export interface CreateHooks {
   checkDiskSpace(commit: string): Promise<void>;
   /** Attempts of `git worktree add` on its known transient failures. */
   addAttempts: number;
+}
+
+export interface CreateDeps extends CreateHooks {
+  /** Whether git accepts the branch prefix (asked once per manager). */
+  prefixValid(): Promise<boolean>;
+}
+
+/**
+ * `create`: checks the branch name, takes up this run and task's active worktree (resume),
+ * resolves the base, then creates with the repository lock held (`createLocked`).
+ */
+export async function createWorktree(
+  ctx: Context,
+  options: CreateWorktreeOptions,
+  deps: CreateDeps,
+): Promise<WorktreeInfo> {
+  const { runId, taskId } = options;
+  const slug = toSlug(options.slug);
+  const branch = toBranchName(slug, ctx.branchPrefix);
+  // The slug part is always valid; git is asked once per manager about the prefix.
+  if (!looksLikeValidBranchName(branch) || !(await deps.prefixValid())) {
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "branch",
+      value: branch,
+      expected: "a valid git branch name (check the branch prefix)",
+    });
+  }
+
+  // Resume: this run's worktree for the task is still there.
+  const before = findRecord(await ctx.registry.read(), runId, taskId);
+  if (before?.status === "active" && (await isMarkedFor(before.path, before))) {
+    return { ...before, resumed: true };
+  }
+
+  const { baseRef, baseCommit } = await resolveBase(ctx, options.baseRef);
+  const request: CreateRequest = {
+    runId,
+    taskId,
+    slug,
+    branch,
+    wantedTarget: path.join(ctx.worktreesDir, taskId),
+    baseRef,
+    baseCommit,
+    reuseBranch: options.reuseBranch ?? false,
+  };
+  return ctx.locked(() => createLocked(ctx, request, deps));
+}
+
+/**
+ * `baseRef` and its commit; without one, the checked-out branch of the main checkout (its commit
+ * when detached). @throws GADUGI_INVALID_ARGUMENT when it names no commit.
+ */
+async function resolveBase(
+  ctx: Context,
+  wanted: string | undefined,
+): Promise<{ baseRef: string; baseCommit: string }> {
+  const { baseRef, baseCommit } = wanted
+    ? { baseRef: wanted, baseCommit: await ctx.git.resolveCommit(wanted) }
+    : await currentBase(ctx);
+  if (!baseCommit) {
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "base ref",
+      value: baseRef,
+      expected: "a branch, tag or commit of this repository",
+    });
+  }
+  return { baseRef, baseCommit };
+}
+
+/** The checked-out branch of the main checkout and its commit; the commit twice when detached. */
+async function currentBase(ctx: Context): Promise<{ baseRef: string; baseCommit: string | undefined }> {
+  const result = await ctx.git.tryRaw(["rev-parse", "HEAD", "--abbrev-ref", "HEAD"]);
+  const [commit, name] = result.stdout.trim().split("\n");
+  if (result.exitCode !== 0 || !commit) return { baseRef: "HEAD", baseCommit: undefined };
+  return { baseRef: !name || name === "HEAD" ? commit : name, baseCommit: commit };
 }
 
 /** `git worktree add` failures that go away when tried again (measured with concurrent adds). */

@@ -1,4 +1,7 @@
+import { existsSync } from "node:fs";
 import { statfs } from "node:fs/promises";
+import path from "node:path";
+import { GadugiError } from "@gadugi/error-handling";
 import type { ProcessRunner } from "@gadugi/git";
 
 /** Bytes free for an unprivileged user on the filesystem holding `dir`. */
@@ -37,3 +40,39 @@ export async function estimateCheckoutBytes(
 }
 
 export const MIB = 1024 * 1024;
+
+/** Throws GADUGI_DISK_SPACE when a checkout of `commit` into `dir` would not fit. */
+export type DiskSpaceCheck = (dir: string, commit: string) => Promise<void>;
+
+/**
+ * A check that a checkout of a commit (estimated once per commit, see `estimateCheckoutBytes`)
+ * leaves `reserveBytes` free on the filesystem of the target directory (or of its nearest
+ * existing parent).
+ */
+export function diskSpaceCheck(options: {
+  runner: ProcessRunner;
+  repoRoot: string;
+  freeSpace: FreeSpaceFn;
+  reserveBytes: number;
+}): DiskSpaceCheck {
+  const checkoutBytes = new Map<string, Promise<number>>();
+  return async (dir, commit) => {
+    let estimate = checkoutBytes.get(commit);
+    if (!estimate) {
+      estimate = estimateCheckoutBytes(options.runner, options.repoRoot, commit);
+      checkoutBytes.set(commit, estimate);
+      estimate.catch(() => checkoutBytes.delete(commit));
+    }
+    const needed = (await estimate) + options.reserveBytes;
+    let probe = dir;
+    while (!existsSync(probe) && path.dirname(probe) !== probe) probe = path.dirname(probe);
+    const free = await options.freeSpace(probe);
+    if (free < needed) {
+      throw new GadugiError("GADUGI_DISK_SPACE", {
+        path: dir,
+        neededMb: Math.ceil(needed / MIB),
+        freeMb: Math.floor(free / MIB),
+      });
+    }
+  };
+}
