@@ -107,6 +107,92 @@ async function readGhToken(
   }
 }
 
+interface RepositoryFinding {
+  owner?: string;
+  repo?: string;
+  /** Host of the origin remote, when it names a GitHub repository. */
+  host?: string;
+  repoReason?: string;
+  /** The origin remote is on another forge (GitLab, Bitbucket...). */
+  foreign: boolean;
+}
+
+/** owner/repo from the config, else from the `origin` remote; why not, when neither names one. */
+async function findRepository(
+  options: DiscoverGitHubOptions,
+  env: Env,
+  runner: ProcessRunner,
+  redact: (text: string) => string,
+): Promise<RepositoryFinding> {
+  const section = options.config?.github ?? {};
+  const found: RepositoryFinding = { foreign: false };
+  if (section.owner) found.owner = section.owner;
+  if (section.repo) found.repo = section.repo;
+  if (found.owner && found.repo) return found;
+  let url: string | undefined;
+  try {
+    url = await new GitClient(options.repoRoot, { runner, env: { ...env } }).remoteUrl("origin");
+  } catch (error) {
+    found.repoReason = GadugiError.is(error, "GADUGI_NOT_A_GIT_REPO")
+      ? `no GitHub repository: ${options.repoRoot} is not a git repository`
+      : `no GitHub repository: reading the origin remote failed (${redact(error instanceof Error ? error.message : String(error))})`;
+  }
+  if (url === undefined) {
+    found.repoReason ??= "no GitHub repository: the repository has no `origin` remote";
+    return found;
+  }
+  const remote = parseGitRemoteUrl(url);
+  if (!remote) {
+    found.repoReason = `no GitHub repository: the origin remote (${redact(url)}) is not a hosted repository`;
+  } else if (OTHER_FORGES.has(remote.host)) {
+    found.foreign = true;
+    found.repoReason = `no GitHub repository: the origin remote is on ${remote.host}, not GitHub`;
+  } else {
+    found.host = remote.host;
+    found.owner ??= remote.owner;
+    found.repo ??= remote.repo;
+  }
+  return found;
+}
+
+/** Config `github.apiUrl`, else GITHUB_API_URL, else the Enterprise host's API, else api.github.com. */
+function chooseBaseUrl(
+  apiUrl: string | undefined,
+  env: Env,
+  host: string | undefined,
+): Pick<GitHubDiscovery, "baseUrl" | "baseUrlSource"> {
+  const pick = (): Pick<GitHubDiscovery, "baseUrl" | "baseUrlSource"> => {
+    if (apiUrl) return { baseUrl: apiUrl, baseUrlSource: "config" };
+    if (env.GITHUB_API_URL) return { baseUrl: env.GITHUB_API_URL, baseUrlSource: "GITHUB_API_URL" };
+    if (host && !GITHUB_HOSTS.has(host)) return { baseUrl: enterpriseApiUrl(host), baseUrlSource: "remote" };
+    return { baseUrl: DEFAULT_API_URL, baseUrlSource: "default" };
+  };
+  const chosen = pick();
+  return { ...chosen, baseUrl: chosen.baseUrl.replace(/\/+$/, "") };
+}
+
+/** The first token variable set (the Enterprise ones too for an Enterprise host), else `gh auth token`. */
+async function findToken(
+  options: DiscoverGitHubOptions,
+  env: Env,
+  runner: ProcessRunner,
+  ghHost: string | undefined,
+  redact: (text: string) => string,
+): Promise<Pick<GitHubDiscovery, "token" | "tokenSource" | "tokenReason">> {
+  const sources: TokenSource[] = ["GITHUB_TOKEN", "GH_TOKEN"];
+  if (ghHost !== undefined && !GITHUB_HOSTS.has(ghHost))
+    sources.push("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN");
+  for (const name of sources) {
+    const value = env[name]?.trim();
+    if (value) return { token: value, tokenSource: name };
+  }
+  const gh = await readGhToken(runner, options.repoRoot, env, ghHost, options.ghTimeoutMs ?? 10_000, redact);
+  if (gh.token) return { token: gh.token, tokenSource: "gh" };
+  return {
+    tokenReason: `no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset and ${gh.reason ?? "gh gave none"}`,
+  };
+}
+
 /**
  * Finds what GitHub operations need, without calling GitHub: owner/repo from the config or the
  * `origin` remote (https and ssh forms), the REST base URL (config `github.apiUrl`, GITHUB_API_URL,
@@ -118,93 +204,20 @@ export async function discoverGitHub(options: DiscoverGitHubOptions): Promise<Gi
   const env = options.env ?? process.env;
   const runner = options.runner ?? createProcessRunner();
   const redact = createRedactor({ env });
-  const section = options.config?.github ?? {};
-
-  // Repository.
-  let owner = section.owner || undefined;
-  let repo = section.repo || undefined;
-  let host: string | undefined;
-  let repoReason: string | undefined;
-  let foreign = false;
-  if (!owner || !repo) {
-    let url: string | undefined;
-    try {
-      url = await new GitClient(options.repoRoot, { runner, env: { ...env } }).remoteUrl("origin");
-    } catch (error) {
-      repoReason = GadugiError.is(error, "GADUGI_NOT_A_GIT_REPO")
-        ? `no GitHub repository: ${options.repoRoot} is not a git repository`
-        : `no GitHub repository: reading the origin remote failed (${redact(error instanceof Error ? error.message : String(error))})`;
-    }
-    if (url === undefined) {
-      repoReason ??= "no GitHub repository: the repository has no `origin` remote";
-    } else {
-      const remote = parseGitRemoteUrl(url);
-      if (!remote) {
-        repoReason = `no GitHub repository: the origin remote (${redact(url)}) is not a hosted repository`;
-      } else if (OTHER_FORGES.has(remote.host)) {
-        foreign = true;
-        repoReason = `no GitHub repository: the origin remote is on ${remote.host}, not GitHub`;
-      } else {
-        host = remote.host;
-        owner ??= remote.owner;
-        repo ??= remote.repo;
-      }
-    }
-  }
-
-  // Base URL.
-  let baseUrl = DEFAULT_API_URL;
-  let baseUrlSource: GitHubDiscovery["baseUrlSource"] = "default";
-  if (section.apiUrl) {
-    baseUrl = section.apiUrl;
-    baseUrlSource = "config";
-  } else if (env.GITHUB_API_URL) {
-    baseUrl = env.GITHUB_API_URL;
-    baseUrlSource = "GITHUB_API_URL";
-  } else if (host && !GITHUB_HOSTS.has(host)) {
-    baseUrl = enterpriseApiUrl(host);
-    baseUrlSource = "remote";
-  }
-  baseUrl = baseUrl.replace(/\/+$/, "");
-  if (foreign && baseUrlSource !== "default") {
+  const found = await findRepository(options, env, runner, redact);
+  const { baseUrl, baseUrlSource } = chooseBaseUrl(options.config?.github?.apiUrl, env, found.host);
+  let repoReason = found.repoReason;
+  if (found.foreign && baseUrlSource !== "default") {
     // An explicit API URL says this is GitHub after all; the remote just could not name the repo.
     repoReason = "no GitHub repository: the origin remote is not on GitHub; set github.owner and github.repo";
   }
-  if (owner && repo) repoReason = undefined;
-  const ghHost = host ?? hostOfApiUrl(baseUrl);
-  const enterprise = ghHost !== undefined && !GITHUB_HOSTS.has(ghHost);
+  if (found.owner && found.repo) repoReason = undefined;
+  const token = await findToken(options, env, runner, found.host ?? hostOfApiUrl(baseUrl), redact);
 
-  // Token.
-  const discovery: GitHubDiscovery = { baseUrl, baseUrlSource };
-  const sources: TokenSource[] = ["GITHUB_TOKEN", "GH_TOKEN"];
-  if (enterprise) sources.push("GH_ENTERPRISE_TOKEN", "GITHUB_ENTERPRISE_TOKEN");
-  for (const name of sources) {
-    const value = env[name]?.trim();
-    if (value) {
-      discovery.token = value;
-      discovery.tokenSource = name;
-      break;
-    }
-  }
-  if (!discovery.token) {
-    const gh = await readGhToken(
-      runner,
-      options.repoRoot,
-      env,
-      ghHost,
-      options.ghTimeoutMs ?? 10_000,
-      redact,
-    );
-    if (gh.token) {
-      discovery.token = gh.token;
-      discovery.tokenSource = "gh";
-    } else {
-      discovery.tokenReason = `no GitHub token: GITHUB_TOKEN and GH_TOKEN are unset and ${gh.reason ?? "gh gave none"}`;
-    }
-  }
-  if (owner) discovery.owner = owner;
-  if (repo) discovery.repo = repo;
-  if (host) discovery.host = host;
+  const discovery: GitHubDiscovery = { baseUrl, baseUrlSource, ...token };
+  if (found.owner) discovery.owner = found.owner;
+  if (found.repo) discovery.repo = found.repo;
+  if (found.host) discovery.host = found.host;
   if (repoReason) discovery.repoReason = repoReason;
   return discovery;
 }

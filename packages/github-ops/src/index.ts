@@ -1,6 +1,8 @@
 // Public API of @gadugi/github-ops.
 export type { BatchOptions, BatchResult } from "./batch.js";
 export { DEFAULT_API_URL, FAST_THROTTLE, type GitHubLogger, type ThrottleSettings } from "./client.js";
+export type { GitHubComment } from "./comments.js";
+export type { FindOptions } from "./context.js";
 export {
   type CreateGitHubOperationsOptions,
   createGitHubOperations,
@@ -18,17 +20,15 @@ export {
   type FormatFailureOptions,
   formatFailureIssue,
 } from "./failure-report.js";
-export {
-  type Availability,
-  branchMarker,
-  type FindOptions,
-  type GitHubComment,
-  type GitHubIssue,
-  GitHubOperations,
-  type GitHubOperationsOptions,
-  type GitHubPullRequest,
-  type IssueInput,
-  type MergeOptions,
-  type MergeOutcome,
-  type PullRequestInput,
-} from "./operations.js";
+export { branchMarker, type GitHubIssue, type IssueInput } from "./issues.js";
+export type { MergeOptions, MergeOutcome } from "./merges.js";
+export { type Availability, GitHubOperations, type GitHubOperationsOptions } from "./operations.js";
+export type { GitHubPullRequest, PullRequestInput } from "./pulls.js";
+export type {
+  GitHubReview,
+  PostedReview,
+  ReviewEvent,
+  ReviewInput,
+  ReviewLineComment,
+  ReviewState,
+} from "./reviews.js";
