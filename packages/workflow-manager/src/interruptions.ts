@@ -1,6 +1,10 @@
+import { existsSync } from "node:fs";
+import { GadugiError } from "@gadugi/error-handling";
 import type { AgentRunResult } from "@gadugi/interfaces";
 import type { WorkflowStateManager } from "@gadugi/state";
-import type { PhaseContext, TaskFacts } from "./types.js";
+import type { WorkflowDeps } from "./deps.js";
+import type { TaskRun } from "./task-run.js";
+import type { PhaseContext, RunTaskOptions, TaskFacts } from "./types.js";
 
 /**
  * The phase running now was interrupted before (a crash): since when, and how many agent runs of
@@ -9,6 +13,32 @@ import type { PhaseContext, TaskFacts } from "./types.js";
 export interface Interruption {
   since?: string;
   calls: Map<string, number>;
+}
+
+/**
+ * Redoes the task on top of `startPoint`: journaled first (`task.restarted`, which also forgets
+ * the phases from implementation on), then applied, so a crash at any point resumes into the
+ * restart and never into the old attempt's tested, pushed phases.
+ */
+export async function restartTask(
+  deps: WorkflowDeps,
+  run: TaskRun,
+  restart: NonNullable<RunTaskOptions["restart"]>,
+): Promise<void> {
+  const { task, facts } = run;
+  if (facts.worktreePath === undefined || facts.branch === undefined || !existsSync(facts.worktreePath)) {
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "restart",
+      value: task.id,
+      expected: "a resumed task whose worktree still exists",
+    });
+  }
+  const backupBranch = `${facts.branch}-attempt-${Math.max(1, run.attempt - 1)}`;
+  await deps.record({ type: "task.restarted", taskId: task.id, ...restart, backupBranch });
+  // As the journal now says: every phase from implementation on runs again.
+  const from = deps.phases.findIndex((p) => p.name === "implementation");
+  for (const phase of deps.phases.slice(Math.max(0, from))) run.records.delete(phase.name);
+  await applyRestart(run.ctx, run.facts, { ...restart, backupBranch });
 }
 
 /**

@@ -2,6 +2,18 @@ import { describeErrorWithHint, redactSecrets } from "@gadugi/error-handling";
 import type { GitClient } from "@gadugi/git";
 import type { ChangedFile } from "./docs-check.js";
 
+export function iso(ms: number): string {
+  return new Date(ms).toISOString();
+}
+
+/** `cancelled`, with the signal's reason when it gave one. */
+export function abortReason(signal: AbortSignal): string {
+  const raw: unknown = signal.reason;
+  if (typeof raw === "string" && raw !== "") return `cancelled: ${raw}`;
+  if (raw instanceof Error && raw.name !== "AbortError" && raw.message) return `cancelled: ${raw.message}`;
+  return "cancelled";
+}
+
 /** `GADUGI_X: message (hint: ...)` for a GadugiError, the message for other errors; secrets redacted. */
 export function describeError(error: unknown): string {
   return redactSecrets(describeErrorWithHint(error));

@@ -127,44 +127,9 @@ export async function createHarness(temp: TempRegistry, options: HarnessOptions 
       },
     }),
   );
-  let originDir: string | undefined;
-  const origin = options.origin ?? "bare";
-  if (origin === "bare") {
-    originDir = path.join(temp.track(createTempDir("gadugi-origin-")).path, "origin.git");
-    await repo.git(["init", "--quiet", "--bare", "-b", "main", originDir]);
-    await repo.git(["remote", "add", "origin", originDir]);
-    await repo.git(["push", "--quiet", "origin", "main"]);
-  } else if (origin === "broken") {
-    await repo.git(["remote", "add", "origin", path.join(repo.dir, "..", "no-such-origin.git")]);
-  }
-
-  let server: GitHubServer | undefined;
-  let github: GitHubOperations | undefined;
-  const mode = options.github ?? "server";
-  if (mode !== "none") {
-    const started = await startGitHubServer();
-    server = started;
-    temp.track({ cleanup: () => started.close() });
-    github = new GitHubOperations({
-      owner: "acme",
-      repo: "widgets",
-      baseUrl: started.url,
-      throttle: FAST_THROTTLE,
-      retries: 0,
-      labels: ["gadugi", "automation"],
-      ...(mode === "server" ? { token: "test-token" } : {}),
-    });
-  }
-
-  const config = GadugiConfig.parse({
-    ...options.config,
-    taskTimeoutSec: 60,
-    github: { owner: "acme", repo: "widgets", labels: ["gadugi", "automation"] },
-    workflow: {
-      ...(options.noTestCommand ? {} : { testCommand: `"${process.execPath}" check.mjs` }),
-      ...options.workflow,
-    },
-  });
+  const originDir = await addOrigin(temp, repo, options.origin ?? "bare");
+  const { server, github } = await startGitHub(temp, options.github ?? "server");
+  const config = harnessConfig(options);
   const state = new WorkflowStateManager(repo.dir);
   temp.track({ cleanup: () => state.close() });
   const runId = "run-1";
@@ -180,18 +145,7 @@ export async function createHarness(temp: TempRegistry, options: HarnessOptions 
     env: {},
   };
   const calls: AgentRunRequest[] = [];
-  const scripts: Partial<Record<AgentPurpose, string>> = {
-    implementation: AGENT.commitFix,
-    ...options.agents,
-  };
-  const agentRunner = (request: AgentRunRequest, opts: { signal: AbortSignal }): Promise<AgentRunResult> => {
-    calls.push(request);
-    const script = scripts[request.purpose] ?? AGENT.noop;
-    return runAgent(
-      { ...request, agent: { ...request.agent, command: ["sh", "-c", script] } },
-      { signal: opts.signal, killGraceMs: 500 },
-    );
-  };
+  const agentRunner = scriptedAgentRunner({ implementation: AGENT.commitFix, ...options.agents }, calls);
 
   const createManager = (overrides: Partial<WorkflowManagerOptions> = {}) =>
     new WorkflowManager({
@@ -220,14 +174,7 @@ export async function createHarness(temp: TempRegistry, options: HarnessOptions 
     createManager,
     run: (runOptions = {}, manager = createManager()) =>
       manager.runTask(task, { baseRef: "main", agent, ...runOptions }),
-    events: () => {
-      const file = state.paths.journal(runId);
-      if (!existsSync(file)) return [];
-      return readFileSync(file, "utf8")
-        .split("\n")
-        .filter((l) => l !== "")
-        .map((l) => JSON.parse(l) as RunEvent);
-    },
+    events: () => readJournal(state, runId),
     originGit: (args) => {
       if (!originDir) throw new Error("no bare origin in this harness");
       return repo.git(["--git-dir", originDir, ...args]);
@@ -238,6 +185,83 @@ export async function createHarness(temp: TempRegistry, options: HarnessOptions 
   if (github) harness.github = github;
   if (originDir) harness.originDir = originDir;
   return harness;
+}
+
+/** The harness's `origin`: a bare repository with main pushed (its path), one that refuses pushes, or none. */
+async function addOrigin(
+  temp: TempRegistry,
+  repo: TempRepo,
+  origin: NonNullable<HarnessOptions["origin"]>,
+): Promise<string | undefined> {
+  if (origin === "bare") {
+    const originDir = path.join(temp.track(createTempDir("gadugi-origin-")).path, "origin.git");
+    await repo.git(["init", "--quiet", "--bare", "-b", "main", originDir]);
+    await repo.git(["remote", "add", "origin", originDir]);
+    await repo.git(["push", "--quiet", "origin", "main"]);
+    return originDir;
+  }
+  if (origin === "broken") {
+    await repo.git(["remote", "add", "origin", path.join(repo.dir, "..", "no-such-origin.git")]);
+  }
+  return undefined;
+}
+
+/** The local GitHub server and a client of it (with a token, or without one), or neither. */
+async function startGitHub(
+  temp: TempRegistry,
+  mode: NonNullable<HarnessOptions["github"]>,
+): Promise<{ server?: GitHubServer; github?: GitHubOperations }> {
+  if (mode === "none") return {};
+  const server = await startGitHubServer();
+  temp.track({ cleanup: () => server.close() });
+  const github = new GitHubOperations({
+    owner: "acme",
+    repo: "widgets",
+    baseUrl: server.url,
+    throttle: FAST_THROTTLE,
+    retries: 0,
+    labels: ["gadugi", "automation"],
+    ...(mode === "server" ? { token: "test-token" } : {}),
+  });
+  return { server, github };
+}
+
+/** The run's config: the options' keys, a 60 s task timeout, acme/widgets, `check.mjs` as the test command. */
+function harnessConfig(options: HarnessOptions): GadugiConfig {
+  return GadugiConfig.parse({
+    ...options.config,
+    taskTimeoutSec: 60,
+    github: { owner: "acme", repo: "widgets", labels: ["gadugi", "automation"] },
+    workflow: {
+      ...(options.noTestCommand ? {} : { testCommand: `"${process.execPath}" check.mjs` }),
+      ...options.workflow,
+    },
+  });
+}
+
+/** An agent runner that records each request in `calls` and runs the purpose's shell snippet (default: none). */
+function scriptedAgentRunner(
+  scripts: Partial<Record<AgentPurpose, string>>,
+  calls: AgentRunRequest[],
+): (request: AgentRunRequest, opts: { signal: AbortSignal }) => Promise<AgentRunResult> {
+  return (request, opts) => {
+    calls.push(request);
+    const script = scripts[request.purpose] ?? AGENT.noop;
+    return runAgent(
+      { ...request, agent: { ...request.agent, command: ["sh", "-c", script] } },
+      { signal: opts.signal, killGraceMs: 500 },
+    );
+  };
+}
+
+/** The run's journal, event by event (none before it was written). */
+function readJournal(state: WorkflowStateManager, runId: string): RunEvent[] {
+  const file = state.paths.journal(runId);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as RunEvent);
 }
 
 /** The record of `phase` in `state`. */
