@@ -1,4 +1,4 @@
-import { GadugiError, isAbortError, retry } from "@gadugi/error-handling";
+import { ErrorHandler, GadugiError } from "@gadugi/error-handling";
 import { isTransientGitHubError } from "@gadugi/github-ops";
 import type { PhaseContext } from "../types.js";
 import { describeError } from "../util.js";
@@ -18,28 +18,35 @@ function isGitHubTrouble(error: unknown): error is GadugiError {
 }
 
 /**
- * Calls GitHub for a phase: a transient failure (no response, 5xx, a secondary rate limit; see
- * isTransientGitHubError) is tried again with the run's `retry` settings, on top of the client's
- * own per-request retries, so a whole multi-request operation (find, then create) is repeated.
- * GitHub's own errors come back as data for the phase to record; a cancellation and any other
- * error are thrown.
+ * Calls GitHub for a phase through @gadugi/error-handling's ErrorHandler, the run's one error
+ * policy:
+ * - `withRetry`: a transient failure (no response, 5xx, a secondary rate limit; see
+ *   isTransientGitHubError) is tried again with the run's `retry` settings, on top of the client's
+ *   own per-request retries, so a whole multi-request operation (find, then create) is repeated;
+ *   each new attempt is logged with the error before it.
+ * - `withGracefulDegradation`: GitHub's own errors (after the retries) come back as data for the
+ *   phase to record, the reason with the number of attempts when they were retried. A
+ *   cancellation and any other error are thrown.
  */
 export async function callGitHub<T>(
   ctx: PhaseContext,
   operation: string,
   fn: () => Promise<T>,
 ): Promise<GitHubCallResult<T>> {
+  const handler = new ErrorHandler({
+    retry: ctx.config.retry,
+    info: { runId: ctx.runId, taskId: ctx.task.id },
+  });
   let attempts = 0;
   let lastError: unknown;
-  try {
-    const value = await retry(
+  const call = async (): Promise<GitHubCallResult<T>> => {
+    const value = await handler.withRetry(
       async ({ attempt }) => {
         attempts = attempt;
         if (attempt > 1) await ctx.log(`${operation}: attempt ${attempt}, after ${describeError(lastError)}`);
         return fn();
       },
       {
-        ...ctx.config.retry,
         operation,
         signal: ctx.signal,
         shouldRetry: (error) => {
@@ -49,12 +56,17 @@ export async function callGitHub<T>(
       },
     );
     return { ok: true, value, attempts };
-  } catch (caught) {
-    if (isAbortError(caught)) throw caught;
-    const error = GadugiError.is(caught, "GADUGI_RETRY_EXHAUSTED") ? caught.cause : caught;
-    if (!isGitHubTrouble(error)) throw caught;
-    const transient = isTransientGitHubError(error);
-    const tries = transient ? ` (${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
-    return { ok: false, error, reason: `${describeError(error)}${tries}`, attempts, transient };
-  }
+  };
+  return handler.withGracefulDegradation(
+    call,
+    (caught): GitHubCallResult<T> => {
+      const error = GadugiError.is(caught, "GADUGI_RETRY_EXHAUSTED") ? caught.cause : caught;
+      // Only GitHub's trouble degrades; a bug of ours is thrown as it came.
+      if (!isGitHubTrouble(error)) throw caught;
+      const transient = isTransientGitHubError(error);
+      const tries = transient ? ` (${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
+      return { ok: false, error, reason: `${describeError(error)}${tries}`, attempts, transient };
+    },
+    { operation },
+  );
 }
