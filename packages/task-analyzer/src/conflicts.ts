@@ -163,6 +163,90 @@ export function importEdges(
 ): PlanEdge[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const position = new Map(order.map((id, i) => [id, i]));
+  const at = (id: string): number => position.get(id) ?? 0;
+  const couplings = importCouplings(tasks, order, hard, graph, repo, depth);
+  const edges: PlanEdge[] = [];
+  const ordering = [...hard];
+  const done = new Set<string>();
+  const pairs = [...couplings.keys()].sort((x, y) => {
+    const [xa = "", xb = ""] = x.split("|");
+    const [ya = "", yb = ""] = y.split("|");
+    return at(xa) - at(ya) || at(xb) - at(yb);
+  });
+  for (const key of pairs) {
+    const [aId = "", bId = ""] = key.split("|");
+    const pairKey = [aId, bId].sort().join("|");
+    if (done.has(pairKey)) continue;
+    done.add(pairKey);
+    const a = byId.get(aId) as ConflictTask;
+    const b = byId.get(bId) as ConflictTask;
+    const chain = couplings.get(key) as string[];
+    // Each imports the other's files: the scheduling order decides.
+    const mutual = couplings.has(`${bId}|${aId}`);
+    const [from, to, note] = mutual
+      ? mutualDirection(a, b, at(bId) < at(aId), ordering)
+      : reaches(b.id, a.id, ordering)
+        ? [b, a, `; ${a.slug} already waits for ${b.slug}, so that order is kept`]
+        : [a, b, ""];
+    const edge = importEdge(from, to, a, b, chain, note);
+    edges.push(edge);
+    ordering.push(edge);
+  }
+  return edges;
+}
+
+/** Who waits when A's and B's files import each other: the scheduling order, unless `ordering` already says otherwise. */
+function mutualDirection(
+  a: ConflictTask,
+  b: ConflictTask,
+  bFirst: boolean,
+  ordering: readonly PlanEdge[],
+): [ConflictTask, ConflictTask, string] {
+  let [from, to] = bFirst ? [b, a] : [a, b];
+  if (reaches(to.id, from.id, ordering)) [from, to] = [to, from];
+  return [
+    from,
+    to,
+    `; ${b.slug}'s and ${a.slug}'s files import each other, so ${to.slug} waits for ${from.slug}`,
+  ];
+}
+
+/** The soft edge `from → to` for B's importer reaching A's module over `chain`. */
+function importEdge(
+  from: ConflictTask,
+  to: ConflictTask,
+  a: ConflictTask,
+  b: ConflictTask,
+  chain: string[],
+  note: string,
+): PlanEdge {
+  const importer = chain[0] as string;
+  const module = chain[chain.length - 1] as string;
+  const via = chain.length > 2 ? ` via ${chain.slice(1, -1).join(" → ")}` : "";
+  return {
+    from: from.id,
+    to: to.id,
+    kind: "import",
+    hard: false,
+    reason: `${b.slug} writes ${importer}, which imports ${module}${via}, written by ${a.slug}${note}`,
+    chain,
+    files: [importer, module],
+  };
+}
+
+/**
+ * Pair "a|b" (task a writes the imported module, task b the importer) → the shortest import
+ * chain [F, …, M] from a file F that b writes to a module M that a writes, within `depth` hops,
+ * found breadth-first from each of b's files in order. Pairs joined by a hard edge are left out.
+ */
+function importCouplings(
+  tasks: readonly ConflictTask[],
+  order: readonly string[],
+  hard: readonly PlanEdge[],
+  graph: ImportLookup,
+  repo: RepoFiles,
+  depth: number,
+): Map<string, string[]> {
   const writers = new Map<string, string[]>();
   const writes = new Map<string, Set<string>>();
   for (const t of tasks) {
@@ -175,8 +259,6 @@ export function importEdges(
     }
   }
   const joined = new Set(hard.flatMap((e) => [`${e.from}|${e.to}`, `${e.to}|${e.from}`]));
-
-  /** pair "a|b" (a writes the imported module, b the importer) → shortest chain. */
   const couplings = new Map<string, string[]>();
   for (const b of order) {
     for (const start of [...(writes.get(b) ?? [])].sort()) {
@@ -192,12 +274,7 @@ export function importEdges(
             nextFrontier.push(imported);
             for (const a of writers.get(imported) ?? []) {
               if (a === b || joined.has(`${a}|${b}`)) continue;
-              const chain = [imported];
-              let at = file;
-              while (at !== "") {
-                chain.unshift(at);
-                at = parent.get(at) ?? "";
-              }
+              const chain = chainTo(imported, parent);
               const key = `${a}|${b}`;
               const known = couplings.get(key);
               if (!known || chain.length < known.length) couplings.set(key, chain);
@@ -208,51 +285,16 @@ export function importEdges(
       }
     }
   }
+  return couplings;
+}
 
-  const edges: PlanEdge[] = [];
-  const ordering = [...hard];
-  const done = new Set<string>();
-  const pairs = [...couplings.keys()].sort((x, y) => {
-    const [xa = "", xb = ""] = x.split("|");
-    const [ya = "", yb = ""] = y.split("|");
-    return (
-      (position.get(xa) ?? 0) - (position.get(ya) ?? 0) || (position.get(xb) ?? 0) - (position.get(yb) ?? 0)
-    );
-  });
-  for (const key of pairs) {
-    const [aId = "", bId = ""] = key.split("|");
-    const pairKey = [aId, bId].sort().join("|");
-    if (done.has(pairKey)) continue;
-    done.add(pairKey);
-    const a = byId.get(aId) as ConflictTask;
-    const b = byId.get(bId) as ConflictTask;
-    const chain = couplings.get(key) as string[];
-    const reverse = couplings.get(`${bId}|${aId}`);
-    let from = a;
-    let to = b;
-    let note = "";
-    if (reverse) {
-      // Each imports the other's files: the scheduling order decides.
-      if ((position.get(bId) ?? 0) < (position.get(aId) ?? 0)) [from, to] = [b, a];
-      if (reaches(to.id, from.id, ordering)) [from, to] = [to, from];
-      note = `; ${b.slug}'s and ${a.slug}'s files import each other, so ${to.slug} waits for ${from.slug}`;
-    } else if (reaches(b.id, a.id, ordering)) {
-      [from, to] = [b, a];
-      note = `; ${a.slug} already waits for ${b.slug}, so that order is kept`;
-    }
-    const importer = chain[0] as string;
-    const module = chain[chain.length - 1] as string;
-    const via = chain.length > 2 ? ` via ${chain.slice(1, -1).join(" → ")}` : "";
-    edges.push({
-      from: from.id,
-      to: to.id,
-      kind: "import",
-      hard: false,
-      reason: `${b.slug} writes ${importer}, which imports ${module}${via}, written by ${a.slug}${note}`,
-      chain,
-      files: [importer, module],
-    });
-    ordering.push(edges[edges.length - 1] as PlanEdge);
+/** The import chain from the search's start to `file`, following `parent` links ("" ends it). */
+function chainTo(file: string, parent: ReadonlyMap<string, string>): string[] {
+  const chain = [file];
+  let at = parent.get(file) ?? "";
+  while (at !== "") {
+    chain.unshift(at);
+    at = parent.get(at) ?? "";
   }
-  return edges;
+  return chain;
 }
