@@ -142,7 +142,9 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
         view.status = event.status;
         view.reason = event.reason;
         if (event.status === "running" && view.startedAt === undefined) view.startedAt = at;
-        if (["completed", "failed", "cancelled", "skipped"].includes(event.status)) view.endedAt = at;
+        if (["completed", "failed", "merge-failed", "cancelled", "skipped"].includes(event.status)) {
+          view.endedAt = at;
+        }
         const took =
           view.endedAt !== undefined && view.startedAt !== undefined && event.status !== "skipped"
             ? ` after ${formatDuration(view.endedAt - view.startedAt)}`
@@ -203,7 +205,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
       if (t.status === "completed") c.done++;
       else if (t.status === "running") c.running++;
       else if (t.status === "queued" || t.status === "pending") c.queued++;
-      else if (t.status === "failed") c.failed++;
+      else if (t.status === "failed" || t.status === "merge-failed") c.failed++;
       else c.other++;
     }
     return c;

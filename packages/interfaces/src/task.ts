@@ -1,13 +1,18 @@
 import { z } from "zod";
 import { CommandSetting } from "./settings.js";
 
-/** Lifecycle of one task in a run. Legal transitions live in @gadugi/task-tracking. */
+/**
+ * Lifecycle of one task in a run. Legal transitions live in @gadugi/task-tracking.
+ * `merge-failed`: the task's work completed on its branch, but the branch could not be merged
+ * onto the integration branch (a conflict its re-run did not resolve, or the merge failed).
+ */
 export const TaskStatus = z.enum([
   "pending",
   "queued",
   "running",
   "completed",
   "failed",
+  "merge-failed",
   "cancelled",
   "skipped",
 ]);

@@ -80,7 +80,7 @@ export async function dispatch(
       // with the reason, so its state does not stay "running".
       const reason = describeErrorWithHint(error);
       // When the journal itself is what failed, this write fails too: counted, said in the report.
-      session.background.add(record({ type: "task.status", taskId: input.taskId, status: "failed", reason }));
+      session.background.add(failTask(session, input.taskId, reason));
       outcome = { status: "failed", reason };
     }
     await checkpoint(input.taskId);
@@ -112,6 +112,16 @@ export async function dispatch(
         : { weight: t.complexity === "high" ? 3 : t.complexity === "medium" ? 2 : 1 }),
     })),
   );
+}
+
+/**
+ * Journals a task that failed outside its workflow: `merge-failed` when its work had completed
+ * (its merge is what threw), else `failed`.
+ */
+async function failTask(session: Session, taskId: string, reason: string): Promise<void> {
+  const current = (await session.state.loadRun(session.runId)).tasks[taskId]?.status;
+  const status = current === "completed" || current === "merge-failed" ? "merge-failed" : "failed";
+  await recordOf(session)({ type: "task.status", taskId, status, reason });
 }
 
 /** A snapshot after every finished task: the last line of defence if state and journal are lost. */

@@ -119,6 +119,38 @@ describe("Orchestrator", () => {
     );
   }, 60_000);
 
+  it("a completed task whose branch does not merge ends merge-failed; its dependents are skipped", async () => {
+    const both = (title: string, line: string, extra = "") =>
+      `---\nfiles: [src/${title}.js]\n${extra}---\n# ${title}\n\n## Implementation\n\`\`\`js file=src/${title}.js mode=create\nexport const v = 1;\n\`\`\`\n\n\`\`\`js file=shared.txt mode=create\n${line}\n\`\`\`\n`;
+    const repo = await repoWith(
+      {
+        "left.md": both("left", "left"),
+        "right.md": both("right", "right"),
+        "after.md": prompt("After", "src/after.js", "depends_on: [left, right]"),
+      },
+      { integration: { resolveConflicts: false } },
+    );
+    const orchestrator = new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env });
+    const result = await orchestrator.run({
+      promptFiles: ["prompts/left.md", "prompts/right.md", "prompts/after.md"],
+    });
+    expect(result.status).toBe("failed");
+    const bySlug = Object.fromEntries(result.report.tasks.map((t) => [t.slug, t]));
+    const statuses = [bySlug.left?.status, bySlug.right?.status].sort();
+    expect(statuses).toEqual(["completed", "merge-failed"]);
+    const loser = bySlug.left?.status === "merge-failed" ? bySlug.left : bySlug.right;
+    expect(loser?.merge).toMatchObject({ status: "conflict", conflictFiles: ["shared.txt"] });
+    expect(loser?.error).toMatch(/^not merged \(conflict in shared\.txt: /);
+    expect(bySlug.after?.status).toBe("skipped");
+    expect(result.report.metrics).toMatchObject({ tasksCompleted: 1, tasksFailed: 1, tasksSkipped: 1 });
+    // The work is kept on the task's branch for the user to merge by hand.
+    expect(await repo.git(["show", `${loser?.branch}:shared.txt`])).toContain(loser?.slug);
+    // Resume reopens it through the queue, as the status machine allows; it conflicts again.
+    const resumed = await orchestrator.resume({ runId: result.runId });
+    const again = resumed.report.tasks.find((t) => t.id === loser?.id);
+    expect(again?.status).toBe("merge-failed");
+  }, 60_000);
+
   it("fails a task with the reason when something outside its workflow breaks, instead of leaving it running", async () => {
     const repo = await repoWith({
       "first.md": prompt("First", "src/first.js"),

@@ -45,6 +45,8 @@ export async function integrateTask(
       taskId: task.id,
       message: `${reason}; re-running the task on top of the integration branch`,
     });
+    // The task runs again: back in the queue first, as the status machine has it.
+    await record({ type: "task.status", taskId: task.id, status: "queued", reason: `re-run: ${reason}` });
     final = (await rerun({ startPoint: await session.integration.tip(), reason })).state;
     if (final.status === "completed") merge = await mergeTask(session, task, final);
     else
@@ -56,7 +58,10 @@ export async function integrateTask(
   }
   if (merge.status === "merged" || merge.status === "skipped") return { status: "completed" };
   const why = `not merged (${merge.status}${merge.conflictFiles.length ? ` in ${merge.conflictFiles.join(", ")}` : ""}${merge.reason ? `: ${merge.reason}` : ""})`;
-  await record({ type: "task.status", taskId: task.id, status: "failed", reason: why });
+  // A task whose re-run failed is failed already; one whose work completed did not merge.
+  if (final.status === "completed") {
+    await record({ type: "task.status", taskId: task.id, status: "merge-failed", reason: why });
+  }
   return { status: "failed", reason: why };
 }
 

@@ -11,6 +11,7 @@ import {
 } from "@gadugi/interfaces";
 import { EventJournal, openRunOrRecover, writeFileAtomic } from "@gadugi/state";
 import { analyze } from "@gadugi/task-analyzer";
+import { checkTaskStatusEvent } from "@gadugi/task-tracking";
 import { chooseAgent } from "./agents.js";
 import { stopLeftoverProcesses } from "./cleanup.js";
 import { IntegrationBranch } from "./integration.js";
@@ -260,7 +261,11 @@ async function resumeSettings(
 }
 
 function observedState(ctx: PlanContext): ObservedStateManager {
-  const state = new ObservedStateManager(ctx.repoRoot, { now: () => new Date(ctx.now()) });
+  const state = new ObservedStateManager(ctx.repoRoot, {
+    now: () => new Date(ctx.now()),
+    // Every task status change of the run goes through the status machine.
+    checkEvent: checkTaskStatusEvent,
+  });
   state.listener = ctx.onEvent;
   return state;
 }

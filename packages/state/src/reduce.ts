@@ -9,7 +9,13 @@ import {
 } from "@gadugi/interfaces";
 import { EventJournal } from "./journal.js";
 
-const FINISHED_TASK: ReadonlySet<TaskStatus> = new Set(["completed", "failed", "cancelled", "skipped"]);
+const FINISHED_TASK: ReadonlySet<TaskStatus> = new Set([
+  "completed",
+  "failed",
+  "merge-failed",
+  "cancelled",
+  "skipped",
+]);
 
 export interface ReduceOptions {
   /** A state to continue from; events with `seq <= initial.journalSeq` are already in it. */
@@ -156,7 +162,9 @@ function fold(
         delete t.error;
       } else if (FINISHED_TASK.has(event.status)) {
         t.endedAt = at;
-        if (event.status === "failed" && event.reason !== undefined) t.error = event.reason;
+        if ((event.status === "failed" || event.status === "merge-failed") && event.reason !== undefined) {
+          t.error = event.reason;
+        }
       } else {
         delete t.endedAt;
       }

@@ -147,6 +147,36 @@ describe("WorkflowStateManager", () => {
     expect(stored.tasks[taskInput.id]?.phases[0]?.status).toBe("running");
   });
 
+  it("checkEvent sees the state in journal order and a throw keeps the event out of the journal", async () => {
+    const repo = await tempDir();
+    const seen: string[] = [];
+    const m = manager(repo, {
+      checkEvent: (state, input) => {
+        if (input.type !== "task.status") return;
+        const from = state.tasks[input.taskId]?.status;
+        seen.push(`${from}->${input.status}`);
+        if (from === "completed") throw new Error(`illegal ${from} -> ${input.status}`);
+      },
+    });
+    await m.createRun({ runId: "r1", tasks: [taskInput] });
+    // Queued without awaiting: each check must still see the state its predecessors made.
+    const writes = [
+      m.record("r1", { type: "task.status", taskId: taskInput.id, status: "running" }),
+      m.record("r1", { type: "task.status", taskId: taskInput.id, status: "completed" }),
+      m.record("r1", { type: "task.status", taskId: taskInput.id, status: "failed" }),
+    ];
+    const results = await Promise.allSettled(writes);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "fulfilled", "rejected"]);
+    expect(seen).toEqual(["pending->running", "running->completed", "completed->failed"]);
+    const state = await m.loadRun("r1");
+    expect(state.tasks[taskInput.id]?.status).toBe("completed");
+    const journal = await readFile(join(repo, ".gadugi/runs/r1/events.jsonl"), "utf8");
+    expect(journal).not.toContain('"failed"');
+    // The manager goes on after a rejected event.
+    await m.record("r1", { type: "warning", message: "still writing" });
+    expect((await m.loadRun("r1")).journalSeq).toBe(state.journalSeq + 1);
+  });
+
   it("loadRun answers after every write queued before it, so a report never misses an event", async () => {
     const repo = await tempDir();
     const m = manager(repo);

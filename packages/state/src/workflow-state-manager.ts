@@ -26,6 +26,11 @@ export interface WorkflowStateManagerOptions {
   /** Told about tolerated problems: a truncated journal line, a corrupt state.json rebuilt... */
   onWarning?: (warning: string) => void;
   now?: Clock;
+  /**
+   * Called with the run's state before each event is journaled, in journal order; a throw rejects
+   * the event and nothing is written. Where a caller enforces its rules (a task status machine).
+   */
+  checkEvent?: (state: Readonly<RunState>, input: RunEventInput) => void;
 }
 
 export interface CreateRunInput {
@@ -194,6 +199,7 @@ export class WorkflowStateManager {
     // An open run is queued at once (no await first), so writes keep the order they were made in.
     const open = this.#open.get(runId) ?? (await this.#ensureOpen(runId));
     return this.#serial(open, async () => {
+      this.#options.checkEvent?.(open.state, input);
       const event = await open.journal.append(input);
       open.state = applyRunEvent(open.state, event, open.journal.path);
       if (JOURNAL_ONLY.has(event.type)) {

@@ -24,11 +24,12 @@ export {
   ProductivityAnalyzer,
   type ProductivityAnalyzerOptions,
 } from "./productivity.js";
+export { checkTaskStatusEvent } from "./status-gate.js";
 export { fileTextStore, memoryTextStore, type TextStore } from "./store.js";
 export {
+  assertTransition,
   canTransition,
   isFinished,
-  isTerminal,
   TASK_TRANSITIONS,
   type TaskStatusChange,
   type TaskStatusListener,

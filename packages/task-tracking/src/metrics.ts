@@ -173,7 +173,8 @@ export function computeMetrics(run: RunSummary): PerformanceMetrics {
     criticalPathMs: critical.ms,
     tasksTotal: run.tasks.length,
     tasksCompleted: count("completed"),
-    tasksFailed: count("failed"),
+    // A task whose work completed but did not merge did not land either.
+    tasksFailed: count("failed") + count("merge-failed"),
     tasksSkipped: count("skipped"),
     tasksCancelled: count("cancelled"),
     tokens: run.tasks.reduce((sum, t) => sum + (t.tokens ?? 0), 0),

@@ -4,7 +4,6 @@ import { describe, expect, it } from "vitest";
 import {
   canTransition,
   isFinished,
-  isTerminal,
   TASK_TRANSITIONS,
   type TaskStatusChange,
   TaskTracker,
@@ -19,11 +18,17 @@ const LEGAL: [TaskStatus, TaskStatus][] = [
   ["queued", "skipped"],
   ["queued", "cancelled"],
   ["queued", "pending"],
+  ["queued", "failed"],
   ["running", "completed"],
   ["running", "failed"],
   ["running", "cancelled"],
   ["running", "queued"],
+  ["completed", "merge-failed"],
+  ["completed", "queued"],
   ["failed", "queued"],
+  ["merge-failed", "queued"],
+  ["cancelled", "queued"],
+  ["skipped", "queued"],
 ];
 
 /** Shortest legal route from pending to each status, to set a task up in it. */
@@ -33,6 +38,7 @@ const ROUTE: Record<TaskStatus, TaskStatus[]> = {
   running: ["queued", "running"],
   completed: ["queued", "running", "completed"],
   failed: ["queued", "running", "failed"],
+  "merge-failed": ["queued", "running", "completed", "merge-failed"],
   cancelled: ["cancelled"],
   skipped: ["skipped"],
 };
@@ -78,19 +84,25 @@ describe("transition table", () => {
   it("includes the headline illegal moves", () => {
     for (const [from, to] of [
       ["pending", "running"],
-      ["completed", "queued"],
-      ["skipped", "queued"],
+      ["completed", "running"],
+      ["completed", "failed"],
+      ["skipped", "running"],
       ["cancelled", "running"],
       ["failed", "running"],
+      ["merge-failed", "running"],
       ["running", "running"],
+      ["running", "merge-failed"],
     ] as const) {
       expect(canTransition(from, to)).toBe(false);
     }
   });
 
-  it("classifies terminal and finished statuses", () => {
-    expect(TaskStatus.options.filter(isTerminal)).toEqual(["completed", "cancelled", "skipped"]);
-    expect(TaskStatus.options.filter(isFinished)).toEqual(["completed", "failed", "cancelled", "skipped"]);
+  it("classifies finished statuses, and every way out of one but a merge failure re-queues it", () => {
+    const finished = TaskStatus.options.filter(isFinished);
+    expect(finished).toEqual(["completed", "failed", "merge-failed", "cancelled", "skipped"]);
+    for (const from of finished) {
+      expect(TASK_TRANSITIONS[from].filter((to) => to !== "queued" && to !== "merge-failed")).toEqual([]);
+    }
   });
 });
 
@@ -178,6 +190,7 @@ describe("TaskTracker", () => {
       running: 0,
       completed: 0,
       failed: 0,
+      "merge-failed": 0,
       cancelled: 0,
       skipped: 1,
     });
@@ -198,7 +211,7 @@ describe("TaskTracker", () => {
     expect(restored.get("t1").attempts).toBe(1);
     // Resume after a crash: the running task goes back to the queue.
     expect(restored.transition("t1", "queued", "resumed").status).toBe("queued");
-    expect(() => restored.transition("t2", "queued")).toThrow(/cannot go from skipped to queued/);
+    expect(() => restored.transition("t2", "running")).toThrow(/cannot go from skipped to running/);
     // The original is independent of the restored copy.
     expect(tracker.status("t1")).toBe("running");
   });

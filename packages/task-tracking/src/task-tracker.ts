@@ -4,42 +4,59 @@ import { z } from "zod";
 import { type Clock, callerError, emit, iso, systemClock } from "./util.js";
 
 /**
- * Legal status changes of a task. Anything not listed is rejected with GADUGI_ILLEGAL_TRANSITION.
+ * Legal status changes of a task: the moves a real run makes. Anything not listed is rejected
+ * with GADUGI_ILLEGAL_TRANSITION.
  *
- * | from      | to                                   | meaning                                        |
- * |-----------|--------------------------------------|------------------------------------------------|
- * | pending   | queued, skipped, cancelled           | dependencies met / not needed / run stopped    |
- * | queued    | running, skipped, cancelled, pending | picked up / dependency failed / back to wait   |
- * | running   | completed, failed, cancelled, queued | finished / crashed or interrupted → requeue    |
- * | failed    | queued                               | explicit retry or resume                       |
- * | completed | (none)                               | terminal                                       |
- * | cancelled | (none)                               | terminal                                       |
- * | skipped   | (none)                               | terminal                                       |
+ * | from         | to                                      | meaning                                      |
+ * |--------------|-----------------------------------------|----------------------------------------------|
+ * | pending      | queued, skipped, cancelled              | dependencies met / not needed / run stopped  |
+ * | queued       | running, skipped, cancelled, pending,   | picked up / dependency failed / stopped /    |
+ * |              | failed                                  | back to wait / could not start (worktree)    |
+ * | running      | completed, failed, cancelled, queued    | finished / failed / stopped / interrupted    |
+ * | completed    | merge-failed, queued                    | its branch did not merge / re-run (conflict) |
+ * | failed       | queued                                  | retried, or the run resumed                  |
+ * | merge-failed | queued                                  | the run resumed                              |
+ * | cancelled    | queued                                  | the run resumed                              |
+ * | skipped      | queued                                  | the run resumed (its dependency may pass)    |
  *
- * A status never changes to itself. Every entry into `running` counts one attempt.
+ * Every way out of a finished status (completed, failed, merge-failed, cancelled, skipped) leads
+ * back to `queued`, except completed → merge-failed: a task runs again only after it is queued
+ * again. A status never changes to itself. Every entry into `running` counts one attempt.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = Object.freeze({
   pending: ["queued", "skipped", "cancelled"],
-  queued: ["running", "skipped", "cancelled", "pending"],
+  queued: ["running", "skipped", "cancelled", "pending", "failed"],
   running: ["completed", "failed", "cancelled", "queued"],
+  completed: ["merge-failed", "queued"],
   failed: ["queued"],
-  completed: [],
-  cancelled: [],
-  skipped: [],
+  "merge-failed": ["queued"],
+  cancelled: ["queued"],
+  skipped: ["queued"],
 });
+
+const FINISHED: ReadonlySet<TaskStatus> = new Set([
+  "completed",
+  "failed",
+  "merge-failed",
+  "cancelled",
+  "skipped",
+]);
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
   return TASK_TRANSITIONS[from].includes(to);
 }
 
-/** True for completed, cancelled and skipped: no transition leaves them. */
-export function isTerminal(status: TaskStatus): boolean {
-  return TASK_TRANSITIONS[status].length === 0;
+/**
+ * True once a task is done for now: completed, failed, merge-failed, cancelled or skipped. Only
+ * queueing it again (a retry, a conflict re-run, a resume) reopens it.
+ */
+export function isFinished(status: TaskStatus): boolean {
+  return FINISHED.has(status);
 }
 
-/** True once a task is done for now: terminal, or failed (which only an explicit retry reopens). */
-export function isFinished(status: TaskStatus): boolean {
-  return status === "failed" || isTerminal(status);
+/** Throws GADUGI_ILLEGAL_TRANSITION unless the table allows `from` → `to`. */
+export function assertTransition(taskId: string, from: TaskStatus, to: TaskStatus): void {
+  if (!canTransition(from, to)) throw new GadugiError("GADUGI_ILLEGAL_TRANSITION", { taskId, from, to });
 }
 
 export const TransitionRecord = z.strictObject({
@@ -188,9 +205,7 @@ export class TaskTracker {
   transition(id: string, to: TaskStatus, reason?: string): TrackedTask {
     const task = this.#get(id);
     const from = task.status;
-    if (!canTransition(from, to)) {
-      throw new GadugiError("GADUGI_ILLEGAL_TRANSITION", { taskId: id, from, to });
-    }
+    assertTransition(id, from, to);
     const at = iso(this.#now());
     const record: TransitionRecord = { from, to, at };
     if (reason !== undefined && reason !== "") record.reason = reason;
