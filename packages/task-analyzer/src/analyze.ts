@@ -10,6 +10,7 @@ import {
   type PlanWarning,
   type TaskData,
 } from "@gadugi/interfaces";
+import { workingTreeBlobIds } from "./blob-ids.js";
 import { importEdges, sameFileEdges, schedulingOrder, writtenFiles } from "./conflicts.js";
 import {
   type DependencyMention,
@@ -18,14 +19,10 @@ import {
   findTextDependencies,
   type TaskRef,
 } from "./dependencies.js";
-import {
-  ImportGraphSession,
-  type ImportGraphStats,
-  importNeighborhood,
-  sourceLanguage,
-  workingTreeBlobIds,
-} from "./import-graph.js";
+import { importNeighborhood } from "./import-graph.js";
+import { ImportGraphSession, type ImportGraphStats } from "./import-graph-session.js";
 import { planShape } from "./plan.js";
+import { sourceLanguage } from "./source-files.js";
 import { type RepoFiles, repoFiles } from "./targets.js";
 import { type Draft, draftTasks, readPrompts, taskFromDraft } from "./task-drafts.js";
 

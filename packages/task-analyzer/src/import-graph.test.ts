@@ -2,14 +2,10 @@ import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
+import { gitBlobId, workingTreeBlobIds } from "./blob-ids.js";
 import { CACHE_FILE } from "./cache.js";
-import {
-  buildImportGraph,
-  gitBlobId,
-  ImportGraphSession,
-  importNeighborhood,
-  workingTreeBlobIds,
-} from "./import-graph.js";
+import { buildImportGraph, importNeighborhood } from "./import-graph.js";
+import { ImportGraphSession } from "./import-graph-session.js";
 
 const TS_FILES: Record<string, string> = {
   "package.json": JSON.stringify({ name: "fixture", type: "module" }),

@@ -6,6 +6,7 @@ export {
   analyze,
   analyzeTasks,
 } from "./analyze.js";
+export { gitBlobId, workingTreeBlobIds } from "./blob-ids.js";
 export { CACHE_FILE, CACHE_VERSION } from "./cache.js";
 export {
   type ComplexitySignals,
@@ -22,18 +23,12 @@ export {
   type TaskRef,
 } from "./dependencies.js";
 export { createTaskIdGenerator, slugForPrompt, slugify } from "./ids.js";
+export { buildImportGraph, type ImportGraph, importNeighborhood } from "./import-graph.js";
 export {
   type BuildImportGraphOptions,
-  buildImportGraph,
-  gitBlobId,
-  type ImportGraph,
   ImportGraphSession,
   type ImportGraphStats,
-  importNeighborhood,
-  type SourceLanguage,
-  sourceLanguage,
-  workingTreeBlobIds,
-} from "./import-graph.js";
+} from "./import-graph-session.js";
 export { type JsImport, type JsImportKind, scanJsImports } from "./js-imports.js";
 export { type PlanShape, planShape } from "./plan.js";
 export {
@@ -50,6 +45,7 @@ export { type PyImport, scanPythonImports } from "./python-imports.js";
 export { PythonResolver } from "./python-resolver.js";
 export { renderPlanMermaid, renderPlanTable } from "./render.js";
 export { type ExecuteRequest, parseExecuteRequest } from "./request.js";
+export { type SourceLanguage, sourceLanguage } from "./source-files.js";
 export {
   type ExtractTargetsInput,
   type ExtractTargetsResult,

@@ -27,6 +27,19 @@ export function normalizeRepoPath(path: string, repoRoot: string): string | unde
   return trailingSlash ? `${clean}/` : clean;
 }
 
+/** Every directory holding one of `files` (repository-relative POSIX paths), parents included. */
+export function directoriesOf(files: Iterable<string>): Set<string> {
+  const dirs = new Set<string>();
+  for (const file of files) {
+    for (let slash = file.lastIndexOf("/"); slash > 0; slash = file.lastIndexOf("/", slash - 1)) {
+      const dir = file.slice(0, slash);
+      if (dirs.has(dir)) break;
+      dirs.add(dir);
+    }
+  }
+  return dirs;
+}
+
 export function isGlob(path: string): boolean {
   return /[*?[\]{}]/.test(path);
 }
