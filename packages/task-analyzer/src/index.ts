@@ -22,6 +22,7 @@ export {
   findTextDependencies,
   type TaskRef,
 } from "./dependencies.js";
+export type { FrontmatterTarget, PromptFrontmatter } from "./frontmatter.js";
 export { createTaskIdGenerator, slugForPrompt, slugify } from "./ids.js";
 export { buildImportGraph, type ImportGraph, importNeighborhood } from "./import-graph.js";
 export {
@@ -32,15 +33,13 @@ export {
 export { type JsImport, type JsImportKind, scanJsImports } from "./js-imports.js";
 export { type PlanShape, planShape } from "./plan.js";
 export {
-  type FrontmatterTarget,
   MAX_PROMPT_BYTES,
   type ParsedPrompt,
   type ParsePromptOptions,
-  type PromptFrontmatter,
   parsePromptFile,
   parsePromptText,
-  type SectionKey,
 } from "./prompt.js";
+export type { SectionKey } from "./prompt-body.js";
 export { type PyImport, scanPythonImports } from "./python-imports.js";
 export { PythonResolver } from "./python-resolver.js";
 export { renderPlanMermaid, renderPlanTable } from "./render.js";

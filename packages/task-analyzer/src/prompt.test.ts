@@ -3,7 +3,8 @@ import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { parsePromptFile, parsePromptText, sectionKeyOf } from "./prompt.js";
+import { parsePromptFile, parsePromptText } from "./prompt.js";
+import { sectionKeyOf } from "./prompt-body.js";
 
 function errorOf(fn: () => unknown): GadugiError {
   try {

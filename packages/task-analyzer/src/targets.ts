@@ -1,8 +1,8 @@
 import { posix } from "node:path";
 import type { FileAccess, PlanWarning, TargetFile } from "@gadugi/interfaces";
+import type { FrontmatterTarget } from "./frontmatter.js";
 import { type MdLine, splitMarkdown } from "./markdown.js";
 import { globToRegExp, isGlob, normalizeRepoPath } from "./paths.js";
-import type { FrontmatterTarget } from "./prompt.js";
 import { closestTrackedFile } from "./typos.js";
 
 /** What target extraction knows about the repository. */
