@@ -22,8 +22,8 @@ import {
 import { importNeighborhood } from "./import-graph.js";
 import { ImportGraphSession, type ImportGraphStats } from "./import-graph-session.js";
 import { planShape } from "./plan.js";
+import { type RepoFiles, repoFiles } from "./repo-files.js";
 import { sourceLanguage } from "./source-files.js";
-import { type RepoFiles, repoFiles } from "./targets.js";
 import { type Draft, draftTasks, readPrompts, taskFromDraft } from "./task-drafts.js";
 
 export type AnalysisConfig = GadugiConfig["analysis"];

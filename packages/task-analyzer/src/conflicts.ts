@@ -1,6 +1,6 @@
 import type { PlanEdge, Priority, TargetFile } from "@gadugi/interfaces";
 import { expandTarget, isGlob, targetsOverlap } from "./paths.js";
-import type { RepoFiles } from "./targets.js";
+import type { RepoFiles } from "./repo-files.js";
 
 /** What conflict detection needs to know of a task. */
 export interface ConflictTask {

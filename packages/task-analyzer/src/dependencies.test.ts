@@ -11,7 +11,7 @@ import {
 } from "./dependencies.js";
 import { planShape } from "./plan.js";
 import { renderPlanMermaid, renderPlanTable } from "./render.js";
-import { repoFiles } from "./targets.js";
+import { repoFiles } from "./repo-files.js";
 
 const refs: TaskRef[] = [
   { id: "t1", slug: "lexer", file: "prompts/lexer.md" },

@@ -43,12 +43,7 @@ export type { SectionKey } from "./prompt-body.js";
 export { type PyImport, scanPythonImports } from "./python-imports.js";
 export { PythonResolver } from "./python-resolver.js";
 export { renderPlanMermaid, renderPlanTable } from "./render.js";
+export { type RepoFiles, repoFiles } from "./repo-files.js";
 export { type ExecuteRequest, parseExecuteRequest } from "./request.js";
 export { type SourceLanguage, sourceLanguage } from "./source-files.js";
-export {
-  type ExtractTargetsInput,
-  type ExtractTargetsResult,
-  extractTargetFiles,
-  type RepoFiles,
-  repoFiles,
-} from "./targets.js";
+export { type ExtractTargetsInput, type ExtractTargetsResult, extractTargetFiles } from "./targets.js";

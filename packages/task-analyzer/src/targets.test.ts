@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { normalizeRepoPath, targetsOverlap } from "./paths.js";
-import { extractTargetFiles, repoFiles } from "./targets.js";
+import { repoFiles } from "./repo-files.js";
+import { extractTargetFiles } from "./targets.js";
 
 const repo = repoFiles("/repo", [
   ".claude/agents/helper.py",

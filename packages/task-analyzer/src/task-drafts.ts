@@ -8,7 +8,8 @@ import { classifyType, complexitySignals, estimateComplexity } from "./classify.
 import type { TaskRef } from "./dependencies.js";
 import { createTaskIdGenerator, slugForPrompt } from "./ids.js";
 import { type ParsedPrompt, parsePromptFile } from "./prompt.js";
-import { extractTargetFiles, type RepoFiles } from "./targets.js";
+import type { RepoFiles } from "./repo-files.js";
+import { extractTargetFiles } from "./targets.js";
 
 // The first steps of `analyze`: prompt files → drafts (id and slug) → tasks (targets, type, complexity).
 
