@@ -98,38 +98,51 @@ function fold(
   source: string | undefined,
 ): RunState | undefined {
   if (state !== undefined && event.seq <= state.journalSeq) return state;
-  if (event.type === "run.started") {
-    if (state === undefined) {
-      state = {
-        runId: event.runId,
-        status: "running",
-        startedAt: event.at,
-        updatedAt: event.at,
-        repoRoot: event.repoRoot,
-        promptFiles: [...event.promptFiles],
-        taskIds: [],
-        tasks: {},
-        definitions: {},
-        merges: {},
-        agentRuns: {},
-        journalSeq: 0,
-      };
-    } else {
-      // A second start (a resume that logged one): the run is live again under a new owner.
-      state.status = "running";
-      delete state.endedAt;
-    }
-    if (event.baseRef !== undefined) state.baseRef = event.baseRef;
-    if (event.baseCommit !== undefined) state.baseCommit = event.baseCommit;
-    if (event.integrationBranch !== undefined) state.integrationBranch = event.integrationBranch;
-    if (event.owner !== undefined) state.owner = { pid: event.owner.pid, host: event.owner.host };
-  }
+  if (event.type === "run.started") state = startRun(state, event);
   if (state === undefined) {
     throw new GadugiError("GADUGI_STATE_CORRUPT", {
       path: source ?? "the run's journal",
       reason: `event ${event.seq} (${event.type}) comes before run.started`,
     });
   }
+  applyEvent(state, event);
+  state.updatedAt = event.at;
+  state.journalSeq = event.seq;
+  return state;
+}
+
+type EventOf<T extends RunEvent["type"]> = Extract<RunEvent, { type: T }>;
+
+function startRun(state: RunState | undefined, event: EventOf<"run.started">): RunState {
+  if (state === undefined) {
+    state = {
+      runId: event.runId,
+      status: "running",
+      startedAt: event.at,
+      updatedAt: event.at,
+      repoRoot: event.repoRoot,
+      promptFiles: [...event.promptFiles],
+      taskIds: [],
+      tasks: {},
+      definitions: {},
+      merges: {},
+      agentRuns: {},
+      journalSeq: 0,
+    };
+  } else {
+    // A second start (a resume that logged one): the run is live again under a new owner.
+    state.status = "running";
+    delete state.endedAt;
+  }
+  if (event.baseRef !== undefined) state.baseRef = event.baseRef;
+  if (event.baseCommit !== undefined) state.baseCommit = event.baseCommit;
+  if (event.integrationBranch !== undefined) state.integrationBranch = event.integrationBranch;
+  if (event.owner !== undefined) state.owner = { pid: event.owner.pid, host: event.owner.host };
+  return state;
+}
+
+/** What one event changes besides updatedAt and journalSeq. */
+function applyEvent(state: RunState, event: RunEvent): void {
   const at = event.at;
   switch (event.type) {
     case "run.status":
@@ -138,38 +151,12 @@ function fold(
       if (event.status === "running") delete state.endedAt;
       else state.endedAt = at;
       break;
-    case "task.added": {
-      const existing = state.tasks[event.task.id];
-      const t = existing ?? newTask(state.runId, event.task.id, at);
-      if (existing === undefined) {
-        t.status = event.task.status;
-        if (event.task.issueNumber !== undefined) t.issueNumber = event.task.issueNumber;
-        state.tasks[event.task.id] = t;
-      }
-      if (!state.taskIds.includes(event.task.id)) state.taskIds.push(event.task.id);
-      state.definitions[event.task.id] = structuredClone(event.task);
-      t.updatedAt = at;
+    case "task.added":
+      addTask(state, event);
       break;
-    }
-    case "task.status": {
-      const t = task(state, event.taskId, at);
-      t.status = event.status;
-      t.updatedAt = at;
-      if (event.status === "running") {
-        t.attempts += 1;
-        t.startedAt ??= at;
-        delete t.endedAt;
-        delete t.error;
-      } else if (FINISHED_TASK.has(event.status)) {
-        t.endedAt = at;
-        if ((event.status === "failed" || event.status === "merge-failed") && event.reason !== undefined) {
-          t.error = event.reason;
-        }
-      } else {
-        delete t.endedAt;
-      }
+    case "task.status":
+      setTaskStatus(task(state, event.taskId, at), event);
       break;
-    }
     case "task.updated": {
       const t = task(state, event.taskId, at);
       const { runId: _runId, taskId: _taskId, ...patch } = event.patch;
@@ -177,87 +164,119 @@ function fold(
       t.updatedAt = at;
       break;
     }
-    case "phase.started": {
-      const t = task(state, event.taskId, at);
-      const record = phase(t, event.phase);
-      record.status = "running";
-      record.startedAt = at;
-      delete record.endedAt;
-      delete record.durationMs;
-      delete record.reason;
-      t.currentPhase = event.phase;
-      t.updatedAt = at;
+    case "phase.started":
+      startPhase(task(state, event.taskId, at), event);
       break;
-    }
-    case "phase.finished": {
-      const t = task(state, event.taskId, at);
-      const record = phase(t, event.phase);
-      record.status = event.status;
-      record.endedAt = at;
-      const measured =
-        record.startedAt === undefined ? undefined : Date.parse(at) - Date.parse(record.startedAt);
-      const durationMs = event.durationMs ?? measured;
-      if (durationMs !== undefined && Number.isFinite(durationMs) && durationMs >= 0) {
-        record.durationMs = durationMs;
-      } else {
-        delete record.durationMs;
-      }
-      if (event.reason !== undefined) record.reason = event.reason;
-      else delete record.reason;
-      if (event.data !== undefined) record.data = { ...record.data, ...structuredClone(event.data) };
-      t.currentPhase = event.phase;
-      t.updatedAt = at;
+    case "phase.finished":
+      finishPhase(task(state, event.taskId, at), event);
       break;
-    }
-    case "merge.result": {
-      const record: RunState["merges"][string] = {
+    case "merge.result":
+      state.merges[event.taskId] = {
         branch: event.branch,
         status: event.status,
         conflictFiles: [...(event.conflictFiles ?? [])],
         at,
+        ...(event.commit === undefined ? {} : { commit: event.commit }),
+        ...(event.reason === undefined ? {} : { reason: event.reason }),
       };
-      if (event.commit !== undefined) record.commit = event.commit;
-      if (event.reason !== undefined) record.reason = event.reason;
-      state.merges[event.taskId] = record;
       break;
-    }
     case "run.settings":
       state.settings = structuredClone(event.settings);
       break;
     case "agent.run": {
       const { seq: _seq, at: _at, runId: _runId, type: _type, taskId, ...record } = event;
-      const runs = state.agentRuns[taskId] ?? [];
-      runs.push({ ...structuredClone(record), at });
-      state.agentRuns[taskId] = runs;
+      state.agentRuns[taskId] = [...(state.agentRuns[taskId] ?? []), { ...structuredClone(record), at }];
       break;
     }
-    case "task.restarted": {
-      // The task redoes its work on top of `startPoint`: every phase from implementation on runs again.
-      const t = task(state, event.taskId, at);
-      const from = WORKFLOW_PHASES.indexOf("implementation");
-      t.phases = t.phases.filter((p) => WORKFLOW_PHASES.indexOf(p.phase) < from);
-      t.restart = {
-        startPoint: event.startPoint,
-        reason: event.reason,
-        at,
-        ...(event.backupBranch === undefined ? {} : { backupBranch: event.backupBranch }),
-      };
-      t.updatedAt = at;
+    case "task.restarted":
+      restartTask(task(state, event.taskId, at), event);
       break;
-    }
-    case "error":
-      if (event.context.taskId !== undefined && state.tasks[event.context.taskId] !== undefined) {
-        const t = state.tasks[event.context.taskId] as WorkflowState;
+    case "error": {
+      const t = event.context.taskId === undefined ? undefined : state.tasks[event.context.taskId];
+      if (t !== undefined) {
         t.error = event.context.message;
         t.updatedAt = at;
       }
       break;
+    }
     default:
-      // run.started (handled above), process.*, agent.event, checkpoint.created,
+      // run.started (handled by startRun), process.*, agent.event, checkpoint.created,
       // concurrency.changed, breaker.state, warning: journal-only facts.
       break;
   }
-  state.updatedAt = at;
-  state.journalSeq = event.seq;
-  return state;
+}
+
+function addTask(state: RunState, event: EventOf<"task.added">): void {
+  const existing = state.tasks[event.task.id];
+  const t = existing ?? newTask(state.runId, event.task.id, event.at);
+  if (existing === undefined) {
+    t.status = event.task.status;
+    if (event.task.issueNumber !== undefined) t.issueNumber = event.task.issueNumber;
+    state.tasks[event.task.id] = t;
+  }
+  if (!state.taskIds.includes(event.task.id)) state.taskIds.push(event.task.id);
+  state.definitions[event.task.id] = structuredClone(event.task);
+  t.updatedAt = event.at;
+}
+
+function setTaskStatus(t: WorkflowState, event: EventOf<"task.status">): void {
+  const at = event.at;
+  t.status = event.status;
+  t.updatedAt = at;
+  if (event.status === "running") {
+    t.attempts += 1;
+    t.startedAt ??= at;
+    delete t.endedAt;
+    delete t.error;
+  } else if (FINISHED_TASK.has(event.status)) {
+    t.endedAt = at;
+    if ((event.status === "failed" || event.status === "merge-failed") && event.reason !== undefined) {
+      t.error = event.reason;
+    }
+  } else {
+    delete t.endedAt;
+  }
+}
+
+function startPhase(t: WorkflowState, event: EventOf<"phase.started">): void {
+  const record = phase(t, event.phase);
+  record.status = "running";
+  record.startedAt = event.at;
+  delete record.endedAt;
+  delete record.durationMs;
+  delete record.reason;
+  t.currentPhase = event.phase;
+  t.updatedAt = event.at;
+}
+
+function finishPhase(t: WorkflowState, event: EventOf<"phase.finished">): void {
+  const at = event.at;
+  const record = phase(t, event.phase);
+  record.status = event.status;
+  record.endedAt = at;
+  const measured = record.startedAt === undefined ? undefined : Date.parse(at) - Date.parse(record.startedAt);
+  const durationMs = event.durationMs ?? measured;
+  if (durationMs !== undefined && Number.isFinite(durationMs) && durationMs >= 0) {
+    record.durationMs = durationMs;
+  } else {
+    delete record.durationMs;
+  }
+  if (event.reason !== undefined) record.reason = event.reason;
+  else delete record.reason;
+  if (event.data !== undefined) record.data = { ...record.data, ...structuredClone(event.data) };
+  t.currentPhase = event.phase;
+  t.updatedAt = at;
+}
+
+/** The task redoes its work on top of `startPoint`: every phase from implementation on runs again. */
+function restartTask(t: WorkflowState, event: EventOf<"task.restarted">): void {
+  const from = WORKFLOW_PHASES.indexOf("implementation");
+  t.phases = t.phases.filter((p) => WORKFLOW_PHASES.indexOf(p.phase) < from);
+  t.restart = {
+    startPoint: event.startPoint,
+    reason: event.reason,
+    at: event.at,
+    ...(event.backupBranch === undefined ? {} : { backupBranch: event.backupBranch }),
+  };
+  t.updatedAt = event.at;
 }
