@@ -148,6 +148,30 @@ describe("ErrorHandler", () => {
     expect(fallback).not.toHaveBeenCalled();
   });
 
+  it("degrades only what shouldDegrade accepts; the rest is thrown and not told as degraded", async () => {
+    const onDegraded = vi.fn();
+    const handler = new ErrorHandler({ onDegraded });
+    const ours = new Error("a bug of ours");
+    const theirs = new Error("GitHub is down");
+    const shouldDegrade = (error: unknown) => error === theirs;
+    const fallback = vi.fn(() => "degraded");
+    await expect(
+      handler.withGracefulDegradation(() => Promise.reject(ours), fallback, {}, { shouldDegrade }),
+    ).rejects.toBe(ours);
+    expect(fallback).not.toHaveBeenCalled();
+    expect(onDegraded).not.toHaveBeenCalled();
+    await expect(
+      handler.withGracefulDegradation(
+        () => Promise.reject(theirs),
+        fallback,
+        { operation: "post" },
+        { shouldDegrade },
+      ),
+    ).resolves.toBe("degraded");
+    expect(onDegraded).toHaveBeenCalledTimes(1);
+    expect(onDegraded.mock.calls[0]?.[0]).toMatchObject({ operation: "post", error: theirs });
+  });
+
   it("throws the fallback's own error when the fallback fails too", async () => {
     const handler = new ErrorHandler();
     await expect(

@@ -82,18 +82,21 @@ export class ErrorHandler {
 
   /**
    * `fn()`, or when it fails `fallback(error, context)`: the degraded result stands in for the
-   * real one and `onDegraded` is told. A cancellation is not degraded: it is rethrown. A failing
+   * real one and `onDegraded` is told. A cancellation is not degraded: it is rethrown, and so is
+   * an error `options.shouldDegrade` turns down (neither reported as degraded). A failing
    * fallback throws its own error.
    */
   async withGracefulDegradation<T, F = T>(
     fn: () => T | PromiseLike<T>,
     fallback: (error: unknown, context: ErrorContext) => F | PromiseLike<F>,
     info: ErrorInfo = {},
+    options: { shouldDegrade?: (error: unknown) => boolean } = {},
   ): Promise<T | F> {
     try {
       return await fn();
     } catch (error) {
       if (isAbortError(error)) throw error;
+      if (options.shouldDegrade !== undefined && !options.shouldDegrade(error)) throw error;
       const context = this.captureContext(error, info);
       safely(() => this.#options.onDegraded?.({ operation: context.operation, error, context }));
       return await fallback(error, context);

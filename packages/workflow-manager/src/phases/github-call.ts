@@ -57,16 +57,18 @@ export async function callGitHub<T>(
     );
     return { ok: true, value, attempts };
   };
+  const unwrap = (caught: unknown) =>
+    GadugiError.is(caught, "GADUGI_RETRY_EXHAUSTED") ? caught.cause : caught;
   return handler.withGracefulDegradation(
     call,
     (caught): GitHubCallResult<T> => {
-      const error = GadugiError.is(caught, "GADUGI_RETRY_EXHAUSTED") ? caught.cause : caught;
-      // Only GitHub's trouble degrades; a bug of ours is thrown as it came.
-      if (!isGitHubTrouble(error)) throw caught;
+      const error = unwrap(caught) as GadugiError;
       const transient = isTransientGitHubError(error);
       const tries = transient ? ` (${attempts} attempt${attempts === 1 ? "" : "s"})` : "";
       return { ok: false, error, reason: `${describeError(error)}${tries}`, attempts, transient };
     },
     { operation },
+    // Only GitHub's trouble degrades; a bug of ours is thrown as it came.
+    { shouldDegrade: (caught) => isGitHubTrouble(unwrap(caught)) },
   );
 }
