@@ -2,12 +2,11 @@ import { GadugiError } from "@gadugi/error-handling";
 import { toArgv } from "@gadugi/git";
 import {
   type AgentConfig,
-  AgentKind,
   AgentSetting,
   type GadugiConfig,
   type TaskData,
 } from "@gadugi/interfaces";
-import { resolveAgentSetting } from "@gadugi/workflow-manager";
+import { agentByName, resolveAgentSetting } from "@gadugi/workflow-manager";
 
 export interface AgentChoice {
   /** The name the agent was chosen by (a key of `agents`, a built-in kind, or `run`). */
@@ -59,19 +58,4 @@ export function chooseAgent(
   const timeoutSec = task.timeoutSec ?? options.timeoutSec ?? choice.config.timeoutSec;
   choice.config = { ...choice.config, timeoutSec };
   return choice;
-}
-
-/** The agent named `name`, its command parsed and its time limits settled from the config. */
-function agentByName(name: string, config: GadugiConfig): AgentConfig {
-  const configured = config.agents[name];
-  if (configured !== undefined) return resolveAgentSetting(configured, config);
-  const kind = AgentKind.safeParse(name);
-  if (kind.success) return resolveAgentSetting(AgentSetting.parse({ kind: kind.data }), config);
-  throw new GadugiError(
-    "GADUGI_AGENT_NOT_FOUND",
-    { agent: name },
-    {
-      hint: `Define "${name}" under agents in gadugi.config.json, or use one of: ${[...AgentKind.options, ...Object.keys(config.agents)].join(", ")}.`,
-    },
-  );
 }

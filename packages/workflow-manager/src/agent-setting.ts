@@ -1,5 +1,6 @@
+import { GadugiError } from "@gadugi/error-handling";
 import { toArgv } from "@gadugi/git";
-import type { AgentConfig, AgentSetting, GadugiConfig } from "@gadugi/interfaces";
+import { type AgentConfig, AgentKind, AgentSetting, type GadugiConfig } from "@gadugi/interfaces";
 
 /**
  * The agent a run uses from its definition in the config: the command parsed into arguments
@@ -21,4 +22,27 @@ export function resolveAgentSetting(
     ...(idle === undefined ? {} : { idleTimeoutSec: idle }),
     ...overrides,
   };
+}
+
+/**
+ * The agent called `name`: one the config defines under `agents`, else a built-in kind, settled
+ * by {@link resolveAgentSetting} (with `overrides`). Neither: GADUGI_AGENT_NOT_FOUND, with the
+ * names there are. The one lookup of an agent by name: the run's agents and the reviewer alike.
+ */
+export function agentByName(
+  name: string,
+  config: Pick<GadugiConfig, "agents" | "taskTimeoutSec" | "idleTimeoutSec">,
+  overrides: Partial<AgentConfig> = {},
+): AgentConfig {
+  const configured = config.agents[name];
+  if (configured !== undefined) return resolveAgentSetting(configured, config, overrides);
+  const kind = AgentKind.safeParse(name);
+  if (kind.success) return resolveAgentSetting(AgentSetting.parse({ kind: kind.data }), config, overrides);
+  throw new GadugiError(
+    "GADUGI_AGENT_NOT_FOUND",
+    { agent: name },
+    {
+      hint: `Define "${name}" under agents in gadugi.config.json, or use one of: ${[...AgentKind.options, ...Object.keys(config.agents)].join(", ")}.`,
+    },
+  );
 }

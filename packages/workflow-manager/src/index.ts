@@ -1,5 +1,5 @@
 // Public API of @gadugi/workflow-manager.
-export { resolveAgentSetting } from "./agent-setting.js";
+export { agentByName, resolveAgentSetting } from "./agent-setting.js";
 export {
   assessDocumentation,
   type ChangedFile,

@@ -3,9 +3,9 @@ import { mkdir, readFile, stat, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import { type CommandSetting, formatCommand, toArgv } from "@gadugi/git";
-import { AgentConfig, AgentKind, type GadugiConfig } from "@gadugi/interfaces";
+import type { AgentConfig, GadugiConfig } from "@gadugi/interfaces";
 import { type DirtySnapshot, discardChangesSince, snapshotDirty } from "@gadugi/worktree-manager";
-import { resolveAgentSetting } from "../agent-setting.js";
+import { agentByName } from "../agent-setting.js";
 import { reviewPrompt } from "../prompts.js";
 import { parseReviewOutput, type ReviewVerdict } from "../review-verdict.js";
 import type { Phase, PhaseContext, PhaseOutcome } from "../types.js";
@@ -20,12 +20,18 @@ export const NO_REVIEWER =
 
 /** The reviewer agent named by workflow.reviewer, always read-only. */
 export function reviewerAgent(config: GadugiConfig, name: string): AgentConfig {
-  const configured = config.agents[name];
-  if (configured !== undefined) return resolveAgentSetting(configured, config, { autonomy: "read-only" });
-  const kind = AgentKind.safeParse(name);
-  if (kind.success && kind.data !== "command")
-    return AgentConfig.parse({ kind: kind.data, autonomy: "read-only" });
-  throw new GadugiError("GADUGI_AGENT_NOT_FOUND", { agent: name });
+  const agent = agentByName(name, config, { autonomy: "read-only" });
+  // The built-in command kind has no program to run: a command reviewer must be defined.
+  if (agent.kind === "command" && (agent.command === undefined || agent.command.length === 0)) {
+    throw new GadugiError(
+      "GADUGI_AGENT_NOT_FOUND",
+      { agent: name },
+      {
+        hint: `Define "${name}" under agents in gadugi.config.json with its command, or name another reviewer.`,
+      },
+    );
+  }
+  return agent;
 }
 
 /** Text events the agent wrote to the events file after `offset`. */
