@@ -1,45 +1,11 @@
-import { existsSync, mkdirSync, rmSync } from "node:fs";
 import { join } from "node:path";
-import { GadugiError } from "@gadugi/error-handling";
-import {
-  createFakeAgent,
-  createTempRepo,
-  prependPath,
-  TEST_IDENTITY,
-  type TempRepo,
-  useTempDirs,
-} from "@gadugi/test-utils";
+import { createTempRepo, TEST_IDENTITY, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { GADUGI_GIT_IDENTITY, GitClient } from "./git-client.js";
-import type { ProcessRunner } from "./process-runner.js";
+import { caught, NO_IDENTITY_ENV, repoMaker } from "./test-helpers/git.js";
 
 const temp = useTempDirs();
-
-async function repoWith(
-  options: Parameters<typeof createTempRepo>[0] = {},
-): Promise<{ repo: TempRepo; git: GitClient }> {
-  const repo = temp.track(await createTempRepo(options));
-  return { repo, git: new GitClient(repo.dir, { env: repo.env }) };
-}
-
-async function caught(promise: Promise<unknown>): Promise<GadugiError> {
-  try {
-    await promise;
-  } catch (error) {
-    if (GadugiError.is(error)) return error;
-    throw error;
-  }
-  throw new Error("expected a GadugiError");
-}
-
-/** No identity anywhere: isolated HOME, no system config, no identity variables. */
-const NO_IDENTITY_ENV = {
-  GIT_AUTHOR_NAME: undefined,
-  GIT_AUTHOR_EMAIL: undefined,
-  GIT_COMMITTER_NAME: undefined,
-  GIT_COMMITTER_EMAIL: undefined,
-  EMAIL: undefined,
-};
+const repoWith = repoMaker(temp);
 
 describe("GitClient: repository", () => {
   it("finds the root from a subdirectory and the common dir from a worktree", async () => {
@@ -229,6 +195,21 @@ describe("GitClient: identity", () => {
       "Only Name <env@example.com>",
     );
   });
+
+  it("hands out the fallback identity only for the parts git has nowhere", async () => {
+    const bare = await createTempRepo({ identity: false });
+    const none = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
+    expect(none).toEqual({
+      GIT_AUTHOR_NAME: "Gadugi",
+      GIT_AUTHOR_EMAIL: "gadugi@localhost",
+      GIT_COMMITTER_NAME: "Gadugi",
+      GIT_COMMITTER_EMAIL: "gadugi@localhost",
+    });
+    await bare.git(["config", "user.email", "me@example.com"]);
+    const partial = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
+    expect(partial).toEqual({ GIT_AUTHOR_NAME: "Gadugi", GIT_COMMITTER_NAME: "Gadugi" });
+    bare.cleanup();
+  });
 });
 
 describe("GitClient: comparisons", () => {
@@ -273,174 +254,6 @@ describe("GitClient: comparisons", () => {
   });
 });
 
-describe("GitClient: worktrees", () => {
-  it("adds, lists, removes and prunes worktrees", async () => {
-    const { git } = await repoWith({ files: { "a.txt": "a" } });
-    const root = temp.dir();
-    const one = await git.worktreeAdd(join(root, "one"), "gadugi/one", { createBranch: true, base: "main" });
-    expect(existsSync(join(one, "a.txt"))).toBe(true);
-    await git.createBranch("existing");
-    const two = await git.worktreeAdd(join(root, "two"), "existing");
-    const head = await git.headCommit();
-
-    const list = await git.worktreeList();
-    expect(list).toHaveLength(3);
-    expect(list[0]).toMatchObject({ path: git.cwd, branch: "main", head, detached: false, bare: false });
-    expect(list[1]).toMatchObject({ path: one, branch: "gadugi/one", head, locked: false, prunable: false });
-    expect(list[2]).toMatchObject({ path: two, branch: "existing" });
-
-    expect(
-      (await caught(git.worktreeAdd(join(root, "three"), "gadugi/one", { createBranch: true }))).code,
-    ).toBe("GADUGI_BRANCH_EXISTS");
-    expect((await caught(git.worktreeAdd(one, "gadugi/other", { createBranch: true }))).code).toBe(
-      "GADUGI_WORKTREE_EXISTS",
-    );
-
-    mkdirSync(join(one, "untracked"));
-    await git.worktreeRemove(one);
-    expect(existsSync(one)).toBe(false);
-
-    rmSync(two, { recursive: true, force: true });
-    expect((await git.worktreeList())[1]).toMatchObject({ path: two, prunable: true });
-    await git.worktreePrune();
-    expect((await git.worktreeList()).map((w) => w.path)).toEqual([git.cwd]);
-  });
-
-  it("refuses to remove a dirty worktree unless forced", async () => {
-    const { git } = await repoWith({ files: { "a.txt": "a" } });
-    const wt = await git.worktreeAdd(join(temp.dir(), "wt"), "dirty", { createBranch: true });
-    const inside = new GitClient(wt);
-    await inside.raw(["rm", "--quiet", "a.txt"]);
-    expect((await caught(git.worktreeRemove(wt))).code).toBe("GADUGI_GIT_FAILED");
-    await git.worktreeRemove(wt, { force: true });
-    expect(existsSync(wt)).toBe(false);
-  });
-
-  it("reports a detached worktree", async () => {
-    const { repo, git } = await repoWith({ files: { "a.txt": "a" } });
-    const wt = join(temp.dir(), "detached");
-    await repo.git(["worktree", "add", "--detach", wt, "HEAD"]);
-    expect((await git.worktreeList())[1]).toMatchObject({ path: wt, detached: true });
-    expect((await git.worktreeList())[1]?.branch).toBeUndefined();
-  });
-});
-
-describe("GitClient: merging", () => {
-  async function diverged() {
-    const { repo, git } = await repoWith({ files: { "shared.txt": "1\n2\n3\n", "x.txt": "x\n" } });
-    await git.createBranch("clean");
-    await git.createBranch("conflict");
-    await repo.git(["checkout", "--quiet", "clean"]);
-    await repo.commit("clean change", { "new.txt": "new\n" });
-    await repo.git(["checkout", "--quiet", "conflict"]);
-    await repo.commit("conflicting change", { "shared.txt": "1\ntheirs\n3\n" });
-    await repo.git(["checkout", "--quiet", "main"]);
-    await repo.commit("main change", { "shared.txt": "1\nours\n3\n" });
-    return { repo, git };
-  }
-
-  it("merges in memory with merge-tree: clean gives a tree, conflicts name the files", async () => {
-    const { repo, git } = await diverged();
-    const clean = await git.mergeTree("main", "clean");
-    expect(clean).toMatchObject({ clean: true, conflictFiles: [] });
-    expect(clean.tree).toMatch(/^[0-9a-f]{40}$/);
-    expect(await repo.git(["ls-tree", "--name-only", clean.tree])).toBe("new.txt\nshared.txt\nx.txt");
-
-    const conflict = await git.mergeTree(undefined, "main", "conflict");
-    expect(conflict.clean).toBe(false);
-    expect(conflict.conflictFiles).toEqual(["shared.txt"]);
-    expect(
-      conflict.messages.some((m) => m.type.startsWith("CONFLICT") && m.paths.includes("shared.txt")),
-    ).toBe(true);
-    expect(await git.isDirty()).toBe(false);
-
-    // Land the clean merge without a working tree: commit-tree + compare-and-swap update-ref.
-    const main = await git.headCommit();
-    const merged = await git.commitTree(clean.tree, [main, await git.revParse("clean")], "Merge clean");
-    await git.updateRef("refs/heads/integration", merged);
-    expect(await git.revParse("integration")).toBe(merged);
-    expect((await caught(git.updateRef("refs/heads/integration", main, { oldValue: main }))).code).toBe(
-      "GADUGI_GIT_FAILED",
-    );
-    await git.updateRef("refs/heads/integration", main, { oldValue: merged });
-    expect(await git.revParse("integration")).toBe(main);
-  });
-
-  it("refuses a git older than 2.38 before anything runs, with the install hint", async () => {
-    const runnerSaying = (stdout: string): ProcessRunner => ({
-      run: async (file, args) => ({
-        command: [file, ...args],
-        exitCode: 0,
-        stdout,
-        stderr: "",
-        durationMs: 1,
-        timedOut: false,
-        aborted: false,
-      }),
-    });
-    const error = await caught(
-      GitClient.assertVersion(undefined, { runner: runnerSaying("git version 2.34.1\n") }),
-    );
-    expect(error.code).toBe("GADUGI_GIT_TOO_OLD");
-    expect(error.message).toContain("git 2.34.1 is installed; Gadugi needs git 2.38 or newer");
-    expect(error.hint).toMatch(/Install a newer git/);
-    const ok = await GitClient.assertVersion(undefined, { runner: runnerSaying("git version 2.39.5\n") });
-    expect(ok).toEqual({ major: 2, minor: 39, patch: 5 });
-    expect(await GitClient.assertVersion()).toEqual(await GitClient.version());
-  });
-
-  it("hands out the fallback identity only for the parts git has nowhere", async () => {
-    const bare = await createTempRepo({ identity: false });
-    const none = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
-    expect(none).toEqual({
-      GIT_AUTHOR_NAME: "Gadugi",
-      GIT_AUTHOR_EMAIL: "gadugi@localhost",
-      GIT_COMMITTER_NAME: "Gadugi",
-      GIT_COMMITTER_EMAIL: "gadugi@localhost",
-    });
-    await bare.git(["config", "user.email", "me@example.com"]);
-    const partial = await new GitClient(bare.dir, { env: bare.env }).identityFallback();
-    expect(partial).toEqual({ GIT_AUTHOR_NAME: "Gadugi", GIT_COMMITTER_NAME: "Gadugi" });
-    bare.cleanup();
-  });
-
-  it("takes an explicit merge base only where git supports it", async () => {
-    const { git } = await diverged();
-    const version = await GitClient.version();
-    const base = (await git.mergeBase("main", "clean"))!;
-    if (version.major > 2 || version.minor >= 40) {
-      expect((await git.mergeTree(base, "main", "clean")).clean).toBe(true);
-    } else {
-      expect((await caught(git.mergeTree(base, "main", "clean"))).code).toBe("GADUGI_INVALID_ARGUMENT");
-    }
-  });
-
-  it("merges a branch into a worktree, and aborts on conflict", async () => {
-    const { repo, git } = await diverged();
-    const wt = await git.worktreeAdd(join(temp.dir(), "integration"), "integration", {
-      createBranch: true,
-      base: "main",
-    });
-    const inWt = new GitClient(wt, { env: repo.env });
-    const result = await inWt.merge("clean", { noFf: true, message: "Merge clean" });
-    expect(result).toMatchObject({ clean: true, upToDate: false, conflictFiles: [] });
-    expect(await repo.git(["log", "-1", "--format=%P|%s", "integration"])).toMatch(
-      /^\w{40} \w{40}\|Merge clean$/,
-    );
-    expect(await inWt.merge("clean")).toMatchObject({ clean: true, upToDate: true });
-
-    const before = await inWt.headCommit();
-    const conflict = await inWt.merge("conflict", { noFf: true });
-    expect(conflict).toEqual({ clean: false, upToDate: false, conflictFiles: ["shared.txt"] });
-    expect(await inWt.headCommit()).toBe(before);
-    expect(await inWt.isDirty()).toBe(false);
-
-    const kept = await inWt.merge("conflict", { abortOnConflict: false });
-    expect(kept.clean).toBe(false);
-    expect((await inWt.status()).find((s) => s.path === "shared.txt")?.conflicted).toBe(true);
-  });
-});
-
 describe("GitClient: remotes", () => {
   it("pushes a branch and sets its upstream", async () => {
     const { repo, git } = await repoWith({ files: { "a.txt": "a" } });
@@ -463,31 +276,5 @@ describe("GitClient: remotes", () => {
     expect(error.code).toBe("GADUGI_GIT_FAILED");
     expect(error.message).toContain("127.0.0.1:9/o/r.git");
     expect(error.message).not.toContain(token);
-  });
-});
-
-describe("GitClient: processes", () => {
-  it("reports a missing git as GADUGI_COMMAND_NOT_FOUND", async () => {
-    const { repo } = await repoWith();
-    const git = new GitClient(repo.dir, { env: { ...repo.env, PATH: temp.dir() } });
-    expect((await caught(git.headCommit())).code).toBe("GADUGI_COMMAND_NOT_FOUND");
-  });
-
-  it("times out a hanging git, and stops on abort", async () => {
-    const { repo } = await repoWith();
-    const bin = temp.dir();
-    createFakeAgent(bin, { name: "git", stdout: "slow\nslower\n", delayMs: 10_000, readStdin: false });
-    const env = { ...prependPath(bin, { ...process.env, ...repo.env }) };
-    const slow = new GitClient(repo.dir, { env, timeoutMs: 200 });
-    const timeout = await caught(slow.raw(["fetch"]));
-    expect(timeout.code).toBe("GADUGI_TIMEOUT");
-    expect(timeout.message).toContain("git fetch");
-
-    const controller = new AbortController();
-    setTimeout(() => controller.abort(), 100);
-    const aborted = await caught(
-      new GitClient(repo.dir, { env }).raw(["fetch"], { signal: controller.signal }),
-    );
-    expect(aborted.code).toBe("GADUGI_ABORTED");
   });
 });

@@ -88,6 +88,13 @@ export interface RunResult {
 /** Runs programs with argument arrays (never a shell string). The engine's only way to spawn. */
 export interface ProcessRunner {
   run(file: string, args: readonly string[], options: RunOptions): Promise<RunResult>;
+  /**
+   * true: the runner adds nothing to a git call (no fake, no record, no label read), so GitClient
+   * may start git its own way (simple-git) instead of through it. createProcessRunner's runner
+   * says so, and labelledRunner over such a runner; a wrapper that fakes, records or alters git
+   * calls leaves it unset, and then sees every one of them.
+   */
+  readonly plainGit?: boolean;
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
@@ -393,10 +400,12 @@ export function labelledRunner(runner: ProcessRunner, label: ProcessLabel): Proc
   return {
     run: (file, args, options) =>
       runner.run(file, args, { ...options, label: { ...label, ...options.label } }),
+    // A label changes nothing for git over a plain runner: it ignores labels.
+    ...(runner.plainGit ? { plainGit: true } : {}),
   };
 }
 
 /** The default ProcessRunner, over execa. */
 export function createProcessRunner(): ProcessRunner {
-  return { run: runProcess };
+  return { run: runProcess, plainGit: true };
 }
