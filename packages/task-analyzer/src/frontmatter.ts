@@ -249,56 +249,38 @@ const readIssue: Reader = (field, into) => {
   into.issueNumber = n;
 };
 
+/** A reader storing the value's text under `key`. */
+function textInto(key: "id" | "title" | "agent" | "status"): Reader {
+  return (field, into) => {
+    into[key] = text(field);
+  };
+}
+
+/** A reader storing the value under `key`, which must be one of `allowed`. */
+function choiceInto<K extends "priority" | "type" | "complexity">(
+  key: K,
+  allowed: readonly NonNullable<PromptFrontmatter[K]>[],
+): Reader {
+  return (field, into) => {
+    into[key] = oneOf(field, allowed);
+  };
+}
+
 /** How each key the frontmatter may hold is read (aliases share a reader); other keys are warned about. */
-const READERS: ReadonlyMap<string, Reader> = new Map<string, Reader>([
-  [
-    "id",
-    (field, into) => {
-      into.id = text(field);
-    },
-  ],
-  [
-    "title",
-    (field, into) => {
-      into.title = text(field);
-    },
-  ],
+const READERS: ReadonlyMap<string, Reader> = new Map([
+  ["id", textInto("id")],
+  ["title", textInto("title")],
   ["depends_on", readDependsOn],
   ["dependsOn", readDependsOn],
   ["depends", readDependsOn],
   ["files", readTargets],
   ["targets", readTargets],
-  [
-    "agent",
-    (field, into) => {
-      into.agent = text(field);
-    },
-  ],
+  ["agent", textInto("agent")],
   ["run", readRun],
-  [
-    "priority",
-    (field, into) => {
-      into.priority = oneOf(field, PRIORITIES);
-    },
-  ],
+  ["priority", choiceInto("priority", PRIORITIES)],
   ["timeout", readTimeout],
-  [
-    "status",
-    (field, into) => {
-      into.status = text(field);
-    },
-  ],
-  [
-    "type",
-    (field, into) => {
-      into.type = oneOf(field, TYPES);
-    },
-  ],
-  [
-    "complexity",
-    (field, into) => {
-      into.complexity = oneOf(field, COMPLEXITIES);
-    },
-  ],
+  ["status", textInto("status")],
+  ["type", choiceInto("type", TYPES)],
+  ["complexity", choiceInto("complexity", COMPLEXITIES)],
   ["issue", readIssue],
 ]);
