@@ -140,7 +140,14 @@ export class Orchestrator {
       };
       const outcome = await dispatch(session, finishedTasks(session, previous), attempt);
       await registry.close();
-      const integration = await integrateRun(session, { env, callerEnv, github, runner, now: this.#now });
+      const integration = await integrateRun(session, {
+        env,
+        callerEnv,
+        github,
+        runner,
+        worktrees,
+        now: this.#now,
+      });
       const { status, report, aborted } = await finishRun(session, outcome, integration, {
         callerEnv,
         now: this.#now,

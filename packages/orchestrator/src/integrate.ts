@@ -2,6 +2,7 @@ import { describeErrorWithHint } from "@gadugi/error-handling";
 import { type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import type { TaskData, WorkflowState } from "@gadugi/interfaces";
 import type { WorkflowGitHub } from "@gadugi/workflow-manager";
+import type { WorktreeManager } from "@gadugi/worktree-manager";
 import { IntegrationBranch, type MergeOutcome } from "./integration.js";
 import { testIntegration } from "./integration-tests.js";
 import { prBaseBranch } from "./pr-base.js";
@@ -97,6 +98,8 @@ export interface IntegrateRunOptions {
   github: WorkflowGitHub | undefined;
   /** The run's registering runner, for the integration tests. */
   runner: ProcessRunner;
+  /** Makes the integration tests' checkout, under the same lock as every worktree. */
+  worktrees: WorktreeManager;
   now: () => number;
 }
 

@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
 import { appendFile, mkdir } from "node:fs/promises";
 import { join } from "node:path";
 import { describeErrorWithHint, redactSecrets, toGadugiError } from "@gadugi/error-handling";
-import { type Env, GitClient, labelledRunner, type ProcessRunner } from "@gadugi/git";
+import { type Env, labelledRunner, type ProcessRunner } from "@gadugi/git";
 import { detectTestCommand } from "@gadugi/workflow-manager";
-import { setupEnvironment } from "@gadugi/worktree-manager";
+import { setupEnvironment, type WorktreeManager } from "@gadugi/worktree-manager";
 import type { IntegrationTestReport } from "./report.js";
 import { runFiles, type Session } from "./session.js";
 
@@ -12,21 +11,19 @@ import { runFiles, type Session } from "./session.js";
 export async function testIntegration(
   session: Session,
   commit: string,
-  options: { env: Env; runner: ProcessRunner; now: () => number },
+  options: { env: Env; runner: ProcessRunner; worktrees: WorktreeManager; now: () => number },
 ): Promise<IntegrationTestReport> {
   const { repoRoot, config } = session;
   const { env, now } = options;
   const files = runFiles(repoRoot, session.runId);
-  const dir = join(repoRoot, config.worktreeDir, `integration-${session.runId}`);
-  const git = new GitClient(repoRoot, { env });
+  const checkout = `integration-${session.runId}`;
   const started = now();
   await mkdir(join(files.dir, "logs"), { recursive: true });
   const log = (line: string) => appendFile(files.integrationLog, `[gadugi] ${line}\n`);
   const taskId = `integration-${session.runId}`;
   const runner = labelledRunner(options.runner, { taskId, logFile: files.integrationLog });
   try {
-    if (!existsSync(dir)) await git.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
-    else await new GitClient(dir, { env }).raw(["checkout", "--quiet", "--detach", commit]);
+    const dir = await options.worktrees.checkoutDetached(checkout, commit);
     const setup = await setupEnvironment(
       { path: dir, taskId, runId: session.runId },
       {
@@ -82,7 +79,12 @@ export async function testIntegration(
       reason: describeErrorWithHint(e),
     };
   } finally {
-    await git.tryRaw(["worktree", "remove", "--force", dir]).catch(() => undefined);
+    // A checkout that cannot be removed stays, said in the report; the tests' result stands.
+    await options.worktrees.removeDetached(checkout).catch((error: unknown) => {
+      session.warnings.push(
+        `integration test checkout ${checkout} not removed: ${describeErrorWithHint(error)}`,
+      );
+    });
   }
 }
 

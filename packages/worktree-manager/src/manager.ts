@@ -18,6 +18,7 @@ import {
 } from "./cleanup.js";
 import { addWorktreeExcludes, type Context, openContext, samePath } from "./context.js";
 import { type CreateWorktreeOptions, createWorktree, type WorktreeInfo } from "./create.js";
+import { checkoutDetached, removeDetached } from "./detached.js";
 import {
   type DiskSpaceCheck,
   diskSpaceCheck,
@@ -67,7 +68,8 @@ export interface WorktreeManagerOptions {
  *
  * The class is the public face; the work is one module each: the repository context in
  * `context.ts`, creation in `create.ts`, listing in `list.ts`, removal in `cleanup.ts`, pruning in
- * `prune.ts`, interrupted creations in `interrupted.ts`.
+ * `prune.ts`, interrupted creations in `interrupted.ts`, throwaway detached checkouts in
+ * `detached.ts`.
  */
 export class WorktreeManager {
   readonly branchPrefix: string;
@@ -192,6 +194,19 @@ export class WorktreeManager {
   }
 
   // ---- remove / cleanup (cleanup.ts) ------------------------------------------------------------
+
+  /**
+   * A detached checkout of `commit` at `<worktrees dir>/<name>` for throwaway work on a commit
+   * (the integration branch's tests), made under the worktree lock; reused when it exists.
+   */
+  async checkoutDetached(name: string, commit: string): Promise<string> {
+    return checkoutDetached(await this.context(), name, commit);
+  }
+
+  /** Removes a checkout made by `checkoutDetached`, under the worktree lock. */
+  async removeDetached(name: string): Promise<void> {
+    await removeDetached(await this.context(), name);
+  }
 
   /**
    * Removes one of Gadugi's worktrees, named by task id or path, saving uncommitted work first.
