@@ -69,7 +69,6 @@ export async function dispatch(
   attempt: TaskAttempt,
 ): Promise<SchedulerResult> {
   const { config, plan } = session;
-  const record = recordOf(session);
   const checkpoint = checkpointer(session);
   const executor = new LocalExecutor(async (input, { signal }) => {
     let outcome: TaskAttemptOutcome;
