@@ -46,17 +46,7 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
   command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return command.action(async (prompts: string[], options: AnalyzeCommandOptions) => {
     const { GadugiError } = await import("@gadugi/error-handling");
-    let importDepth: number | undefined;
-    if (options.importDepth !== undefined) {
-      importDepth = Number(options.importDepth);
-      if (!Number.isInteger(importDepth) || importDepth < 1 || importDepth > 10) {
-        throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-          name: "--import-depth",
-          value: options.importDepth,
-          expected: "a whole number from 1 to 10",
-        });
-      }
-    }
+    const importDepth = parseImportDepth(options.importDepth, GadugiError);
     const cwd = resolve(options.cwd ?? process.cwd());
     const repoRoot = await repoRootOf(cwd);
     const { loadConfig } = await import("@gadugi/orchestrator");
@@ -67,18 +57,7 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
     const { analyze, parseExecuteRequest, renderPlanMermaid, renderPlanTable } = await import(
       "@gadugi/task-analyzer"
     );
-    let files = prompts;
-    if (prompts.includes("-") || (prompts.length === 0 && stdin.isTTY !== true)) {
-      const request = parseExecuteRequest(await readAll(stdin));
-      files =
-        prompts.length === 0 ? request.files : prompts.flatMap((p) => (p === "-" ? request.files : [p]));
-      if (files.length === 0) {
-        throw new GadugiError("GADUGI_NO_TASKS", {
-          reason:
-            'stdin lists no prompt files (expected "Execute these specific prompts in parallel:" and "- file.md" lines)',
-        });
-      }
-    }
+    const files = await promptFilesOf(prompts, stdin, parseExecuteRequest, GadugiError);
     const { plan, graph } = await analyze({
       repoRoot,
       cwd,
@@ -106,4 +85,41 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       );
     }
   });
+}
+
+/** `--import-depth`: a whole number from 1 to 10, or unset. */
+function parseImportDepth(
+  value: string | undefined,
+  GadugiError: typeof import("@gadugi/error-handling").GadugiError,
+): number | undefined {
+  if (value === undefined) return undefined;
+  const depth = Number(value);
+  if (!Number.isInteger(depth) || depth < 1 || depth > 10) {
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "--import-depth",
+      value,
+      expected: "a whole number from 1 to 10",
+    });
+  }
+  return depth;
+}
+
+/** The prompt files named, with `-` (or no files and stdin not a terminal) read from stdin's list. */
+async function promptFilesOf(
+  prompts: string[],
+  stdin: StdinSource,
+  parseExecuteRequest: typeof import("@gadugi/task-analyzer").parseExecuteRequest,
+  GadugiError: typeof import("@gadugi/error-handling").GadugiError,
+): Promise<string[]> {
+  if (!prompts.includes("-") && !(prompts.length === 0 && stdin.isTTY !== true)) return prompts;
+  const request = parseExecuteRequest(await readAll(stdin));
+  const files =
+    prompts.length === 0 ? request.files : prompts.flatMap((p) => (p === "-" ? request.files : [p]));
+  if (files.length === 0) {
+    throw new GadugiError("GADUGI_NO_TASKS", {
+      reason:
+        'stdin lists no prompt files (expected "Execute these specific prompts in parallel:" and "- file.md" lines)',
+    });
+  }
+  return files;
 }

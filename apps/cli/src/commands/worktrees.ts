@@ -35,40 +35,7 @@ export function worktreesCommand(io: CliIo): Command {
     .option("--all", "also list worktrees Gadugi did not make (marked foreign)")
     .option("--cwd <dir>", "repository (default: the current directory)", process.cwd())
     .option("--json", "print JSON")
-    .action(async (options: ListOptions) => {
-      const { WorktreeManager } = await import("@gadugi/worktree-manager");
-      const manager = new WorktreeManager({ repoRoot: options.cwd });
-      const worktrees = await manager.list({
-        ...(options.run ? { runId: options.run } : {}),
-        includeForeign: options.all ?? false,
-      });
-      if (options.json) {
-        io.stdout(`${JSON.stringify(worktrees, null, 2)}\n`);
-        return;
-      }
-      if (worktrees.length === 0) {
-        io.stdout("No Gadugi worktrees.\n");
-        return;
-      }
-      const rows = worktrees.map((w) =>
-        w.foreign
-          ? ["-", "-", w.branch ?? "(detached)", "foreign", "-", w.path]
-          : [
-              w.taskId,
-              w.runId,
-              w.branch,
-              stateOf(w),
-              w.ahead === undefined ? "-" : `+${w.ahead}/-${w.behind ?? 0}`,
-              w.path,
-            ],
-      );
-      io.stdout(table(["TASK", "RUN", "BRANCH", "STATE", "AHEAD/BEHIND", "PATH"], rows));
-      if (worktrees.some((w) => !w.foreign && w.interrupted)) {
-        io.stdout(
-          "\nA crash interrupted the creation of some worktrees: `gadugi resume` makes them again, `gadugi worktrees clean` removes them.\n",
-        );
-      }
-    });
+    .action((options: ListOptions) => listWorktrees(io, options));
 
   command
     .command("clean")
@@ -86,53 +53,91 @@ export function worktreesCommand(io: CliIo): Command {
     .option("--force", "also remove locked worktrees and ones whose process still runs")
     .option("--cwd <dir>", "repository (default: the current directory)", process.cwd())
     .option("--json", "print JSON")
-    .action(async (target: string | undefined, options: CleanOptions) => {
-      const { WorktreeManager } = await import("@gadugi/worktree-manager");
-      const { GadugiError } = await import("@gadugi/error-handling");
-      const manager = new WorktreeManager({ repoRoot: options.cwd });
-      const common = {
-        force: options.force ?? false,
-        save: options.patch ? ("patch" as const) : ("commit" as const),
-        ...(options.run ? { runId: options.run } : {}),
-      };
-      // Interrupted creations are left to cleanup/remove, which report them.
-      await manager.prune({ skipInterrupted: true });
-      const entries = target
-        ? [await manager.remove(target, { ...common, deleteBranch: options.deleteBranches ?? false })]
-        : (
-            await manager.cleanup({
-              ...common,
-              ...(options.task ? { taskId: options.task } : {}),
-              deleteBranches: options.deleteBranches ?? false,
-            })
-          ).entries;
-      if (options.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
-      else if (entries.length === 0) io.stdout("Nothing to clean.\n");
-      else {
-        for (const e of entries) {
-          const saved = e.savedWork
-            ? e.savedWork.mode === "commit"
-              ? `, work committed as ${e.savedWork.commit.slice(0, 12)}`
-              : `, work saved to ${e.savedWork.patchFile}`
-            : "";
-          const branch = e.branchDeleted
-            ? `, branch ${e.branch} deleted${e.bundle ? ` (commits bundled in ${e.bundle})` : ""}`
-            : `, branch ${e.branch} kept`;
-          const reason = e.reason ? ` — ${e.reason}` : "";
-          io.stdout(`${e.action.padEnd(8)} ${e.taskId} (${e.path})${saved}${branch}${reason}\n`);
-        }
-      }
-      const failed = entries.filter((e) => e.action === "failed");
-      if (failed.length > 0) {
-        throw new GadugiError("GADUGI_COMMAND_FAILED", {
-          command: "gadugi worktrees clean",
-          exitCode: null,
-          stderr: failed.map((e) => `${e.taskId}: ${e.reason ?? e.code ?? "failed"}`).join("\n"),
-        });
-      }
-    });
+    .action((target: string | undefined, options: CleanOptions) => cleanWorktrees(io, target, options));
 
   return command;
+}
+
+async function listWorktrees(io: CliIo, options: ListOptions): Promise<void> {
+  const { WorktreeManager } = await import("@gadugi/worktree-manager");
+  const manager = new WorktreeManager({ repoRoot: options.cwd });
+  const worktrees = await manager.list({
+    ...(options.run ? { runId: options.run } : {}),
+    includeForeign: options.all ?? false,
+  });
+  if (options.json) {
+    io.stdout(`${JSON.stringify(worktrees, null, 2)}\n`);
+    return;
+  }
+  if (worktrees.length === 0) {
+    io.stdout("No Gadugi worktrees.\n");
+    return;
+  }
+  const rows = worktrees.map((w) =>
+    w.foreign
+      ? ["-", "-", w.branch ?? "(detached)", "foreign", "-", w.path]
+      : [
+          w.taskId,
+          w.runId,
+          w.branch,
+          stateOf(w),
+          w.ahead === undefined ? "-" : `+${w.ahead}/-${w.behind ?? 0}`,
+          w.path,
+        ],
+  );
+  io.stdout(table(["TASK", "RUN", "BRANCH", "STATE", "AHEAD/BEHIND", "PATH"], rows));
+  if (worktrees.some((w) => !w.foreign && w.interrupted)) {
+    io.stdout(
+      "\nA crash interrupted the creation of some worktrees: `gadugi resume` makes them again, `gadugi worktrees clean` removes them.\n",
+    );
+  }
+}
+
+async function cleanWorktrees(io: CliIo, target: string | undefined, options: CleanOptions): Promise<void> {
+  const { WorktreeManager } = await import("@gadugi/worktree-manager");
+  const { GadugiError } = await import("@gadugi/error-handling");
+  const manager = new WorktreeManager({ repoRoot: options.cwd });
+  const common = {
+    force: options.force ?? false,
+    save: options.patch ? ("patch" as const) : ("commit" as const),
+    ...(options.run ? { runId: options.run } : {}),
+  };
+  // Interrupted creations are left to cleanup/remove, which report them.
+  await manager.prune({ skipInterrupted: true });
+  const entries = target
+    ? [await manager.remove(target, { ...common, deleteBranch: options.deleteBranches ?? false })]
+    : (
+        await manager.cleanup({
+          ...common,
+          ...(options.task ? { taskId: options.task } : {}),
+          deleteBranches: options.deleteBranches ?? false,
+        })
+      ).entries;
+  if (options.json) io.stdout(`${JSON.stringify(entries, null, 2)}\n`);
+  else if (entries.length === 0) io.stdout("Nothing to clean.\n");
+  else for (const e of entries) io.stdout(`${describeEntry(e)}\n`);
+  const failed = entries.filter((e) => e.action === "failed");
+  if (failed.length > 0) {
+    throw new GadugiError("GADUGI_COMMAND_FAILED", {
+      command: "gadugi worktrees clean",
+      exitCode: null,
+      stderr: failed.map((e) => `${e.taskId}: ${e.reason ?? e.code ?? "failed"}`).join("\n"),
+    });
+  }
+}
+
+/** One line of `worktrees clean`: what happened to the worktree, its work and its branch. */
+function describeEntry(e: import("@gadugi/worktree-manager").CleanupEntry): string {
+  const saved = e.savedWork
+    ? e.savedWork.mode === "commit"
+      ? `, work committed as ${e.savedWork.commit.slice(0, 12)}`
+      : `, work saved to ${e.savedWork.patchFile}`
+    : "";
+  const branch = e.branchDeleted
+    ? `, branch ${e.branch} deleted${e.bundle ? ` (commits bundled in ${e.bundle})` : ""}`
+    : `, branch ${e.branch} kept`;
+  const reason = e.reason ? ` — ${e.reason}` : "";
+  return `${e.action.padEnd(8)} ${e.taskId} (${e.path})${saved}${branch}${reason}`;
 }
 
 /** The STATE column of one of Gadugi's worktrees. */
