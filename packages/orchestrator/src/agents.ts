@@ -1,11 +1,6 @@
 import { GadugiError } from "@gadugi/error-handling";
 import { toArgv } from "@gadugi/git";
-import {
-  type AgentConfig,
-  AgentSetting,
-  type GadugiConfig,
-  type TaskData,
-} from "@gadugi/interfaces";
+import { type AgentConfig, AgentSetting, type GadugiConfig, type TaskData } from "@gadugi/interfaces";
 import { agentByName, resolveAgentSetting } from "@gadugi/workflow-manager";
 
 export interface AgentChoice {
