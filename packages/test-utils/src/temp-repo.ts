@@ -62,6 +62,44 @@ export function writeFiles(dir: string, files: FileChanges): void {
   }
 }
 
+/** Identity variables for a repository configured without one (the helper's own commits only). */
+function identityEnv(): Record<string, string> {
+  return {
+    GIT_AUTHOR_NAME: TEST_IDENTITY.name,
+    GIT_AUTHOR_EMAIL: TEST_IDENTITY.email,
+    GIT_COMMITTER_NAME: TEST_IDENTITY.name,
+    GIT_COMMITTER_EMAIL: TEST_IDENTITY.email,
+  };
+}
+
+/** Variables from the machine that would change what git does in a temp repository. */
+const MACHINE_GIT_ENV = {
+  GIT_DIR: undefined,
+  GIT_WORK_TREE: undefined,
+  GIT_INDEX_FILE: undefined,
+  GIT_AUTHOR_NAME: undefined,
+  GIT_AUTHOR_EMAIL: undefined,
+  GIT_COMMITTER_NAME: undefined,
+  GIT_COMMITTER_EMAIL: undefined,
+  EMAIL: undefined,
+};
+
+/** The `git` helper of a temp repository: throws with stderr on a non-zero exit. */
+function tempRepoGit(dir: string, env: Record<string, string>): TempRepo["git"] {
+  return async (args, opts = {}) => {
+    const result = await execa("git", [...args], {
+      cwd: opts.cwd ?? dir,
+      env: { ...MACHINE_GIT_ENV, ...env, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" },
+      ...(opts.input === undefined ? { stdin: "ignore" as const } : { input: opts.input }),
+      reject: false,
+    });
+    if (result.exitCode !== 0) {
+      throw new Error(`git ${args.join(" ")} failed (${result.exitCode}): ${result.stderr}`);
+    }
+    return result.stdout;
+  };
+}
+
 /** A real git repository in a temp dir: `git init -b main`, optional files and commits. */
 export async function createTempRepo(options: TempRepoOptions = {}): Promise<TempRepo> {
   const repoDir = createTempDir("gadugi-repo-");
@@ -73,41 +111,7 @@ export async function createTempRepo(options: TempRepoOptions = {}): Promise<Tem
     GIT_CONFIG_NOSYSTEM: "1",
   };
   const withIdentity = options.identity ?? true;
-  const helperIdentity: Record<string, string> = withIdentity
-    ? {}
-    : {
-        GIT_AUTHOR_NAME: TEST_IDENTITY.name,
-        GIT_AUTHOR_EMAIL: TEST_IDENTITY.email,
-        GIT_COMMITTER_NAME: TEST_IDENTITY.name,
-        GIT_COMMITTER_EMAIL: TEST_IDENTITY.email,
-      };
-  // Variables from the machine that would change what git does here.
-  const unset = {
-    GIT_DIR: undefined,
-    GIT_WORK_TREE: undefined,
-    GIT_INDEX_FILE: undefined,
-    GIT_AUTHOR_NAME: undefined,
-    GIT_AUTHOR_EMAIL: undefined,
-    GIT_COMMITTER_NAME: undefined,
-    GIT_COMMITTER_EMAIL: undefined,
-    EMAIL: undefined,
-  };
-
-  const git = async (
-    args: readonly string[],
-    opts: { input?: string; cwd?: string } = {},
-  ): Promise<string> => {
-    const result = await execa("git", [...args], {
-      cwd: opts.cwd ?? dir,
-      env: { ...unset, ...env, ...helperIdentity, LC_ALL: "C", GIT_TERMINAL_PROMPT: "0" },
-      ...(opts.input === undefined ? { stdin: "ignore" as const } : { input: opts.input }),
-      reject: false,
-    });
-    if (result.exitCode !== 0) {
-      throw new Error(`git ${args.join(" ")} failed (${result.exitCode}): ${result.stderr}`);
-    }
-    return result.stdout;
-  };
+  const git = tempRepoGit(dir, { ...env, ...(withIdentity ? {} : identityEnv()) });
 
   const commit = async (message: string, files: FileChanges = {}): Promise<string> => {
     writeFiles(dir, files);
