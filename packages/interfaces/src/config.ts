@@ -80,6 +80,11 @@ export const GadugiConfig = z.strictObject({
       /** Reviewer: an agent name run read-only, or `command` with reviewCommand. */
       reviewer: z.string().optional(),
       reviewCommand: CommandSetting.optional(),
+      /**
+       * Merge a task whose reviewer still requests changes after the fix round (default: it ends
+       * `changes-requested`, unmerged, and its dependents are skipped).
+       */
+      mergeOnRequestChanges: z.boolean().default(false),
     })
     .prefault({}),
   integration: z

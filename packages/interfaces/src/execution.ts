@@ -21,7 +21,7 @@ export const AgentRunRequest = z.strictObject({
   eventsFile: z.string().optional(),
   /** Read-only review runs and the like get their own label in logs and the registry. */
   purpose: z
-    .enum(["implementation", "testing-fix", "documentation", "review", "conflict-resolution"])
+    .enum(["implementation", "testing-fix", "documentation", "review", "review-fix", "conflict-resolution"])
     .default("implementation"),
 });
 export type AgentRunRequest = z.infer<typeof AgentRunRequest>;

@@ -36,6 +36,7 @@ export {
   RunReport,
   TaskReport,
 } from "./report.js";
+export { ReviewPosting, ReviewRound, ReviewSummary, ReviewVerdict } from "./review.js";
 export { AgentRunRecord, RunSettings } from "./run-settings.js";
 export { CommandSetting, DURATION_FORMS, Duration, parseDuration } from "./settings.js";
 export {

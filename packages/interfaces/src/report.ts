@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { PerformanceMetrics } from "./metrics.js";
+import { ReviewSummary } from "./review.js";
 import { TaskStatus } from "./task.js";
 import { MergeRecord, PhaseStatus, RunStatus, WorkflowPhase } from "./workflow.js";
 
@@ -34,6 +35,8 @@ export const TaskReport = z.strictObject({
   costUsd: z.number().nonnegative().optional(),
   filesChanged: z.array(z.string()),
   merge: MergeRecord.optional(),
+  /** The review phase's verdict, comments and rounds, when a reviewer ran. */
+  review: ReviewSummary.optional(),
   error: z.string().optional(),
 });
 export type TaskReport = z.infer<typeof TaskReport>;

@@ -5,6 +5,8 @@ import { CommandSetting } from "./settings.js";
  * Lifecycle of one task in a run. Legal transitions live in @gadugi/task-tracking.
  * `merge-failed`: the task's work completed on its branch, but the branch could not be merged
  * onto the integration branch (a conflict its re-run did not resolve, or the merge failed).
+ * `changes-requested`: the reviewer still requested changes after the fix round; the task's work
+ * stays on its branch, unmerged (unless `workflow.mergeOnRequestChanges`).
  */
 export const TaskStatus = z.enum([
   "pending",
@@ -13,6 +15,7 @@ export const TaskStatus = z.enum([
   "completed",
   "failed",
   "merge-failed",
+  "changes-requested",
   "cancelled",
   "skipped",
 ]);
