@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgentSetting } from "./agent.js";
 import { CommandSetting, Duration } from "./settings.js";
+import { AllowSkipSetting } from "./skip.js";
 import { WORKFLOW_PHASES, WorkflowPhase } from "./workflow.js";
 
 /** Every `*Sec` key: seconds, or a duration such as "90s", "30m", "1h30m". */
@@ -74,6 +75,11 @@ export const GadugiConfig = z.strictObject({
   workflow: z
     .strictObject({
       requiredPhases: z.array(WorkflowPhase).default([...WORKFLOW_PHASES]),
+      /**
+       * Per phase, the skip reason codes that satisfy requiredPhases (`{ testing: [] }` makes
+       * testing mandatory); phases it does not name keep DEFAULT_ALLOW_SKIP.
+       */
+      allowSkip: AllowSkipSetting.optional(),
       /** Test command for the testing phase; detected from the project when unset. */
       testCommand: CommandSetting.optional(),
       testRetries: z.number().int().min(0).default(1),

@@ -40,6 +40,16 @@ export { ReviewPosting, ReviewRound, ReviewSummary, ReviewVerdict } from "./revi
 export { AgentRunRecord, RunSettings } from "./run-settings.js";
 export { CommandSetting, DURATION_FORMS, Duration, parseDuration } from "./settings.js";
 export {
+  type AllowSkip,
+  AllowSkipSetting,
+  allowedSkips,
+  DEFAULT_ALLOW_SKIP,
+  GovernanceSkip,
+  SKIP_REASONS,
+  SkipReason,
+  TaskGovernance,
+} from "./skip.js";
+export {
   Complexity,
   FileAccess,
   Priority,

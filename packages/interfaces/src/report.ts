@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { PerformanceMetrics } from "./metrics.js";
 import { ReviewSummary } from "./review.js";
+import { TaskGovernance } from "./skip.js";
 import { TaskStatus } from "./task.js";
 import { MergeRecord, PhaseStatus, RunStatus, WorkflowPhase } from "./workflow.js";
 
@@ -37,6 +38,8 @@ export const TaskReport = z.strictObject({
   merge: MergeRecord.optional(),
   /** The review phase's verdict, comments and rounds, when a reviewer ran. */
   review: ReviewSummary.optional(),
+  /** Which required phases ran, were skipped for an allowed reason, or were skipped against the rules. */
+  governance: TaskGovernance.optional(),
   error: z.string().optional(),
 });
 export type TaskReport = z.infer<typeof TaskReport>;
