@@ -43,6 +43,7 @@ export {
   UV_RULE,
 } from "./prompts.js";
 export { type ParsedReview, parseReviewOutput, type ReviewVerdict } from "./review-verdict.js";
+export { skipCodeOf, skipViolation, skipViolationError, taskGovernance } from "./skip-policy.js";
 export { detectTestCommand, NO_TEST_COMMAND, type TestCommand } from "./test-command.js";
 export type {
   AgentPurpose,

@@ -3,6 +3,7 @@ import { type WorkflowDeps, workflowDeps } from "./deps.js";
 import { validateWorkflowPlan } from "./governance.js";
 import { applyRestart, restartTask } from "./interruptions.js";
 import { runPhase } from "./run-phase.js";
+import { skipViolation, skipViolationError } from "./skip-policy.js";
 import { cancelTask, completeTask, failTask } from "./task-end.js";
 import { openTaskRun, type TaskRun } from "./task-run.js";
 import type { Phase, RunTaskOptions, WorkflowManagerOptions } from "./types.js";
@@ -61,10 +62,11 @@ export class WorkflowManager {
   }
 
   /**
-   * The plan, phase by phase: one done before (completed or skipped) is not run again; an aborted
-   * signal or a cancelled phase cancels the task; a failed required phase fails it, a failed
-   * optional one is warned about and the task goes on. Returns the task's final state when it
-   * ended early, undefined when every phase is done.
+   * The plan, phase by phase: one done before (completed, or skipped for an allowed reason) is not
+   * run again; an aborted signal or a cancelled phase cancels the task; a failed required phase
+   * fails it, and so does a required phase skipped for a reason workflow.allowSkip does not allow
+   * (GADUGI_GOVERNANCE); a failed optional one is warned about and the task goes on. Returns the
+   * task's final state when it ended early, undefined when every phase is done.
    */
   async #runPhases(run: TaskRun): Promise<WorkflowState | undefined> {
     const deps = this.#deps;
@@ -75,12 +77,26 @@ export class WorkflowManager {
       if (previous?.status === "running" && previous.startedAt !== undefined)
         run.interrupted.since = previous.startedAt;
       else delete run.interrupted.since;
-      if (previous !== undefined && DONE.has(previous.status)) {
+      // A skip that governance no longer allows (a tightened workflow.allowSkip) is run again.
+      const redo = skipViolation(deps.options.config.workflow, previous);
+      if (previous !== undefined && DONE.has(previous.status) && redo === undefined) {
         await run.ctx.log(`phase ${phase.name}: already ${previous.status}, not run again`);
         continue;
       }
       if (run.signal.aborted) return cancelTask(deps, run, abortReason(run.signal));
       const outcome = await runPhase(deps, run, phase);
+      if (outcome.status === "skipped") {
+        const violation = skipViolation(deps.options.config.workflow, run.records.get(phase.name));
+        if (violation === undefined) continue;
+        await run.ctx.log(`governance: ${violation}`);
+        return failTask(
+          deps,
+          run,
+          undefined,
+          violation,
+          skipViolationError(run.task.id, phase.name, violation),
+        );
+      }
       if (outcome.status !== "failed") continue;
       if (outcome.cancelled) return cancelTask(deps, run, outcome.reason);
       if (!required.has(phase.name)) {

@@ -86,6 +86,7 @@ async function finishPhase(
   const { task, ctx } = run;
   const durationMs = Math.max(0, deps.now() - started);
   const data: Record<string, unknown> = { ...outcome.data };
+  if (outcome.status === "skipped") data.skipCode = outcome.code ?? "unspecified";
   const required = deps.options.config.workflow.requiredPhases.includes(phase.name);
   if (outcome.status === "failed" && !cancelled && required) {
     const issue = await fileFailureIssue(deps, run, phase.name, error ?? outcome.reason);

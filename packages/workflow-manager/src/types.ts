@@ -6,6 +6,7 @@ import type {
   AgentRunResult,
   GadugiConfig,
   PhaseRecord,
+  SkipReason,
   TaskData,
   WorkflowPhase,
   WorkflowState,
@@ -29,16 +30,21 @@ export type AgentRunner = (
 /** What the workflow needs of GitHub; @gadugi/github-ops' GitHubOperations fits. */
 export type WorkflowGitHub = Pick<
   GitHubOperations,
-  "isAvailable" | "ensureIssue" | "ensurePr" | "addComment" | "createFailureIssue"
+  "isAvailable" | "ensureIssue" | "ensurePr" | "addComment" | "createFailureIssue" | "createPrReview"
 >;
 
 /** What the workflow needs of worktrees; @gadugi/worktree-manager's WorktreeManager fits. */
 export type WorkflowWorktrees = Pick<WorktreeManager, "create">;
 
-/** What a phase returns: completed, or skipped / failed with the reason (never empty). */
+/**
+ * What a phase returns: completed, or skipped / failed with the reason (never empty). A skip says
+ * why as a stable `code` too (kept as `data.skipCode`; `unspecified` when it does not), which
+ * `workflow.allowSkip` decides on for a required phase.
+ */
 export type PhaseOutcome =
   | { status: "completed"; data?: Record<string, unknown> }
-  | { status: "skipped" | "failed"; reason: string; data?: Record<string, unknown> };
+  | { status: "skipped"; reason: string; code?: SkipReason; data?: Record<string, unknown> }
+  | { status: "failed"; reason: string; data?: Record<string, unknown> };
 
 /** One step of the pipeline. */
 export interface Phase {

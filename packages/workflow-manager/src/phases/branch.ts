@@ -1,9 +1,11 @@
 import type { Phase } from "../types.js";
+import { checkBranchStart } from "./branch-check.js";
 
-/** Phase 3: the task branch, checked out in the worktree. */
+/** Phase 3: the task branch, checked out in the worktree, verified to start where the plan said. */
 export const branchCreationPhase: Phase = {
   name: "branch_creation",
-  contract: "The task branch exists and is checked out in the task's worktree; its commit is recorded.",
+  contract:
+    "The task branch exists, is checked out in the task's worktree and starts at the commit the plan said (the run's base commit, the integration tip for a task that waits for others, a resumed task's earlier start), holding no commit that is not the task's own; its start point, head and the verification are recorded.",
   async run(ctx) {
     const { facts } = ctx;
     const branch = facts.branch;
@@ -22,10 +24,24 @@ export const branchCreationPhase: Phase = {
       };
     }
     const commit = await git.headCommit();
-    const data: Record<string, unknown> = { branch, commit };
-    if (facts.baseCommit !== undefined) {
-      data.baseCommit = facts.baseCommit;
-      data.commitsAhead = (await git.aheadBehind(commit, facts.baseCommit)).ahead;
+    const check = await checkBranchStart(ctx, git, commit);
+    const data: Record<string, unknown> = {
+      branch,
+      commit,
+      head: commit,
+      startPoint: check.startPoint,
+      plannedStartPoint: check.plannedStartPoint,
+      verified: check.verified,
+      commitsAhead: check.ownCommits.length,
+    };
+    if (facts.baseCommit !== undefined) data.baseCommit = facts.baseCommit;
+    if (check.ownCommits.length > 0) data.ownCommits = check.ownCommits.slice(0, 20);
+    if (!check.verified) {
+      return {
+        status: "failed",
+        reason: check.reason ?? `${branch} does not start where the plan said`,
+        data,
+      };
     }
     return { status: "completed", data };
   },

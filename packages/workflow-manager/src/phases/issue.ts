@@ -38,6 +38,7 @@ export const issueCreationPhase: Phase = {
     if (!available.ok || ctx.github === undefined) {
       return {
         status: "skipped",
+        code: "no-github",
         reason: `GitHub unavailable: ${available.ok ? "not configured" : available.reason}`,
       };
     }
@@ -55,6 +56,7 @@ export const issueCreationPhase: Phase = {
       await ctx.warn(`task ${task.id}: no GitHub issue: ${call.reason}`);
       return {
         status: "skipped",
+        code: "github-error",
         reason: `GitHub unavailable: ${call.reason}`,
         data: { githubError: call.reason },
       };

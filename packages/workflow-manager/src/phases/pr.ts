@@ -53,6 +53,7 @@ async function pushBranch(ctx: PhaseContext, branch: string): Promise<Pushed | P
   if (remote === undefined) {
     return {
       status: "skipped",
+      code: "no-origin",
       reason: `no origin remote: branch ${branch} is ready locally at ${commit.slice(0, 12)}`,
       data: { readyBranch: branch, commit, pushed: false },
     };
@@ -102,6 +103,7 @@ async function openPullRequest(
     await ctx.warn(`task ${task.id}: no pull request for ${branch}: ${call.reason}`);
     return {
       status: "skipped",
+      code: "github-error",
       reason: `GitHub unavailable: ${call.reason}; branch ${branch} is pushed to origin and ready for a pull request`,
       data: {
         readyBranch: branch,
@@ -145,6 +147,7 @@ export const prCreationPhase: Phase = {
     if (!available.ok || ctx.github === undefined) {
       return {
         status: "skipped",
+        code: "no-github",
         reason: `GitHub unavailable: ${available.ok ? "not configured" : available.reason}; branch ${branch} is pushed to origin and ready for a pull request`,
         data: { readyBranch: branch, commit: pushed.commit, pushed: true, remote: pushed.remote },
       };

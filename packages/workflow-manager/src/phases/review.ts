@@ -182,7 +182,7 @@ export const reviewPhase: Phase = {
       reviewCommand !== undefined &&
       (typeof reviewCommand !== "string" || reviewCommand.trim() !== "") &&
       (!reviewer || reviewer === "command");
-    if (!useCommand && !reviewer) return { status: "skipped", reason: NO_REVIEWER };
+    if (!useCommand && !reviewer) return { status: "skipped", code: "no-reviewer", reason: NO_REVIEWER };
     const base = ctx.facts.baseCommit;
     if (base === undefined)
       return { status: "failed", reason: "setup recorded no base commit to diff against" };

@@ -91,7 +91,7 @@ export const testingPhase: Phase = {
         reason: `workflow.testCommand: ${describeError(error)}`,
       };
     }
-    if (found.argv === undefined) return { status: "skipped", reason: found.reason };
+    if (found.argv === undefined) return { status: "skipped", code: "no-test-command", reason: found.reason };
     const argv = found.argv;
     const command = formatCommand(argv);
     const retries = config.workflow.testRetries;
@@ -110,7 +110,12 @@ export const testingPhase: Phase = {
         run = await runTests(ctx, argv, runs.length + 1);
       } catch (error) {
         if (GadugiError.is(error, "GADUGI_COMMAND_NOT_FOUND") && found.source !== "config") {
-          return { status: "skipped", reason: `cannot run the tests: ${describeError(error)}`, data: data() };
+          return {
+            status: "skipped",
+            code: "test-runner-missing",
+            reason: `cannot run the tests: ${describeError(error)}`,
+            data: data(),
+          };
         }
         throw error;
       }
