@@ -20,6 +20,7 @@ const ICONS: Record<string, string> = {
   completed: "✓",
   failed: "✗",
   "merge-failed": "✗",
+  "changes-requested": "✎",
   cancelled: "■",
   skipped: "-",
 };
@@ -44,7 +45,16 @@ function oneLine(text: string, max = 60): string {
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
 
-const FINISHED = new Set(["completed", "failed", "merge-failed", "cancelled", "skipped"]);
+const FINISHED = new Set([
+  "completed",
+  "failed",
+  "merge-failed",
+  "changes-requested",
+  "cancelled",
+  "skipped",
+]);
+/** Finished without landing: counted as failed. */
+const NOT_LANDED = new Set(["failed", "merge-failed", "changes-requested"]);
 
 /**
  * What the progress view knows of a run, folded from its events: one view per task (status,
@@ -161,7 +171,7 @@ export class RunView {
       if (t.status === "completed") c.done++;
       else if (t.status === "running") c.running++;
       else if (t.status === "queued" || t.status === "pending") c.queued++;
-      else if (t.status === "failed" || t.status === "merge-failed") c.failed++;
+      else if (NOT_LANDED.has(t.status)) c.failed++;
       else c.other++;
     }
     return c;

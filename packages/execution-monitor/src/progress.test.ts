@@ -120,6 +120,26 @@ describe("createProgressRenderer", () => {
     ]);
   });
 
+  it("counts a task whose review still requests changes as failed, with its own icon", () => {
+    const events: ProgressEvent[] = [
+      { type: "run.started", repoRoot: "/repo", at: at(0) },
+      { type: "task.status", taskId: "task-api", status: "queued", at: at(0) },
+      { type: "task.status", taskId: "task-api", status: "running", at: at(1) },
+      {
+        type: "task.status",
+        taskId: "task-api",
+        status: "changes-requested",
+        reason: "the reviewer requested changes",
+        at: at(9),
+      },
+      { type: "run.finished", status: "failed", at: at(10) },
+    ];
+    const frame = (render("tty", events).at(-1) as string).replace(/\x1b\[\d*[AJK]/g, "");
+    const lines = frame.split("\n").map((l) => l.replace(/\s+/g, " ").trim());
+    expect(lines[0]).toBe("✎ task-api changes-requested 0:08 the reviewer requested changes");
+    expect(lines[1]).toMatch(/^0\/1 done · 0 running · 0 queued · 1 failed/);
+  });
+
   it("tty mode shows a running task's last activity and is throttled", () => {
     const writes: string[] = [];
     const renderer = createProgressRenderer({

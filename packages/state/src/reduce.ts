@@ -13,9 +13,13 @@ const FINISHED_TASK: ReadonlySet<TaskStatus> = new Set([
   "completed",
   "failed",
   "merge-failed",
+  "changes-requested",
   "cancelled",
   "skipped",
 ]);
+
+/** Finished statuses whose reason is the task's error: its work did not land. */
+const NOT_LANDED: ReadonlySet<TaskStatus> = new Set(["failed", "merge-failed", "changes-requested"]);
 
 export interface ReduceOptions {
   /** A state to continue from; events with `seq <= initial.journalSeq` are already in it. */
@@ -30,9 +34,9 @@ export interface ReduceOptions {
  *
  * What each event does: run.started creates the state; run.status / run.finished set the status
  * (and endedAt when it is not `running`); task.added adds a task; task.status sets its status
- * (running counts an attempt and sets startedAt, a finished status sets endedAt, failed with a
- * reason sets error); task.updated merges a patch (creating the task if unknown); phase.started
- * marks the phase running; phase.finished records status, endedAt, durationMs, reason and merges
+ * (running counts an attempt and sets startedAt, a finished status sets endedAt, failed,
+ * merge-failed or changes-requested with a reason sets error); task.updated merges a patch
+ * (creating the task if unknown); phase.started marks the phase running; phase.finished records status, endedAt, durationMs, reason and merges
  * data; merge.result records the task's merge; an `error` event naming a task sets its `error`.
  * task.added also keeps the task's definition. Every event moves updatedAt and journalSeq;
  * process.*, agent.event and the other informational events change nothing else (they stay in
@@ -230,7 +234,7 @@ function setTaskStatus(t: WorkflowState, event: EventOf<"task.status">): void {
     delete t.error;
   } else if (FINISHED_TASK.has(event.status)) {
     t.endedAt = at;
-    if ((event.status === "failed" || event.status === "merge-failed") && event.reason !== undefined) {
+    if (NOT_LANDED.has(event.status) && event.reason !== undefined) {
       t.error = event.reason;
     }
   } else {

@@ -66,13 +66,16 @@ describe("computeMetrics", () => {
       { id: "F", type: "docs", status: "cancelled", startedAt: T0, endedAt: T0 + 1000 },
       { id: "G", type: "docs", status: "running", startedAt: T0 },
       { id: "H", type: "docs", status: "completed" },
+      { id: "I", type: "docs", status: "changes-requested" },
+      { id: "J", type: "docs", status: "merge-failed" },
     ];
     const metrics = computeMetrics({ ...EXAMPLE, tasks });
     expect(metrics).toMatchObject({
       sumTaskDurationsMs: 26_000,
-      tasksTotal: 8,
+      tasksTotal: 10,
       tasksCompleted: 4,
-      tasksFailed: 1,
+      // Neither a task whose review requested changes nor one that did not merge landed.
+      tasksFailed: 3,
       tasksSkipped: 1,
       tasksCancelled: 1,
       criticalPath: ["A", "C"],

@@ -173,8 +173,9 @@ export function computeMetrics(run: RunSummary): PerformanceMetrics {
     criticalPathMs: critical.ms,
     tasksTotal: run.tasks.length,
     tasksCompleted: count("completed"),
-    // A task whose work completed but did not merge did not land either.
-    tasksFailed: count("failed") + count("merge-failed"),
+    // A task whose work completed but did not merge (a conflict, or a review requesting changes)
+    // did not land either.
+    tasksFailed: count("failed") + count("merge-failed") + count("changes-requested"),
     tasksSkipped: count("skipped"),
     tasksCancelled: count("cancelled"),
     tokens: run.tasks.reduce((sum, t) => sum + (t.tokens ?? 0), 0),

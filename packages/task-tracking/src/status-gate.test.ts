@@ -42,6 +42,22 @@ describe("checkTaskStatusEvent", () => {
     expect(state.tasks.t1).toMatchObject({ status: "queued", attempts: 2 });
   });
 
+  it("lets a review that still requests changes end a running task, and a resume queue it again", async () => {
+    const m = await run();
+    for (const status of ["queued", "running"] as const) {
+      await m.record("r1", { type: "task.status", taskId: "t1", status });
+    }
+    const reason = "the reviewer requested changes after 1 fix round";
+    await m.record("r1", { type: "task.status", taskId: "t1", status: "changes-requested", reason });
+    expect((await m.loadRun("r1")).tasks.t1).toMatchObject({ status: "changes-requested", error: reason });
+    const message = await m
+      .record("r1", { type: "task.status", taskId: "t1", status: "completed" })
+      .then(() => "accepted", rejection);
+    expect(message).toBe("Task t1 cannot go from changes-requested to completed.");
+    await m.record("r1", { type: "task.status", taskId: "t1", status: "queued", reason: "resumed" });
+    expect((await m.loadRun("r1")).tasks.t1?.status).toBe("queued");
+  });
+
   it("rejects an illegal move before it is journaled, naming the task and both statuses", async () => {
     const m = await run();
     await m.record("r1", { type: "task.status", taskId: "t1", status: "queued" });

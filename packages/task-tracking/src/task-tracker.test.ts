@@ -23,10 +23,12 @@ const LEGAL: [TaskStatus, TaskStatus][] = [
   ["running", "failed"],
   ["running", "cancelled"],
   ["running", "queued"],
+  ["running", "changes-requested"],
   ["completed", "merge-failed"],
   ["completed", "queued"],
   ["failed", "queued"],
   ["merge-failed", "queued"],
+  ["changes-requested", "queued"],
   ["cancelled", "queued"],
   ["skipped", "queued"],
 ];
@@ -39,6 +41,7 @@ const ROUTE: Record<TaskStatus, TaskStatus[]> = {
   completed: ["queued", "running", "completed"],
   failed: ["queued", "running", "failed"],
   "merge-failed": ["queued", "running", "completed", "merge-failed"],
+  "changes-requested": ["queued", "running", "changes-requested"],
   cancelled: ["cancelled"],
   skipped: ["skipped"],
 };
@@ -92,6 +95,9 @@ describe("transition table", () => {
       ["merge-failed", "running"],
       ["running", "running"],
       ["running", "merge-failed"],
+      ["changes-requested", "running"],
+      ["changes-requested", "completed"],
+      ["completed", "changes-requested"],
     ] as const) {
       expect(canTransition(from, to)).toBe(false);
     }
@@ -99,7 +105,14 @@ describe("transition table", () => {
 
   it("classifies finished statuses, and every way out of one but a merge failure re-queues it", () => {
     const finished = TaskStatus.options.filter(isFinished);
-    expect(finished).toEqual(["completed", "failed", "merge-failed", "cancelled", "skipped"]);
+    expect(finished).toEqual([
+      "completed",
+      "failed",
+      "merge-failed",
+      "changes-requested",
+      "cancelled",
+      "skipped",
+    ]);
     for (const from of finished) {
       expect(TASK_TRANSITIONS[from].filter((to) => to !== "queued" && to !== "merge-failed")).toEqual([]);
     }
@@ -191,6 +204,7 @@ describe("TaskTracker", () => {
       completed: 0,
       failed: 0,
       "merge-failed": 0,
+      "changes-requested": 0,
       cancelled: 0,
       skipped: 1,
     });

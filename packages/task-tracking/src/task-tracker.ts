@@ -12,24 +12,27 @@ import { type Clock, callerError, emit, iso, systemClock } from "./util.js";
  * | pending      | queued, skipped, cancelled              | dependencies met / not needed / run stopped  |
  * | queued       | running, skipped, cancelled, pending,   | picked up / dependency failed / stopped /    |
  * |              | failed                                  | back to wait / could not start (worktree)    |
- * | running      | completed, failed, cancelled, queued    | finished / failed / stopped / interrupted    |
+ * | running      | completed, failed, cancelled, queued,   | finished / failed / stopped / interrupted /  |
+ * |              | changes-requested                       | the reviewer still requests changes          |
  * | completed    | merge-failed, queued                    | its branch did not merge / re-run (conflict) |
  * | failed       | queued                                  | retried, or the run resumed                  |
  * | merge-failed | queued                                  | the run resumed                              |
+ * | changes-requested | queued                             | the run resumed                              |
  * | cancelled    | queued                                  | the run resumed                              |
  * | skipped      | queued                                  | the run resumed (its dependency may pass)    |
  *
- * Every way out of a finished status (completed, failed, merge-failed, cancelled, skipped) leads
- * back to `queued`, except completed → merge-failed: a task runs again only after it is queued
- * again. A status never changes to itself. Every entry into `running` counts one attempt.
+ * Every way out of a finished status (completed, failed, merge-failed, changes-requested,
+ * cancelled, skipped) leads back to `queued`, except completed → merge-failed: a task runs again
+ * only after it is queued again. A status never changes to itself. Every entry into `running` counts one attempt.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = Object.freeze({
   pending: ["queued", "skipped", "cancelled"],
   queued: ["running", "skipped", "cancelled", "pending", "failed"],
-  running: ["completed", "failed", "cancelled", "queued"],
+  running: ["completed", "failed", "cancelled", "queued", "changes-requested"],
   completed: ["merge-failed", "queued"],
   failed: ["queued"],
   "merge-failed": ["queued"],
+  "changes-requested": ["queued"],
   cancelled: ["queued"],
   skipped: ["queued"],
 });
@@ -38,6 +41,7 @@ const FINISHED: ReadonlySet<TaskStatus> = new Set([
   "completed",
   "failed",
   "merge-failed",
+  "changes-requested",
   "cancelled",
   "skipped",
 ]);
@@ -47,7 +51,8 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
 }
 
 /**
- * True once a task is done for now: completed, failed, merge-failed, cancelled or skipped. Only
+ * True once a task is done for now: completed, failed, merge-failed, changes-requested, cancelled
+ * or skipped. Only
  * queueing it again (a retry, a conflict re-run, a resume) reopens it.
  */
 export function isFinished(status: TaskStatus): boolean {
