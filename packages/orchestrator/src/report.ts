@@ -1,4 +1,5 @@
 import type {
+  GadugiConfig,
   IntegrationPullRequest,
   IntegrationTestReport,
   PhaseReport,
@@ -7,6 +8,8 @@ import type {
   RunState,
   TaskReport,
 } from "@gadugi/interfaces";
+import { taskGovernance } from "@gadugi/workflow-manager";
+import { governanceHtml, governanceMarkdown } from "./report-governance.js";
 import { speedupText } from "./speedup.js";
 
 // The report's shapes are schemas of @gadugi/interfaces, so a stored report is read back validated.
@@ -49,7 +52,12 @@ function journaledAgentRuns(
   };
 }
 
-export function buildTaskReports(state: RunState, extras: Record<string, TaskExtras> = {}): TaskReport[] {
+/** Each task's report; with the run's `workflow` config, its governance section from its phase records. */
+export function buildTaskReports(
+  state: RunState,
+  extras: Record<string, TaskExtras> = {},
+  workflow?: Pick<GadugiConfig["workflow"], "requiredPhases" | "allowSkip">,
+): TaskReport[] {
   return state.taskIds.map((id) => {
     const task = state.tasks[id];
     const def = state.definitions[id];
@@ -86,6 +94,7 @@ export function buildTaskReports(state: RunState, extras: Record<string, TaskExt
     const merge = state.merges[id];
     if (merge) report.merge = merge;
     if (task?.error) report.error = task.error;
+    if (workflow && task && task.phases.length > 0) report.governance = taskGovernance(workflow, task.phases);
     return report;
   });
 }
@@ -168,7 +177,7 @@ export function renderReportMarkdown(report: RunReport): string {
     for (const p of t.phases) {
       out.push(`| ${p.phase} | ${p.status} | ${seconds(p.durationMs)} | ${escapeCell(p.reason ?? "")} |`);
     }
-    out.push("");
+    out.push("", ...governanceMarkdown(t, escapeCell));
   }
   if (report.integrationTests) {
     const it = report.integrationTests;
@@ -270,7 +279,7 @@ ${svg}
 <tbody>
 ${rows}
 </tbody></table>
-${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
+${governanceHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
 </body></html>
 `;
 }

@@ -91,7 +91,7 @@ async function buildRunReport(
     startedAt: new Date(session.startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     metrics,
-    tasks: buildTaskReports(state, session.extras),
+    tasks: buildTaskReports(state, session.extras, session.config.workflow),
     ...(integration.tests ? { integrationTests: integration.tests } : {}),
     ...(integration.pullRequest ? { integrationPullRequest: integration.pullRequest } : {}),
     warnings: session.warnings,
