@@ -75,6 +75,8 @@ describe("registeringRunner", () => {
       ["t2", "test", "killed", null],
       ["run", "command", "exited", 3],
     ]);
+    // Over a plain runner it says so, so a git client may run git its own way.
+    expect(runner.plainGit).toBe(true);
     await registry.close();
   });
 });

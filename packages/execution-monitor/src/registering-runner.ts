@@ -52,6 +52,8 @@ export function registeringRunner(
 ): ProcessRunner {
   const { runner, onError } = options;
   return {
+    // Git calls pass straight through, so a git client may run them its own way when `runner` would.
+    ...(runner.plainGit ? { plainGit: true } : {}),
     async run(file: string, args: readonly string[], call: RunOptions): Promise<RunResult> {
       if (isGit(file)) return runner.run(file, args, call);
       const label = { ...options.label, ...call.label };
