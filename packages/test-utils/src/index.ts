@@ -7,6 +7,7 @@ export {
   type FakeAgentOptions,
   readFakeAgentCalls,
 } from "./fake-agent.js";
+export { createFakeReviewer, type FakeReviewer, type FakeReviewerOptions } from "./fake-reviewer.js";
 export {
   CAPTURE_EXIT_CODES,
   CAPTURE_NAMES,

@@ -33,11 +33,12 @@ export {
   setupPhase,
   testingPhase,
 } from "./phases/index.js";
-export { NO_REVIEWER, reviewerAgent } from "./phases/review.js";
+export { NO_REVIEWER, REVIEW_FIX_ROUNDS, reviewerAgent } from "./phases/review.js";
 export {
   documentationPrompt,
   implementationPrompt,
   type PromptWorkspace,
+  reviewFixPrompt,
   reviewPrompt,
   testFixPrompt,
   UV_RULE,

@@ -107,6 +107,29 @@ export function testFixPrompt(
   return `${lines.join("\n")}\n`;
 }
 
+/** The review phase's fix round: the reviewer requested changes; its comments are what to do. */
+export function reviewFixPrompt(
+  task: TaskData,
+  ws: PromptWorkspace,
+  review: { reviewer: string; comments: string; reviewFile: string },
+): string {
+  const comments = review.comments.trim() === "" ? "(the reviewer gave no comments)" : review.comments.trim();
+  const lines = [
+    `# Address the review of task: ${task.name}`,
+    "",
+    `The reviewer (${review.reviewer}) requested changes to this branch. Its review (also in \`${review.reviewFile}\`):`,
+    "",
+    fenced(comments, "markdown"),
+    "",
+    "Change the code (and its tests) so that the review's points are addressed, and commit. The reviewer looks at the branch again after you finish; if it still requests changes, the task is not merged.",
+    "",
+    where(ws),
+    "",
+    taskSection(task),
+  ];
+  return `${lines.join("\n")}\n`;
+}
+
 /** The documentation phase's prompt: which changes call for documentation. */
 export function documentationPrompt(
   task: TaskData,

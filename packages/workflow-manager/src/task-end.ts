@@ -1,15 +1,31 @@
 import { captureContext } from "@gadugi/error-handling";
-import type { WorkflowPhase, WorkflowState } from "@gadugi/interfaces";
+import { ReviewSummary, type WorkflowPhase, type WorkflowState } from "@gadugi/interfaces";
 import type { WorkflowDeps } from "./deps.js";
 import { fileFailureIssue } from "./failure-issue.js";
+import { changesRequestedReason } from "./phases/review-post.js";
 import { flushTodo, type TaskRun } from "./task-run.js";
 
-// How a task's workflow ends: its todo list written, its status journaled and logged, its state returned.
+// How a task's workflow ends: its todo list written, its status journaled and logged, its state
+// returned.
 
-/** Every phase is done: the task is `completed`. */
+/**
+ * Every phase is done: the task is `completed` — or `changes-requested` when the review's last
+ * verdict still requested changes after its fix round (its work stays on the branch, unmerged),
+ * unless workflow.mergeOnRequestChanges lets it merge all the same.
+ */
 export async function completeTask(deps: WorkflowDeps, run: TaskRun): Promise<WorkflowState> {
   const { task } = run;
   await flushTodo(deps, run, run.ctx.todo);
+  const review = ReviewSummary.safeParse(run.records.get("review")?.data.review);
+  if (review.success && review.data.changesRequested) {
+    const reason = changesRequestedReason(review.data.fixRounds, review.data.rounds.at(-1)?.comments ?? "");
+    if (!deps.options.config.workflow.mergeOnRequestChanges) {
+      await deps.record({ type: "task.status", taskId: task.id, status: "changes-requested", reason });
+      await run.ctx.log(`workflow of task ${task.id} ended changes-requested: ${reason}`);
+      return deps.state.loadTask(deps.runId, task.id);
+    }
+    await run.ctx.warn(`task ${task.id}: ${reason}; merged anyway (workflow.mergeOnRequestChanges)`);
+  }
   await deps.record({ type: "task.status", taskId: task.id, status: "completed" });
   await run.ctx.log(`workflow of task ${task.id} completed`);
   return deps.state.loadTask(deps.runId, task.id);

@@ -72,14 +72,18 @@ describe("WorkflowManager end to end", () => {
     expect(pr.base).toBe("main");
     expect(pr.body).toContain(`Closes #${issue.number}`);
 
-    // review: verdict parsed, comment posted on the PR
+    // review: verdict parsed, posted as a review of the PR (a COMMENT: GitHub refuses an approval
+    // of the token's own pull request)
     const review = phaseOf(state, "review");
     expect(review.data.verdict).toBe("approve");
     expect(review.data.posted).toBe(true);
-    const comment = h.server!.state.comments[0]!;
-    expect(comment.issueNumber).toBe(pr.number);
-    expect(comment.body).toContain("Gadugi review: approve");
-    expect(comment.body).toContain("Reviewed 3 file(s)");
+    const posted = h.server!.state.reviews[0]!;
+    expect(posted.pullNumber).toBe(pr.number);
+    expect(posted.state).toBe("COMMENTED");
+    expect(posted.commitId).toBe(pushed);
+    expect(posted.body).toContain("Gadugi review: approve");
+    expect(posted.body).toContain("Reviewed 3 file(s)");
+    expect(review.data.review).toMatchObject({ verdict: "approve", fixRounds: 0, mergeable: true });
 
     expect(h.purposes()).toEqual(["implementation", "documentation"]);
     const types = h.events().map((e) => e.type);
@@ -377,7 +381,9 @@ describe("review", () => {
       agents: { review: `echo 'Please add a test for feature.'; echo 'VERDICT: request-changes'` },
     });
     const state = await h.run();
-    expect(state.status).toBe("completed");
+    // The fix round (the task's agent) changed nothing, so the second look requests changes too.
+    expect(state.status).toBe("changes-requested");
+    expect(h.purposes()).toEqual(["implementation", "review", "review-fix", "review"]);
     const review = phaseOf(state, "review");
     expect(review.data).toMatchObject({
       verdict: "request-changes",
@@ -390,7 +396,10 @@ describe("review", () => {
     expect(request.agent.autonomy).toBe("read-only");
     expect(request.prompt).toContain("+export const feature = 2;");
     expect(request.prompt).toContain("VERDICT: approve | request-changes | comment");
-    expect(h.server!.state.comments[0]!.body).toContain("Gadugi review: request-changes");
+    expect(h.server!.state.reviews.map((r) => r.body.split("\n")[0])).toEqual([
+      "### Gadugi review: request-changes",
+      "### Gadugi review: request-changes",
+    ]);
     expect(readFileSync(review.data.reviewFile as string, "utf8")).toContain(
       "Please add a test for feature.",
     );

@@ -17,6 +17,7 @@ import {
   createTempDir,
   createTempRepo,
   type GitHubServer,
+  type GitHubServerOptions,
   startGitHubServer,
   type TempRegistry,
   type TempRepo,
@@ -84,6 +85,8 @@ export interface HarnessOptions {
   origin?: "bare" | "none" | "broken";
   /** The local GitHub server with a token (default), the server without a token, or no GitHub at all. */
   github?: "server" | "no-token" | "none";
+  /** Options of the local GitHub server (another `pullAuthor` lets approvals through). */
+  server?: GitHubServerOptions;
   workflow?: GadugiConfigInput["workflow"];
   /** Other config keys (setup, agents...). */
   config?: Omit<GadugiConfigInput, "workflow">;
@@ -128,7 +131,7 @@ export async function createHarness(temp: TempRegistry, options: HarnessOptions 
     }),
   );
   const originDir = await addOrigin(temp, repo, options.origin ?? "bare");
-  const { server, github } = await startGitHub(temp, options.github ?? "server");
+  const { server, github } = await startGitHub(temp, options.github ?? "server", options.server);
   const config = harnessConfig(options);
   const state = new WorkflowStateManager(repo.dir);
   temp.track({ cleanup: () => state.close() });
@@ -210,9 +213,10 @@ async function addOrigin(
 async function startGitHub(
   temp: TempRegistry,
   mode: NonNullable<HarnessOptions["github"]>,
+  serverOptions: GitHubServerOptions = {},
 ): Promise<{ server?: GitHubServer; github?: GitHubOperations }> {
   if (mode === "none") return {};
-  const server = await startGitHubServer();
+  const server = await startGitHubServer(serverOptions);
   temp.track({ cleanup: () => server.close() });
   const github = new GitHubOperations({
     owner: "acme",
