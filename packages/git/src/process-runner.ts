@@ -1,10 +1,12 @@
 import { existsSync } from "node:fs";
-import { resolve } from "node:path";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import { execa } from "execa";
 import { endLeftovers, signalProcessGroup, trackProcessGroup } from "./process-group.js";
+import { childEnv, errorForResult, formatCommand, secretSource } from "./process-text.js";
+
+export { childEnv, errorForResult, formatCommand, type ResultErrorOptions } from "./process-text.js";
 
 export type Env = Record<string, string | undefined>;
 
@@ -98,87 +100,8 @@ export interface ProcessRunner {
 }
 
 const DEFAULT_KILL_GRACE_MS = 2000;
-const STDERR_LIMIT = 4000;
 /** With `endGroupOnExit`: how long the output may stay open after the program exits. */
 const DRAIN_MS = 1000;
-
-/**
- * `git commit -m 'a b'`: the command line as one line of text for messages and logs, arguments
- * quoted as a shell would need them, those with control characters (newlines) as JSON strings,
- * secrets masked (patterns, plus the values of secret-named variables of `env` laid over
- * process.env).
- */
-export function formatCommand(command: readonly string[], env?: Env): string {
-  return redactSecrets(command.map(quoteArgument).join(" "), secretSource(env));
-}
-
-function quoteArgument(part: string): string {
-  if (/^[\w@%+=:,./-]+$/.test(part)) return part;
-  if (/[\u0000-\u001f]/.test(part)) return JSON.stringify(part);
-  return `'${part.replace(/'/g, `'\\''`)}'`;
-}
-
-function secretSource(env: Env | undefined): { env: Env } {
-  return { env: env ? { ...process.env, ...env } : process.env };
-}
-
-/**
- * The child's environment: process.env, the overrides laid over it, and `PWD` set to the child's
- * working directory. A child spawned with a `cwd` otherwise inherits the parent's `PWD`, and tools
- * that take their directory from `$PWD` (OpenCode does) then work in the user's checkout.
- */
-export function childEnv(cwd: string, overrides?: Env): Record<string, string> {
-  const env: Record<string, string> = {};
-  for (const [key, value] of Object.entries({ ...process.env, ...overrides })) {
-    if (value !== undefined) env[key] = value;
-  }
-  env.PWD = resolve(cwd);
-  return env;
-}
-
-function tail(text: string): string {
-  return text.length > STDERR_LIMIT ? `…${text.slice(-STDERR_LIMIT)}` : text;
-}
-
-export interface ResultErrorOptions {
-  /** The code for a non-zero exit. Default GADUGI_COMMAND_FAILED. */
-  code?: "GADUGI_COMMAND_FAILED" | "GADUGI_GIT_FAILED";
-  operation?: string;
-  timeoutMs?: number;
-  signal?: AbortSignal;
-  /** The command's environment overrides: their secret-named values are masked too. */
-  env?: Env;
-}
-
-/**
- * The GadugiError for a result that did not succeed: GADUGI_TIMEOUT, GADUGI_ABORTED, or a failed
- * command carrying its exit code and stderr (secrets masked). For callers that ran with
- * `reject: false` and decided the result is a failure after all.
- */
-export function errorForResult(result: RunResult, options: ResultErrorOptions = {}): GadugiError {
-  const command = formatCommand(result.command, options.env);
-  const operation = options.operation ?? `\`${command}\``;
-  if (result.timedOut) {
-    return new GadugiError("GADUGI_TIMEOUT", {
-      operation,
-      seconds: Math.round((options.timeoutMs ?? result.durationMs) / 100) / 10,
-    });
-  }
-  if (result.aborted) {
-    return options.signal
-      ? abortedError(options.signal, operation)
-      : new GadugiError("GADUGI_ABORTED", { operation });
-  }
-  const stderr = redactSecrets(
-    tail(result.stderr || (result.signal ? `killed by ${result.signal}` : "")),
-    secretSource(options.env),
-  );
-  return new GadugiError(options.code ?? "GADUGI_COMMAND_FAILED", {
-    command,
-    exitCode: result.exitCode,
-    stderr,
-  });
-}
 
 type Child = ReturnType<typeof spawnChild>;
 type RawResult = Awaited<Child["subprocess"]>;
