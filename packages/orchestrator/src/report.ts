@@ -10,6 +10,7 @@ import type {
 } from "@gadugi/interfaces";
 import { taskGovernance } from "@gadugi/workflow-manager";
 import { governanceHtml, governanceMarkdown } from "./report-governance.js";
+import { reviewHtml, reviewMarkdown, reviewOf } from "./report-review.js";
 import { speedupText } from "./speedup.js";
 
 // The report's shapes are schemas of @gadugi/interfaces, so a stored report is read back validated.
@@ -95,6 +96,8 @@ export function buildTaskReports(
     if (merge) report.merge = merge;
     if (task?.error) report.error = task.error;
     if (workflow && task && task.phases.length > 0) report.governance = taskGovernance(workflow, task.phases);
+    const review = reviewOf(task?.phases ?? []);
+    if (review) report.review = review;
     return report;
   });
 }
@@ -178,6 +181,7 @@ export function renderReportMarkdown(report: RunReport): string {
       out.push(`| ${p.phase} | ${p.status} | ${seconds(p.durationMs)} | ${escapeCell(p.reason ?? "")} |`);
     }
     out.push("", ...governanceMarkdown(t, escapeCell));
+    out.push(...reviewMarkdown(t, escapeCell));
   }
   if (report.integrationTests) {
     const it = report.integrationTests;
@@ -279,7 +283,7 @@ ${svg}
 <tbody>
 ${rows}
 </tbody></table>
-${governanceHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
+${governanceHtml(report, escapeHtml)}${reviewHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
 </body></html>
 `;
 }

@@ -114,10 +114,12 @@ export function reviewFixPrompt(
   review: { reviewer: string; comments: string; reviewFile: string },
 ): string {
   const comments = review.comments.trim() === "" ? "(the reviewer gave no comments)" : review.comments.trim();
+  // A review command is named by what it is, not its whole command line.
+  const who = review.reviewer.startsWith("command: ") ? "the review command" : review.reviewer;
   const lines = [
     `# Address the review of task: ${task.name}`,
     "",
-    `The reviewer (${review.reviewer}) requested changes to this branch. Its review (also in \`${review.reviewFile}\`):`,
+    `The reviewer (${who}) requested changes to this branch. Its review (also in \`${review.reviewFile}\`):`,
     "",
     fenced(comments, "markdown"),
     "",
