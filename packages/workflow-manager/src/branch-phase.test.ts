@@ -89,4 +89,24 @@ describe("branch_creation verifies where the task branch starts", () => {
       /holds 1 commit\(s\) that are not on its start point .* not the task's own work/,
     );
   });
+
+  it("verifies again on a restart that the branch now starts at the restart's start point", async () => {
+    const h = await createHarness(temp, { github: "none" });
+    const done = await h.run();
+    expect(done.status).toBe("completed");
+    const merged = await h.repo.commit("merged work of another task", {
+      "src/other.ts": "export const o = 1;\n",
+    });
+    const redo = await h.run({
+      resume: await h.state.loadTask(h.runId, TASK_ID),
+      restart: { startPoint: merged, reason: "conflict in src/feature.ts" },
+    });
+    expect(redo.status, redo.error).toBe("completed");
+    expect(phaseOf(redo, "branch_creation").data).toMatchObject({
+      startPoint: merged,
+      plannedStartPoint: merged,
+      head: merged,
+      verified: true,
+    });
+  });
 });

@@ -35,9 +35,11 @@ export async function restartTask(
   }
   const backupBranch = `${facts.branch}-attempt-${Math.max(1, run.attempt - 1)}`;
   await deps.record({ type: "task.restarted", taskId: task.id, ...restart, backupBranch });
-  // As the journal now says: every phase from implementation on runs again.
+  // As the journal now says: every phase from implementation on runs again; and branch_creation
+  // verifies that the branch now starts at the restart's start point (its record is replaced).
   const from = deps.phases.findIndex((p) => p.name === "implementation");
   for (const phase of deps.phases.slice(Math.max(0, from))) run.records.delete(phase.name);
+  run.records.delete("branch_creation");
   await applyRestart(run.ctx, run.facts, { ...restart, backupBranch });
 }
 

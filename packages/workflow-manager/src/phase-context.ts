@@ -33,7 +33,7 @@ export function phaseContext(
     config,
     agent: options.agent,
     baseRef: options.baseRef,
-    startPoint: options.startPoint ?? options.baseRef,
+    startPoint: options.restart?.startPoint ?? options.startPoint ?? options.baseRef,
     signal,
     paths,
     facts,

@@ -100,7 +100,10 @@ export interface PhaseContext {
   readonly agent: AgentConfig;
   /** The branch the task's work is for: the pull request's base. */
   readonly baseRef: string;
-  /** Where the task branch starts: `baseRef`, or a commit holding the merged work it waits for. */
+  /**
+   * Where the task branch starts: `baseRef`, a commit holding the merged work it waits for, or a
+   * restart's start point (what branch_creation verifies).
+   */
   readonly startPoint: string;
   readonly signal: AbortSignal;
   readonly paths: TaskPaths;
@@ -194,8 +197,8 @@ export interface RunTaskOptions {
   /**
    * Redo the task's work on top of `startPoint` (the integration tip after a merge conflict):
    * needs `resume` with a worktree. The branch's old head is kept as `<branch>-attempt-<n>`, the
-   * branch is reset to `startPoint`, and every phase from implementation on runs again, with
-   * `reason` told to the agent.
+   * branch is reset to `startPoint`, branch_creation verifies it starts there, and every phase
+   * from implementation on runs again, with `reason` told to the agent.
    */
   restart?: { startPoint: string; reason: string };
 }
