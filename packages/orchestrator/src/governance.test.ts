@@ -1,7 +1,9 @@
 import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { RunState } from "@gadugi/interfaces";
 import { useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { Orchestrator } from "./engine.js";
+import { Orchestrator, runFiles } from "./engine.js";
 import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
@@ -67,5 +69,29 @@ describe("governance of required phases in a run", () => {
     expect(readFileSync(result.reportFiles.markdown, "utf8")).toContain(
       "Governance: every required phase ran or was skipped for an allowed reason",
     );
+  }, 60_000);
+
+  it("verifies that a dependent task's branch starts at the integration tip holding the work it waits for", async () => {
+    const repo = await repoWithSampleAgent(temp, {
+      "first.md": samplePrompt("First", "src/first.js"),
+      "second.md": samplePrompt("Second", "src/second.js", "depends_on: [first]"),
+    });
+    const result = await new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env }).run({
+      promptFiles: ["prompts/first.md", "prompts/second.md"],
+    });
+    expect(result.status).toBe("completed");
+    const state = RunState.parse(
+      JSON.parse(readFileSync(join(runFiles(repo.dir, result.runId).dir, "state.json"), "utf8")),
+    );
+    const branchData = (slug: string) => {
+      const id = state.taskIds.find((t) => state.definitions[t]?.slug === slug) as string;
+      return state.tasks[id]?.phases.find((p) => p.phase === "branch_creation")?.data;
+    };
+    expect(branchData("first")).toMatchObject({ startPoint: state.baseCommit, verified: true });
+    const second = branchData("second");
+    expect(second).toMatchObject({ verified: true, head: second?.startPoint });
+    expect(second?.startPoint).not.toBe(state.baseCommit);
+    // The start point was the integration tip holding first's merge.
+    expect(state.merges[state.taskIds[0] as string]?.commit).toBe(second?.startPoint);
   }, 60_000);
 });
