@@ -109,4 +109,25 @@ describe("branch_creation verifies where the task branch starts", () => {
       verified: true,
     });
   });
+
+  it("a resume does not make a branch set up from a commit off the plan's line pass", async () => {
+    const h = await createHarness(temp, { github: "none" });
+    const planned = (await h.repo.git(["rev-parse", "main"])).trim();
+    await h.repo.git(["checkout", "-q", "-b", "elsewhere"]);
+    const foreign = await h.repo.commit("work that is not on main", {
+      "src/foreign.ts": "export const f = 1;\n",
+    });
+    await h.repo.git(["checkout", "-q", "main"]);
+    const real = new WorktreeManager({ repoRoot: h.repo.dir, env: h.repo.env });
+    const worktrees = {
+      create: (req: Parameters<WorktreeManager["create"]>[0]) => real.create({ ...req, baseRef: foreign }),
+    };
+    const first = await h.run({ startPoint: planned }, h.createManager({ worktrees }));
+    expect(first.status).toBe("failed");
+    const resumed = await h.run({ startPoint: planned, resume: await h.state.loadTask(h.runId, TASK_ID) });
+    expect(resumed.status).toBe("failed");
+    expect(resumed.error).toContain(
+      `set up from ${foreign.slice(0, 12)}, but the plan said it starts at ${planned}`,
+    );
+  });
 });

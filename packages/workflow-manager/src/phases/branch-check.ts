@@ -36,11 +36,10 @@ function takenUp(ctx: PhaseContext): boolean {
 }
 
 /**
- * Where the task branch must start: for a new task, the plan's start point (`ctx.startPoint`:
- * the run's base commit, or the integration tip for a task that waits for others), which setup's
- * recorded base commit must be (a start point given as a branch name may have moved on since
- * setup); for a resumed task, the base commit its earlier attempt was set up from (or a restart
- * put it on), since the integration tip may have moved since.
+ * Where the task branch must start: setup's recorded base commit, which must be the plan's start
+ * point (`ctx.startPoint`: the run's base commit, the integration tip for a task that waits for
+ * others, a restart's start point), or for a resumed task (or a start point named by a branch)
+ * an ancestor of it: the integration tip has moved on since the earlier attempt was set up.
  */
 async function expectedStart(
   ctx: PhaseContext,
@@ -49,10 +48,11 @@ async function expectedStart(
   const planned = await git.resolveCommit(ctx.startPoint);
   if (planned === undefined) return { reason: `the plan's start point ${ctx.startPoint} is not a commit` };
   const recorded = ctx.facts.baseCommit ?? planned;
-  if (takenUp(ctx) || recorded === planned) return { start: recorded, planned };
-  if (!FULL_SHA.test(ctx.startPoint) && (await git.isAncestor(recorded, planned))) {
-    return { start: recorded, planned };
-  }
+  if (recorded === planned) return { start: recorded, planned };
+  // The integration tip only moves forward, and a branch name may have moved on since setup: an
+  // earlier start of a resumed task, or of a start point named by a branch, is on the plan's line.
+  const movedOn = takenUp(ctx) || !FULL_SHA.test(ctx.startPoint);
+  if (movedOn && (await git.isAncestor(recorded, planned))) return { start: recorded, planned };
   return {
     reason: `the task branch was set up from ${short(recorded)}, but the plan said it starts at ${ctx.startPoint} (${short(planned)})`,
     planned,
