@@ -170,7 +170,10 @@ describe("gadugi init", () => {
     const result = await cli(repo.dir, ["init"], { ...repo.env, PATH: pathWith("claude") });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("agent: claude");
-    expect(JSON.parse(readFileSync(join(repo.dir, "gadugi.config.json"), "utf8")).agent).toBe("claude");
+    expect(result.stdout).toContain("reviewer: claude (workflow.reviewer), run read-only");
+    const written = JSON.parse(readFileSync(join(repo.dir, "gadugi.config.json"), "utf8"));
+    expect(written.agent).toBe("claude");
+    expect(written.workflow.reviewer).toBe("claude");
   });
 
   it("with no agent CLI installed, sets none and says how to add one", async () => {
@@ -179,7 +182,10 @@ describe("gadugi init", () => {
     const result = await cli(repo.dir, ["init"], { ...repo.env, PATH: pathWith() });
     expect(result.code).toBe(0);
     expect(result.stdout).toContain("No agent CLI");
-    expect(JSON.parse(readFileSync(join(repo.dir, "gadugi.config.json"), "utf8")).agent).toBeUndefined();
+    expect(result.stdout).toContain("No reviewer is set either: a command agent is your own program");
+    const written = JSON.parse(readFileSync(join(repo.dir, "gadugi.config.json"), "utf8"));
+    expect(written.agent).toBeUndefined();
+    expect(written.workflow.reviewer).toBeUndefined();
   });
 });
 

@@ -75,12 +75,17 @@ describe("config files", () => {
       agent: "codex",
     });
     const written = JSON.parse(readFileSync(join(dir, "gadugi.config.json"), "utf8"));
-    expect(written).toMatchObject({ agent: "codex", agents: { codex: { kind: "codex" } } });
+    expect(written).toMatchObject({
+      agent: "codex",
+      agents: { codex: { kind: "codex" } },
+      workflow: { reviewer: "codex" },
+    });
     expect(JSON.stringify(written)).not.toContain("{prompt_file}");
 
     const bare = temp.dir();
     expect((await writeDefaultConfig(bare, { env: { PATH: temp.dir() } })).agent).toBeUndefined();
     expect((await loadConfig(bare)).config.agent).toBeUndefined();
+    expect((await loadConfig(bare)).config.workflow.reviewer).toBeUndefined();
   });
 });
 

@@ -135,7 +135,8 @@ export function installedAgentKind(env: Readonly<Record<string, string | undefin
 
 /**
  * The text `gadugi init` writes: the commonly changed keys with their defaults, and `agent` set to
- * `agent` (an installed agent CLI) when there is one. Without one, no agent is set, so a run says
+ * `agent` (an installed agent CLI) when there is one, the same CLI as `workflow.reviewer` (run
+ * read-only by the review phase). Without one, no agent and no reviewer are set, so a run says
  * what to set (GADUGI_NO_AGENT) instead of starting an agent that cannot work.
  */
 export function defaultConfigText(agent?: AgentKind): string {
@@ -148,7 +149,7 @@ export function defaultConfigText(agent?: AgentKind): string {
     taskTimeoutSec: "1h",
     setup: { commands: [], installDependencies: true, reuseNodeModules: false },
     analysis: { softEdges: "serialize", importDepth: 1 },
-    workflow: { testRetries: 1 },
+    workflow: { testRetries: 1, ...(agent === undefined ? {} : { reviewer: agent }) },
     integration: { enabled: true, resolveConflicts: true },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
@@ -158,6 +159,8 @@ export interface WrittenConfig {
   path: string;
   /** The agent the config uses; undefined when no agent CLI was found on PATH. */
   agent?: AgentKind;
+  /** workflow.reviewer: the same agent CLI; undefined with no agent. */
+  reviewer?: AgentKind;
 }
 
 /**
@@ -188,5 +191,5 @@ export async function writeDefaultConfig(
       { cause: error },
     );
   }
-  return agent === undefined ? { path } : { path, agent };
+  return agent === undefined ? { path } : { path, agent, reviewer: agent };
 }

@@ -179,9 +179,11 @@ export function reviewPrompt(
     "",
     "## Your answer",
     "",
-    "Write your review comments (correctness, tests, readability, anything the task asked for and the diff misses), then end with exactly one line:",
+    "Write your review comments (correctness, tests, readability, anything the task asked for and the diff misses), then end with exactly one line, the last of your answer:",
     "",
     "VERDICT: approve | request-changes | comment",
+    "",
+    "`request-changes` sends your comments to the task's agent for one round of fixes and you review again; if you still request changes, the branch is not merged. `approve` and `comment` let it merge.",
   ];
   return `${lines.join("\n")}\n`;
 }
