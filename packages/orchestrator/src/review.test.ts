@@ -1,5 +1,7 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { EventJournal } from "@gadugi/state";
+import { TaskTracker } from "@gadugi/task-tracking";
 import { createFakeReviewer, createTempDir, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
@@ -111,6 +113,27 @@ describe("a review with consequences in a run", () => {
     // A resume queues it again (changes-requested → queued) and the standing verdict holds.
     const resumed = await orchestrator.resume({ runId: result.runId });
     expect(resumed.report.tasks[0]?.status).toBe("changes-requested");
+    // The whole journal, run and resume, through the status machine: every move is legal.
+    const { events } = await EventJournal.forRun(repo.dir, result.runId).read();
+    const tracker = new TaskTracker();
+    const moves: string[] = [];
+    for (const event of events) {
+      if (event.type === "task.added" && !tracker.has(event.task.id))
+        tracker.add(event.task.id, event.task.status);
+      if (event.type !== "task.status" || event.taskId !== picky?.id) continue;
+      const from = tracker.status(event.taskId);
+      if (from === event.status && from !== "running") continue;
+      tracker.transition(event.taskId, event.status, event.reason);
+      moves.push(`${from}→${event.status}`);
+    }
+    expect(moves).toEqual([
+      "pending→queued",
+      "queued→running",
+      "running→changes-requested",
+      "changes-requested→queued",
+      "queued→running",
+      "running→changes-requested",
+    ]);
   }, 90_000);
 
   it("workflow.mergeOnRequestChanges merges a task whose reviewer still requests changes", async () => {
