@@ -13,6 +13,8 @@ export const ReviewPosting = z.strictObject({
   event: z.string().optional(),
   /** GitHub refused the event (the run's own PR) and it was posted as COMMENT. */
   downgraded: z.boolean().optional(),
+  /** Line comments posted with it: the reviewer's `path:line: text` lines inside the diff. */
+  lineComments: z.number().int().nonnegative().optional(),
 });
 export type ReviewPosting = z.infer<typeof ReviewPosting>;
 

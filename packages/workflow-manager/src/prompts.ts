@@ -179,7 +179,7 @@ export function reviewPrompt(
     "",
     "## Your answer",
     "",
-    "Write your review comments (correctness, tests, readability, anything the task asked for and the diff misses), then end with exactly one line, the last of your answer:",
+    "Write your review comments (correctness, tests, readability, anything the task asked for and the diff misses); a comment on one line of the diff is a line of its own, `path:line: comment` (the line in the new version), and is posted on that line of the pull request. Then end with exactly one line, the last of your answer:",
     "",
     "VERDICT: approve | request-changes | comment",
     "",

@@ -10,8 +10,15 @@ const temp = useTempDirs();
 /** The fix round's agent: explains feature in a comment, left uncommitted. */
 const EXPLAIN = `printf '// feature is 2: the task asks for it\\nexport const feature = 2;\\n' > src/feature.ts`;
 
-async function reviewed(verdicts: string[], options: Parameters<typeof createHarness>[1] = {}) {
-  const reviewer = createFakeReviewer(temp.track(createTempDir("gadugi-reviewer-")).path, { verdicts });
+async function reviewed(
+  verdicts: string[],
+  options: Parameters<typeof createHarness>[1] = {},
+  comment?: string,
+) {
+  const reviewer = createFakeReviewer(temp.track(createTempDir("gadugi-reviewer-")).path, {
+    verdicts,
+    ...(comment === undefined ? {} : { comment }),
+  });
   const h = await createHarness(temp, {
     agents: { "review-fix": EXPLAIN },
     ...options,
@@ -105,6 +112,44 @@ describe("review with consequences", () => {
     expect(state.status).toBe("completed");
     expect(h.purposes()).toEqual(["implementation"]);
     expect(summary).toMatchObject({ verdict: "comment", fixRounds: 0, mergeable: true });
+  });
+
+  it("posts the reviewer's path:line comments inside the diff as line comments of the PR review", async () => {
+    const comment =
+      "src/feature.ts:1: say why feature is 2\nREADME.md:1: not in the diff\nsrc/feature.ts:9: past the hunk";
+    const { h, summary } = await reviewed(["request-changes", "approve"], {}, comment);
+    const [first] = h.server!.state.reviews;
+    expect(first?.comments).toEqual([
+      expect.objectContaining({ path: "src/feature.ts", line: 1, body: "say why feature is 2" }),
+    ]);
+    expect(first?.body).toContain("README.md:1: not in the diff");
+    expect(summary.rounds[0]?.posted).toMatchObject({ kind: "pr-review", lineComments: 1 });
+    expect(summary.rounds[1]?.posted?.lineComments).toBeUndefined();
+  });
+
+  it("posts the review without its line comments when GitHub refuses them", async () => {
+    const reviewer = createFakeReviewer(temp.track(createTempDir("gadugi-reviewer-")).path, {
+      verdicts: ["request-changes", "approve"],
+      comment: "src/feature.ts:1: say why feature is 2",
+    });
+    const h = await createHarness(temp, {
+      agents: { "review-fix": EXPLAIN },
+      workflow: { reviewCommand: reviewer.command },
+      server: { pullAuthor: "someone-else" },
+    });
+    h.server!.failNext("POST", "/repos/acme/widgets/pulls/*/reviews", {
+      status: 422,
+      body: { message: "Validation Failed", errors: ["line must be part of the diff"] },
+    });
+    const state = await h.run();
+    expect(state.status).toBe("completed");
+    const summary = phaseOf(state, "review").data.review as ReviewSummary;
+    expect(summary.rounds[0]?.posted).toMatchObject({ kind: "pr-review", event: "REQUEST_CHANGES" });
+    expect(summary.rounds[0]?.posted?.lineComments).toBeUndefined();
+    const [first] = h.server!.state.reviews;
+    expect(first?.comments).toEqual([]);
+    expect(first?.body).toContain("src/feature.ts:1: say why feature is 2");
+    expect(h.server!.state.reviews).toHaveLength(2);
   });
 
   it("without a pull request posts the review as a comment on the task's issue", async () => {

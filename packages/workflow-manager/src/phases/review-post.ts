@@ -1,6 +1,7 @@
 import type { ReviewPosting, ReviewVerdict } from "@gadugi/interfaces";
 import type { PhaseContext } from "../types.js";
-import { callGitHub } from "./github-call.js";
+import { callGitHub, type GitHubCallResult } from "./github-call.js";
+import { type LineComment, lineComments } from "./review-lines.js";
 import { githubAvailability } from "./shared.js";
 
 /** What one look of the reviewer said, as the review phase posts and records it. */
@@ -46,7 +47,7 @@ export async function postReview(
   ctx: PhaseContext,
   review: ReviewText,
   body: string,
-  commit: string,
+  at: { commit: string; diff: string },
 ): Promise<PostResult> {
   const { prNumber, issueNumber } = ctx.facts;
   if (prNumber === undefined && issueNumber === undefined) {
@@ -60,15 +61,12 @@ export async function postReview(
   const event = EVENTS[review.verdict];
   const call =
     prNumber !== undefined
-      ? await callGitHub(ctx, `posting the review on PR #${prNumber}`, async () => {
-          const posted = await github.createPrReview(prNumber, {
-            event,
-            body,
-            commitId: commit,
-            fallbackToComment: true,
-          });
-          return { kind: "pr-review", url: posted.url, event, downgraded: posted.downgraded } as const;
-        })
+      ? await postPrReview(
+          ctx,
+          prNumber,
+          { event, body, commitId: at.commit },
+          lineComments(review.comments, at.diff),
+        )
       : await callGitHub(ctx, `posting the review on issue #${issueNumber}`, async () => {
           const comment = await github.addComment(issueNumber as number, body);
           return { kind: "issue-comment", url: comment.url } as const;
@@ -79,12 +77,46 @@ export async function postReview(
     return { notPostedReason: call.reason };
   }
   const posted: ReviewPosting = { ...call.value };
+  if (posted.lineComments) await ctx.log(`review posted with ${posted.lineComments} line comment(s)`);
   if (posted.downgraded) {
     await ctx.log(
       `review posted on PR #${prNumber} as COMMENT: GitHub refuses ${event} on the token's own pull request`,
     );
   }
   return { posted };
+}
+
+/**
+ * A pull-request review with the line comments; should GitHub refuse them (a line its diff of the
+ * PR does not have: the PR's base is not the task's start), the review is posted once more without.
+ */
+async function postPrReview(
+  ctx: PhaseContext,
+  prNumber: number,
+  input: { event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT"; body: string; commitId: string },
+  comments: LineComment[],
+): Promise<GitHubCallResult<ReviewPosting>> {
+  const github = ctx.github as NonNullable<PhaseContext["github"]>;
+  const post = (withComments: LineComment[]) =>
+    callGitHub(ctx, `posting the review on PR #${prNumber}`, async () => {
+      const posted = await github.createPrReview(prNumber, {
+        ...input,
+        ...(withComments.length > 0 ? { comments: withComments } : {}),
+        fallbackToComment: true,
+      });
+      const posting: ReviewPosting = {
+        kind: "pr-review",
+        url: posted.url,
+        event: input.event,
+        downgraded: posted.downgraded,
+      };
+      if (withComments.length > 0) posting.lineComments = withComments.length;
+      return posting;
+    });
+  const first = await post(comments);
+  if (first.ok || comments.length === 0 || first.transient) return first;
+  await ctx.log(`the review's line comments were refused (${first.reason}); posting it without them`);
+  return post([]);
 }
 
 /** The reason a task ends `changes-requested`: the rounds and the last review's comments, on one line. */

@@ -68,7 +68,7 @@ async function lookAtBranch(
   if (round === 1) await writeFile(ctx.paths.review, body);
   else await appendFile(ctx.paths.review, `\n${body}`);
   await ctx.log(`review round ${round}: ${verdict} by ${outcome.reviewer}`);
-  const posted = await postReview(ctx, text, body, before.head);
+  const posted = await postReview(ctx, text, body, { commit: before.head, diff });
   const record: ReviewRound = {
     ...text,
     comments: tailText(comments, 40, 4000),
