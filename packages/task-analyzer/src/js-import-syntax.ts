@@ -21,6 +21,11 @@ import {
   skipTrivia,
 } from "./js-lexer.js";
 
+/** Whether `word` is a keyword an import can follow (checked first: most identifiers are not). */
+export function isImportKeyword(word: string): boolean {
+  return word === "import" || word === "export" || word === "require";
+}
+
 /** The import the keyword `word` ending at `end` starts, if it is `import`, `export` or `require`. */
 export function importAfterKeyword(word: string, src: string, end: number): JsImport | undefined {
   if (word === "import") return matchImport(src, end);

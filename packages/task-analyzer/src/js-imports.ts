@@ -10,8 +10,9 @@
  * regular expressions end at a line break, as in TypeScript's scanner, which bounds the damage of
  * a misread JSX text to one line.
  */
-import { importAfterKeyword } from "./js-import-syntax.js";
+import { importAfterKeyword, isImportKeyword } from "./js-import-syntax.js";
 import {
+  blockCommentEnd,
   CH_BACKSLASH,
   CH_BACKTICK,
   CH_BANG,
@@ -35,7 +36,6 @@ import {
   lineEnd,
   numberEnd,
   regexEnd,
-  skipTrivia,
   stringEnd,
 } from "./js-lexer.js";
 
@@ -117,7 +117,7 @@ export function scanJsImports(src: string): JsImport[] {
     if (c === CH_SLASH) {
       const next = src.charCodeAt(i + 1);
       if (next === CH_SLASH || next === CH_STAR) {
-        i = skipTrivia(src, i);
+        i = next === CH_SLASH ? lineEnd(src, i) : blockCommentEnd(src, i);
         continue;
       }
       if (regexOk) {
@@ -156,7 +156,7 @@ export function scanJsImports(src: string): JsImport[] {
     } else if (isIdentStart(c)) {
       const end = identEnd(src, i + 1);
       const word = src.slice(i, end);
-      if (!afterDot) {
+      if (!afterDot && isImportKeyword(word)) {
         const found = importAfterKeyword(word, src, end);
         if (found) out.push(found);
       }

@@ -65,13 +65,18 @@ export function skipTrivia(src: string, i: number): number {
     } else if (c === CH_SLASH && src.charCodeAt(i + 1) === CH_SLASH) {
       i = lineEnd(src, i);
     } else if (c === CH_SLASH && src.charCodeAt(i + 1) === CH_STAR) {
-      const end = src.indexOf("*/", i + 2);
-      i = end === -1 ? n : end + 2;
+      i = blockCommentEnd(src, i);
     } else {
       break;
     }
   }
   return i;
+}
+
+/** Index after the block comment starting at `i`, or the source's length when it is not closed. */
+export function blockCommentEnd(src: string, i: number): number {
+  const end = src.indexOf("*/", i + 2);
+  return end === -1 ? src.length : end + 2;
 }
 
 /** Index of the line break ending the line at `i`, or the source's length. */
