@@ -151,6 +151,9 @@ export function localTaskWorker(session: Session, options: LocalWorkerOptions): 
 
 function classify(final: WorkflowState): TaskAttemptOutcome {
   if (final.status === "cancelled") return { status: "cancelled", reason: final.error ?? "cancelled" };
+  // Not merged, and never retried: the scheduler skips its dependents with the review's reason.
+  if (final.status === "changes-requested")
+    return { status: "failed", reason: final.error ?? "the reviewer requested changes", transient: false };
   if (final.status !== "completed") {
     const implementation = final.phases.find((p) => p.phase === "implementation");
     return {
