@@ -47,7 +47,7 @@ export async function postReview(
   ctx: PhaseContext,
   review: ReviewText,
   body: string,
-  at: { commit: string; diff: string },
+  at: { commit?: string; diff: string },
 ): Promise<PostResult> {
   const { prNumber, issueNumber } = ctx.facts;
   if (prNumber === undefined && issueNumber === undefined) {
@@ -64,7 +64,7 @@ export async function postReview(
       ? await postPrReview(
           ctx,
           prNumber,
-          { event, body, commitId: at.commit },
+          { event, body, ...(at.commit === undefined ? {} : { commitId: at.commit }) },
           lineComments(review.comments, at.diff),
         )
       : await callGitHub(ctx, `posting the review on issue #${issueNumber}`, async () => {
@@ -93,7 +93,7 @@ export async function postReview(
 async function postPrReview(
   ctx: PhaseContext,
   prNumber: number,
-  input: { event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT"; body: string; commitId: string },
+  input: { event: "APPROVE" | "REQUEST_CHANGES" | "COMMENT"; body: string; commitId?: string },
   comments: LineComment[],
 ): Promise<GitHubCallResult<ReviewPosting>> {
   const github = ctx.github as NonNullable<PhaseContext["github"]>;

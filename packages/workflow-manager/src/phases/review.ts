@@ -45,6 +45,7 @@ async function lookAtBranch(
   reviewer: Reviewer,
   base: string,
   round: number,
+  pushed: boolean,
 ): Promise<Look | PhaseOutcome> {
   const git = ctx.git();
   const diff = await git.raw(["diff", "--no-color", "--no-ext-diff", base, "HEAD", "--"]);
@@ -68,7 +69,8 @@ async function lookAtBranch(
   if (round === 1) await writeFile(ctx.paths.review, body);
   else await appendFile(ctx.paths.review, `\n${body}`);
   await ctx.log(`review round ${round}: ${verdict} by ${outcome.reviewer}`);
-  const posted = await postReview(ctx, text, body, { commit: before.head, diff });
+  // A fix GitHub does not have (its push failed) is reviewed at the PR's head instead.
+  const posted = await postReview(ctx, text, body, { ...(pushed ? { commit: before.head } : {}), diff });
   const record: ReviewRound = {
     ...text,
     comments: tailText(comments, 40, 4000),
@@ -126,7 +128,8 @@ export const reviewPhase: Phase = {
     const rounds: ReviewRound[] = [];
     const fixes: FixRound[] = [];
     for (let round = 1; ; round++) {
-      const look = await lookAtBranch(ctx, reviewer, base, round);
+      const pushed = fixes.every((f) => f.pushed || !f.changed);
+      const look = await lookAtBranch(ctx, reviewer, base, round, pushed);
       if ("status" in look) return { ...look, data: { ...look.data, rounds, fixes } } as PhaseOutcome;
       rounds.push(look.record);
       if (look.record.verdict !== "request-changes" || fixes.length >= REVIEW_FIX_ROUNDS) {
