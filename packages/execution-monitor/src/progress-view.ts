@@ -1,3 +1,4 @@
+import { FINISHED_TASK_STATUSES, type TaskStatus, UNLANDED_TASK_STATUSES } from "@gadugi/interfaces";
 import type { ProgressEvent, ProgressStream } from "./progress.js";
 
 interface TaskView {
@@ -44,17 +45,6 @@ function oneLine(text: string, max = 60): string {
   const flat = text.replace(/\s+/g, " ").trim();
   return flat.length > max ? `${flat.slice(0, max - 1)}…` : flat;
 }
-
-const FINISHED = new Set([
-  "completed",
-  "failed",
-  "merge-failed",
-  "changes-requested",
-  "cancelled",
-  "skipped",
-]);
-/** Finished without landing: counted as failed. */
-const NOT_LANDED = new Set(["failed", "merge-failed", "changes-requested"]);
 
 /**
  * What the progress view knows of a run, folded from its events: one view per task (status,
@@ -142,7 +132,7 @@ export class RunView {
     view.status = event.status;
     view.reason = event.reason;
     if (event.status === "running" && view.startedAt === undefined) view.startedAt = at;
-    if (FINISHED.has(event.status)) view.endedAt = at;
+    if (FINISHED_TASK_STATUSES.has(event.status)) view.endedAt = at;
     const took =
       view.endedAt !== undefined && view.startedAt !== undefined && event.status !== "skipped"
         ? ` after ${formatDuration(view.endedAt - view.startedAt)}`
@@ -171,7 +161,7 @@ export class RunView {
       if (t.status === "completed") c.done++;
       else if (t.status === "running") c.running++;
       else if (t.status === "queued" || t.status === "pending") c.queued++;
-      else if (NOT_LANDED.has(t.status)) c.failed++;
+      else if (UNLANDED_TASK_STATUSES.has(t.status as TaskStatus)) c.failed++;
       else c.other++;
     }
     return c;

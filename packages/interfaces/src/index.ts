@@ -51,6 +51,7 @@ export {
 } from "./skip.js";
 export {
   Complexity,
+  FINISHED_TASK_STATUSES,
   FileAccess,
   Priority,
   TASK_ID_PATTERN,
@@ -59,6 +60,7 @@ export {
   type TaskDataInput,
   TaskStatus,
   TaskType,
+  UNLANDED_TASK_STATUSES,
 } from "./task.js";
 export {
   MergeRecord,

@@ -21,6 +21,23 @@ export const TaskStatus = z.enum([
 ]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
+/** Done for now: only queueing the task again (a retry, a conflict re-run, a resume) reopens it. */
+export const FINISHED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  "completed",
+  "failed",
+  "merge-failed",
+  "changes-requested",
+  "cancelled",
+  "skipped",
+]);
+
+/** Finished without its work landing, for a reason worth reporting: counted as failed. */
+export const UNLANDED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  "failed",
+  "merge-failed",
+  "changes-requested",
+]);
+
 export const TaskType = z.enum(["test", "bugfix", "feature", "refactor", "docs"]);
 export type TaskType = z.infer<typeof TaskType>;
 

@@ -1,25 +1,14 @@
 import { GadugiError } from "@gadugi/error-handling";
 import {
+  FINISHED_TASK_STATUSES,
   type PhaseRecord,
   type RunEvent,
   type RunState,
-  type TaskStatus,
+  UNLANDED_TASK_STATUSES,
   WORKFLOW_PHASES,
   type WorkflowState,
 } from "@gadugi/interfaces";
 import { EventJournal } from "./journal.js";
-
-const FINISHED_TASK: ReadonlySet<TaskStatus> = new Set([
-  "completed",
-  "failed",
-  "merge-failed",
-  "changes-requested",
-  "cancelled",
-  "skipped",
-]);
-
-/** Finished statuses whose reason is the task's error: its work did not land. */
-const NOT_LANDED: ReadonlySet<TaskStatus> = new Set(["failed", "merge-failed", "changes-requested"]);
 
 export interface ReduceOptions {
   /** A state to continue from; events with `seq <= initial.journalSeq` are already in it. */
@@ -232,9 +221,9 @@ function setTaskStatus(t: WorkflowState, event: EventOf<"task.status">): void {
     t.startedAt ??= at;
     delete t.endedAt;
     delete t.error;
-  } else if (FINISHED_TASK.has(event.status)) {
+  } else if (FINISHED_TASK_STATUSES.has(event.status)) {
     t.endedAt = at;
-    if (NOT_LANDED.has(event.status) && event.reason !== undefined) {
+    if (UNLANDED_TASK_STATUSES.has(event.status) && event.reason !== undefined) {
       t.error = event.reason;
     }
   } else {

@@ -1,5 +1,11 @@
 import { GadugiError, parseWith } from "@gadugi/error-handling";
-import { type Complexity, PerformanceMetrics, type TaskStatus, type TaskType } from "@gadugi/interfaces";
+import {
+  type Complexity,
+  PerformanceMetrics,
+  type TaskStatus,
+  type TaskType,
+  UNLANDED_TASK_STATUSES,
+} from "@gadugi/interfaces";
 import { callerError } from "./util.js";
 
 /** An ISO timestamp, epoch milliseconds or a Date. */
@@ -175,7 +181,7 @@ export function computeMetrics(run: RunSummary): PerformanceMetrics {
     tasksCompleted: count("completed"),
     // A task whose work completed but did not merge (a conflict, or a review requesting changes)
     // did not land either.
-    tasksFailed: count("failed") + count("merge-failed") + count("changes-requested"),
+    tasksFailed: run.tasks.filter((t) => UNLANDED_TASK_STATUSES.has(t.status)).length,
     tasksSkipped: count("skipped"),
     tasksCancelled: count("cancelled"),
     tokens: run.tasks.reduce((sum, t) => sum + (t.tokens ?? 0), 0),

@@ -1,5 +1,5 @@
 import { GadugiError, parseWith } from "@gadugi/error-handling";
-import { TaskStatus } from "@gadugi/interfaces";
+import { FINISHED_TASK_STATUSES, TaskStatus } from "@gadugi/interfaces";
 import { z } from "zod";
 import { type Clock, callerError, emit, iso, systemClock } from "./util.js";
 
@@ -37,15 +37,6 @@ export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]
   skipped: ["queued"],
 });
 
-const FINISHED: ReadonlySet<TaskStatus> = new Set([
-  "completed",
-  "failed",
-  "merge-failed",
-  "changes-requested",
-  "cancelled",
-  "skipped",
-]);
-
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
   return TASK_TRANSITIONS[from].includes(to);
 }
@@ -56,7 +47,7 @@ export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
  * queueing it again (a retry, a conflict re-run, a resume) reopens it.
  */
 export function isFinished(status: TaskStatus): boolean {
-  return FINISHED.has(status);
+  return FINISHED_TASK_STATUSES.has(status);
 }
 
 /** Throws GADUGI_ILLEGAL_TRANSITION unless the table allows `from` → `to`. */
