@@ -31,7 +31,17 @@ export const RunEvent = z.discriminatedUnion("type", [
     promptFiles: z.array(z.string()).default([]),
     owner: z.object({ pid: z.number().int(), host: z.string() }).optional(),
   }),
-  z.object({ ...base, type: z.literal("run.status"), status: RunStatus, reason: z.string().optional() }),
+  z.object({
+    ...base,
+    type: z.literal("run.status"),
+    status: RunStatus,
+    reason: z.string().optional(),
+    /**
+     * On a resume: when the run's previous orchestrator journaled its last event. From then to
+     * this event nobody ran the run, and measured times leave that span out.
+     */
+    pausedSince: z.string().optional(),
+  }),
   z.object({
     ...base,
     type: z.literal("run.settings"),

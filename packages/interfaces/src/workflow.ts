@@ -119,6 +119,11 @@ export const RunState = z.strictObject({
   settings: RunSettings.optional(),
   /** Every agent run of each task, by task id, as journaled (`agent.run`): survives a resume. */
   agentRuns: z.record(z.string(), z.array(AgentRunRecord)).default({}),
+  /**
+   * Spans when no orchestrator ran the run: from its last event before a crash, a stop or its end
+   * to the resume. Left out of the measured wall time and task durations. Absent when none.
+   */
+  pauses: z.array(z.strictObject({ from: z.string(), to: z.string() })).optional(),
   /** Sequence number of the last journal event folded into this state. */
   journalSeq: z.number().int().nonnegative().default(0),
 });

@@ -184,6 +184,8 @@ export async function planResume(ctx: PlanContext, request: ResumeRequest): Prom
       type: "run.status",
       status: "running",
       reason: `resumed by pid ${process.pid} on ${hostname()}${stale.length ? `; stopped leftover process groups ${stale.join(", ")}` : ""}`,
+      // The journal's last event before this resume: the time since is nobody's work.
+      pausedSince: run.updatedAt,
     });
     const git = new GitClient(repoRoot, { env: ctx.env });
     const integration = run.integrationBranch ? new IntegrationBranch(git, run.integrationBranch) : undefined;

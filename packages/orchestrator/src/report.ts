@@ -8,6 +8,7 @@ import type {
   RunState,
   TaskReport,
 } from "@gadugi/interfaces";
+import { activeDurationMs } from "@gadugi/task-tracking";
 import { taskGovernance } from "@gadugi/workflow-manager";
 import { governanceHtml, governanceMarkdown } from "./report-governance.js";
 import { reviewHtml, reviewMarkdown, reviewOf } from "./report-review.js";
@@ -87,7 +88,10 @@ export function buildTaskReports(
     if (task?.branch) report.branch = task.branch;
     if (startedAt) report.startedAt = startedAt;
     if (endedAt) report.endedAt = endedAt;
-    if (startedAt && endedAt) report.durationMs = Date.parse(endedAt) - Date.parse(startedAt);
+    // Time nobody ran the run (before a resume) is not the task's.
+    if (startedAt && endedAt) {
+      report.durationMs = activeDurationMs(Date.parse(startedAt), Date.parse(endedAt), state.pauses);
+    }
     const tokens = journaled.tokens ?? extra.tokens;
     const costUsd = journaled.costUsd ?? extra.costUsd;
     if (tokens !== undefined) report.tokens = tokens;

@@ -97,6 +97,34 @@ describe("resume keeps the run", () => {
     expect(implementations).toEqual(["beta", "beta", "beta"]);
   }, 90_000);
 
+  it("leaves the time nobody ran the run out of its wall time and its tasks' durations", async () => {
+    const repo = await repoWithAgents();
+    const runId = await interruptedRun(repo);
+    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const resumed = await new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env }).resume({
+      runId,
+    });
+    expect(resumed.status).toBe("completed");
+    const run = await new WorkflowStateManager(repo.dir).loadRun(runId);
+    const [pause, ...more] = run.pauses ?? [];
+    expect(more).toEqual([]);
+    const paused = Date.parse(pause?.to as string) - Date.parse(pause?.from as string);
+    expect(paused).toBeGreaterThanOrEqual(1500);
+    // The wall time is the run's span less the pause, to the millisecond.
+    const { report } = resumed;
+    const span = Date.parse(report.endedAt as string) - Date.parse(report.startedAt);
+    expect(report.metrics.wallTimeMs).toBe(span - paused);
+    for (const task of report.tasks) {
+      const start = Date.parse(task.startedAt as string);
+      const end = Date.parse(task.endedAt as string);
+      const overlap = Math.max(
+        0,
+        Math.min(end, Date.parse(pause?.to as string)) - Math.max(start, Date.parse(pause?.from as string)),
+      );
+      expect(task.durationMs, task.slug).toBe(end - start - overlap);
+    }
+  }, 90_000);
+
   it("a flag given to resume overrides one setting for the tasks still to run, and is journaled", async () => {
     const repo = await repoWithAgents();
     const runId = await interruptedRun(repo);

@@ -105,6 +105,7 @@ function runSummary(session: Session, state: RunState, endedAt: number) {
     startedAt: session.startedAt,
     endedAt,
     maxParallel: session.maxParallel,
+    ...(state.pauses ? { pauses: state.pauses } : {}),
     tasks: state.taskIds.map((id) => {
       const def = state.definitions[id];
       const task = state.tasks[id];

@@ -269,6 +269,29 @@ describe("reduceRunState", () => {
     });
   });
 
+  it("records the span before a resume as a pause, and only a real one", () => {
+    seq = 0;
+    const events = [
+      ev({ type: "run.started", repoRoot: "/repo", promptFiles: [] }, "2025-01-01T00:00:00.000Z"),
+      ev({ type: "run.finished", status: "failed" }, "2025-01-01T00:00:10.000Z"),
+      ev(
+        { type: "run.status", status: "running", reason: "resumed", pausedSince: "2025-01-01T00:00:10.000Z" },
+        "2025-01-01T00:05:00.000Z",
+      ),
+      // A pausedSince that is not before the event is no pause.
+      ev(
+        { type: "run.status", status: "running", pausedSince: "2025-01-01T00:06:00.000Z" },
+        "2025-01-01T00:06:00.000Z",
+      ),
+    ];
+    const state = reduceRunState(events);
+    expect(state.pauses).toEqual([{ from: "2025-01-01T00:00:10.000Z", to: "2025-01-01T00:05:00.000Z" }]);
+    expect(state.status).toBe("running");
+    expect(state.endedAt).toBeUndefined();
+    expect(RunState.parse(state)).toEqual(state);
+    expect(reduceRunState(events.slice(0, 2)).pauses).toBeUndefined();
+  });
+
   it("refuses events without a run.started", () => {
     const events = story().slice(1);
     expect(() => reduceRunState(events)).toThrow(/before run.started/);

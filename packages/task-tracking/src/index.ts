@@ -1,8 +1,10 @@
 // Public API of @gadugi/task-tracking.
 export {
+  activeDurationMs,
   type CriticalPath,
   computeMetrics,
   criticalPath,
+  type Pause,
   type RunSummary,
   type TaskRun,
   type TimeInput,

@@ -1,7 +1,14 @@
 import { GadugiError } from "@gadugi/error-handling";
 import { PerformanceMetrics } from "@gadugi/interfaces";
 import { describe, expect, it } from "vitest";
-import { computeMetrics, criticalPath, type RunSummary, type TaskRun, taskDurationMs } from "./metrics.js";
+import {
+  activeDurationMs,
+  computeMetrics,
+  criticalPath,
+  type RunSummary,
+  type TaskRun,
+  taskDurationMs,
+} from "./metrics.js";
 import { T0 } from "./test-helpers/index.js";
 
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
@@ -80,6 +87,38 @@ describe("computeMetrics", () => {
       tasksCancelled: 1,
       criticalPath: ["A", "C"],
     });
+  });
+
+  it("times tasks that did their work but did not land, and leaves the time before a resume out", () => {
+    const run: RunSummary = {
+      runId: "run-2",
+      startedAt: at(0),
+      endedAt: at(100),
+      maxParallel: 2,
+      // The orchestrator crashed at 10 s; the resume came at 90 s.
+      pauses: [{ from: at(10), to: at(90) }],
+      tasks: [
+        // Interrupted while running, finished after the resume: 5 s before, 6 s after.
+        { id: "A", type: "feature", status: "completed", startedAt: at(5), endedAt: at(96) },
+        { id: "B", type: "feature", status: "merge-failed", startedAt: at(0), endedAt: at(4) },
+        { id: "C", type: "feature", status: "changes-requested", startedAt: at(91), endedAt: at(100) },
+      ],
+    };
+    expect(taskDurationMs(run.tasks[0] as TaskRun, run.pauses)).toBe(11_000);
+    expect(computeMetrics(run)).toMatchObject({
+      wallTimeMs: 20_000,
+      sumTaskDurationsMs: 24_000,
+      speedup: 1.2,
+      tasksCompleted: 1,
+      tasksFailed: 2,
+    });
+    expect(activeDurationMs(0, 10, [{ from: 20, to: 30 }])).toBe(10);
+    expect(
+      activeDurationMs(0, 10, [
+        { from: -5, to: 3 },
+        { from: 8, to: 50 },
+      ]),
+    ).toBe(5);
   });
 
   it("clamps efficiency to 1 and reports zero wall time as speedup 0", () => {

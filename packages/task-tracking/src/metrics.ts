@@ -25,6 +25,12 @@ export interface TaskRun {
   costUsd?: number;
 }
 
+/** A span when nobody ran the run (between a crash or a stop and the resume). */
+export interface Pause {
+  from: TimeInput;
+  to: TimeInput;
+}
+
 export interface RunSummary {
   runId: string;
   /** Wall-clock start and end of the whole run. */
@@ -32,6 +38,8 @@ export interface RunSummary {
   endedAt: TimeInput;
   maxParallel: number;
   tasks: readonly TaskRun[];
+  /** Left out of the wall time and of every task's duration. */
+  pauses?: readonly Pause[];
 }
 
 export interface CriticalPath {
@@ -40,8 +48,28 @@ export interface CriticalPath {
   ms: number;
 }
 
-/** Statuses whose start/end times measure real work (a cancelled task held a slot until stopped). */
-const MEASURED: ReadonlySet<TaskStatus> = new Set<TaskStatus>(["completed", "failed", "cancelled"]);
+/**
+ * Statuses whose start/end times measure real work: every finished status but skipped (a
+ * cancelled task held a slot until stopped; a merge-failed or changes-requested one did its work).
+ */
+const MEASURED: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
+  "completed",
+  "failed",
+  "merge-failed",
+  "changes-requested",
+  "cancelled",
+]);
+
+/** `end − start` less the parts of `pauses` that fall inside it (ms). */
+export function activeDurationMs(startMs: number, endMs: number, pauses: readonly Pause[] = []): number {
+  let paused = 0;
+  for (const pause of pauses) {
+    const from = Math.max(startMs, toMs(pause.from, "pause from"));
+    const to = Math.min(endMs, toMs(pause.to, "pause to"));
+    if (to > from) paused += to - from;
+  }
+  return Math.max(0, endMs - startMs - paused);
+}
 
 export function toMs(value: TimeInput, what: string): number {
   const ms = value instanceof Date ? value.getTime() : typeof value === "number" ? value : Date.parse(value);
@@ -55,7 +83,7 @@ export function toMs(value: TimeInput, what: string): number {
  * The task's own measured duration: end − start, for completed, failed and cancelled tasks that
  * have both times. Undefined otherwise (pending, skipped, still running, or never timed).
  */
-export function taskDurationMs(task: TaskRun): number | undefined {
+export function taskDurationMs(task: TaskRun, pauses: readonly Pause[] = []): number | undefined {
   if (!MEASURED.has(task.status) || task.startedAt === undefined || task.endedAt === undefined) {
     return undefined;
   }
@@ -69,7 +97,7 @@ export function taskDurationMs(task: TaskRun): number | undefined {
       "Task times must come from one clock.",
     );
   }
-  return end - start;
+  return activeDurationMs(start, end, pauses);
 }
 
 /**
@@ -157,11 +185,11 @@ export function computeMetrics(run: RunSummary): PerformanceMetrics {
       "Run times must come from one clock.",
     );
   }
-  const wallTimeMs = end - start;
+  const wallTimeMs = activeDurationMs(start, end, run.pauses);
   const timed = run.tasks.map((t) => ({
     id: t.id,
     dependencies: t.dependencies,
-    durationMs: taskDurationMs(t),
+    durationMs: taskDurationMs(t, run.pauses),
   }));
   const sumTaskDurationsMs = timed.reduce((sum, t) => sum + (t.durationMs ?? 0), 0);
   const speedup = wallTimeMs > 0 ? sumTaskDurationsMs / wallTimeMs : 0;

@@ -97,7 +97,7 @@ export class ProductivityAnalyzer {
     let added = 0;
     for (const task of run.tasks) {
       if (task.status !== "completed") continue;
-      const durationMs = taskDurationMs(task);
+      const durationMs = taskDurationMs(task, run.pauses);
       if (durationMs === undefined || known.has(`${run.runId}\u0000${task.id}`)) continue;
       const sample: DurationSample = {
         runId: run.runId,
