@@ -15,7 +15,6 @@ import { runsCommand } from "./commands/runs.js";
 import { stateCommand } from "./commands/state.js";
 import { statusCommand } from "./commands/status.js";
 import { worktreesCommand } from "./commands/worktrees.js";
-import { formatError } from "./handle-error.js";
 import { cliVersion } from "./version.js";
 
 export type ProgramName = "gadugi" | "orchestrator-agent";
@@ -137,6 +136,8 @@ export async function main(
     ) {
       return 0;
     }
+    // Loaded only on failure: it needs @gadugi/error-handling and zod, which `--help` never pays for.
+    const { formatError } = await import("./handle-error.js");
     const { text, exitCode } = formatError(error, { json: argv.includes("--json") });
     if (text) io.stderr(`${text}\n`);
     return exitCode;

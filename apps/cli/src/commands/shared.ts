@@ -1,5 +1,4 @@
 import { resolve } from "node:path";
-import { DURATION_FORMS, MAX_PARALLEL, parseDuration } from "@gadugi/interfaces";
 
 /** The `--cwd` option every command takes. */
 export const CWD_OPTION = [
@@ -30,6 +29,7 @@ export async function parseMaxParallel(value: string | undefined): Promise<numbe
 /** `--timeout <duration>`: seconds, read like every duration setting ("90s", "30m", "1h30m", 600). */
 export async function parseTimeout(value: string | undefined): Promise<number | undefined> {
   if (value === undefined) return undefined;
+  const { DURATION_FORMS, parseDuration } = await import("@gadugi/interfaces");
   const seconds = parseDuration(value);
   if (seconds === undefined) {
     const { GadugiError } = await import("@gadugi/error-handling");
@@ -37,6 +37,12 @@ export async function parseTimeout(value: string | undefined): Promise<number | 
   }
   return seconds;
 }
+
+/**
+ * The config schema's maximum of `maxParallel` (`MAX_PARALLEL` of @gadugi/interfaces, which
+ * shared.test.ts checks), held here so that building the program for `--help` loads no zod schema.
+ */
+export const MAX_PARALLEL = 64;
 
 /** The `--max-parallel` option of the commands that run tasks. */
 export const MAX_PARALLEL_OPTION = [
