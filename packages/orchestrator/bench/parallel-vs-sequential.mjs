@@ -5,6 +5,8 @@
 // sample's command agent, which works --work-ms per task.
 //   node bench/parallel-vs-sequential.mjs [--tasks 20] [--parallel 4] [--work-ms 2000] [--files 0]
 // --files N adds N tracked files, so worktree checkouts cost what they cost in a real repository.
+// It also prints Gadugi's own work per task (issue 15: wall − Σ agent time at --max-parallel 1, ÷ N)
+// and the parallel wall time against the ideal ceil(N/P) × --work-ms.
 import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -92,4 +94,12 @@ const sequential = await measure("one by one (max 1)", 1);
 const parallelMs = await measure(`parallel (max ${parallel})`, parallel);
 console.log(
   `ratio sequential / parallel: ${(sequential / parallelMs).toFixed(2)}× (ideal ${Math.min(parallel, tasks)}×)`,
+);
+// Issue 15's figures: what Gadugi itself costs per task, serial with the agent, and how far the
+// parallel run is from ceil(N/P) × the agent's time.
+const ownPerTask = (sequential - tasks * workMs) / tasks;
+const ideal = Math.ceil(tasks / parallel) * workMs;
+console.log(
+  `Gadugi's own work per task (one by one: wall − Σ agent time, ÷ ${tasks}): ${(ownPerTask / 1000).toFixed(2)} s; ` +
+    `parallel wall / ideal (${(ideal / 1000).toFixed(0)} s): ${(parallelMs / ideal).toFixed(2)}`,
 );
