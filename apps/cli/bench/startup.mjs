@@ -17,8 +17,8 @@
  * Reported: median and minimum of each, the warm/cold ratio of the medians, and the load average
  * before and after (the machine is shared: read the figures against it).
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -65,30 +65,6 @@ function measure(args, runs, cwd) {
   return stats(Array.from({ length: runs }, () => timed(args, cwd).ms));
 }
 
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@localhost",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@localhost",
-};
-const git = (cwd, args) => execFileSync("git", args, { cwd, env: gitEnv, stdio: ["ignore", "pipe", "pipe"] });
-
-/** Eight prompts, each modifying two modules spread over the repository. */
-function writePrompts(dir, files) {
-  const modules = files.filter((f) => /mod\d+\.ts$/.test(f));
-  const prompts = [];
-  mkdirSync(join(dir, "prompts"), { recursive: true });
-  for (let i = 0; i < 8; i++) {
-    const a = modules[Math.floor(((i * 2 + 1) * modules.length) / 17)];
-    const b = modules[Math.floor(((i * 2 + 2) * modules.length) / 17)];
-    const file = `prompts/task-${i + 1}.md`;
-    writeFileSync(join(dir, file), `# Task ${i + 1}\n\nUpdate \`${a}\` and \`${b}\`.\n`);
-    prompts.push(file);
-  }
-  return prompts;
-}
-
 const fmt = (n, d = 0) => n.toLocaleString("en-US", { maximumFractionDigits: d, minimumFractionDigits: d });
 const row = (label, s) => `  ${label.padEnd(22)} ${fmt(s.median).padStart(7)} ms   (min ${fmt(s.min)} ms)`;
 
@@ -108,12 +84,10 @@ try {
 
   const repo = join(root, "ts");
   mkdirSync(repo);
-  const { generateTsRepo } = await import("@gadugi/test-utils");
+  const { commitGenerated, generateTsRepo, writeModulePrompts } = await import("@gadugi/test-utils");
   const generated = generateTsRepo(repo, { modules: TS_MODULES });
-  const prompts = writePrompts(repo, generated.files);
-  git(repo, ["init", "-q"]);
-  git(repo, ["add", "-A"]);
-  git(repo, ["commit", "-qm", "generated"]);
+  const prompts = writeModulePrompts(repo, generated.files);
+  commitGenerated(repo);
   const analyze = [bin, "analyze", "--json", ...prompts];
   const cold = [];
   const warm = [];

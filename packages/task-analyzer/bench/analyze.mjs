@@ -17,8 +17,8 @@
  * Reported: median wall time of the call and of the whole process, files per second (cold),
  * peak RSS (the child's maxRSS), import edges found.
  */
-import { execFileSync, spawnSync } from "node:child_process";
-import { appendFileSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import { appendFileSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
@@ -94,31 +94,9 @@ const PY_MODULES = option("py", 2000);
 const RUNS = option("runs", 3);
 const KEEP = process.argv.includes("--keep");
 
-const { generatePythonRepo, generateTsRepo } = await import("@gadugi/test-utils");
-
-const gitEnv = {
-  ...process.env,
-  GIT_AUTHOR_NAME: "bench",
-  GIT_AUTHOR_EMAIL: "bench@localhost",
-  GIT_COMMITTER_NAME: "bench",
-  GIT_COMMITTER_EMAIL: "bench@localhost",
-};
-const git = (cwd, args) => execFileSync("git", args, { cwd, env: gitEnv, stdio: ["ignore", "pipe", "pipe"] });
-
-/** Eight prompts, each modifying two modules spread over the repository. */
-function writePrompts(dir, files) {
-  const modules = files.filter((f) => /mod\d+\.(ts|py)$/.test(f));
-  const prompts = [];
-  mkdirSync(join(dir, "prompts"), { recursive: true });
-  for (let i = 0; i < 8; i++) {
-    const a = modules[Math.floor(((i * 2 + 1) * modules.length) / 17)];
-    const b = modules[Math.floor(((i * 2 + 2) * modules.length) / 17)];
-    const file = `prompts/task-${i + 1}.md`;
-    writeFileSync(join(dir, file), `# Task ${i + 1}\n\nUpdate \`${a}\` and \`${b}\`.\n`);
-    prompts.push(file);
-  }
-  return prompts;
-}
+const { commitGenerated, generatePythonRepo, generateTsRepo, writeModulePrompts } = await import(
+  "@gadugi/test-utils"
+);
 
 function child(args) {
   const started = performance.now();
@@ -149,7 +127,7 @@ function summarize(label, runs) {
 }
 
 function benchRepo(name, dir, generated, withMadge) {
-  const prompts = writePrompts(dir, generated.files);
+  const prompts = writeModulePrompts(dir, generated.files);
   const expectedEdges = new Set(generated.imports.map(([a, b]) => `${a}>${b}`)).size;
   const runs = { graphCold: [], graphWarm: [], graphEdit: [], cold: [], warm: [], edit: [], madge: [] };
   const modules = generated.files.filter((f) => /mod\d+\.(ts|py)$/.test(f));
@@ -227,15 +205,11 @@ try {
   const tsDir = join(root, "ts");
   mkdirSync(tsDir);
   const ts = generateTsRepo(tsDir, { modules: TS_MODULES });
-  git(tsDir, ["init", "-q"]);
-  git(tsDir, ["add", "-A"]);
-  git(tsDir, ["commit", "-qm", "generated"]);
+  commitGenerated(tsDir);
   const pyDir = join(root, "py");
   mkdirSync(pyDir);
   const py = generatePythonRepo(pyDir, { modules: PY_MODULES });
-  git(pyDir, ["init", "-q"]);
-  git(pyDir, ["add", "-A"]);
-  git(pyDir, ["commit", "-qm", "generated"]);
+  commitGenerated(pyDir);
 
   const results = [
     benchRepo(`TypeScript (${TS_MODULES} modules)`, tsDir, ts, true),

@@ -1,3 +1,6 @@
+import { execFileSync } from "node:child_process";
+import { mkdirSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { writeFiles } from "./temp-repo.js";
 
 export interface GeneratedRepo {
@@ -146,4 +149,41 @@ export function generatePythonRepo(dir: string, options: GenerateOptions): Gener
   });
   writeFiles(dir, files);
   return { files: Object.keys(files), imports };
+}
+
+/**
+ * `count` prompts (`prompts/task-N.md`), each modifying two of the generated modules, spread over
+ * the repository, so every benchmark plans the same kind of work. Returns their paths.
+ */
+export function writeModulePrompts(dir: string, files: readonly string[], count = 8): string[] {
+  const modules = files.filter((f) => /mod\d+\.(ts|py)$/.test(f));
+  const slots = count * 2 + 1;
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  const prompts: string[] = [];
+  for (let i = 0; i < count; i++) {
+    const a = modules[Math.floor(((i * 2 + 1) * modules.length) / slots)];
+    const b = modules[Math.floor(((i * 2 + 2) * modules.length) / slots)];
+    const file = `prompts/task-${i + 1}.md`;
+    writeFileSync(join(dir, file), `# Task ${i + 1}\n\nUpdate \`${a}\` and \`${b}\`.\n`);
+    prompts.push(file);
+  }
+  return prompts;
+}
+
+/** `git init` and one commit of everything in `dir`, with an identity of its own. */
+export function commitGenerated(dir: string): void {
+  const env = {
+    ...process.env,
+    GIT_AUTHOR_NAME: "bench",
+    GIT_AUTHOR_EMAIL: "bench@localhost",
+    GIT_COMMITTER_NAME: "bench",
+    GIT_COMMITTER_EMAIL: "bench@localhost",
+  };
+  for (const args of [
+    ["init", "-q"],
+    ["add", "-A"],
+    ["commit", "-qm", "generated"],
+  ]) {
+    execFileSync("git", args, { cwd: dir, env, stdio: ["ignore", "pipe", "pipe"] });
+  }
 }

@@ -19,10 +19,12 @@ export {
   prependPath,
 } from "./fixtures.js";
 export {
+  commitGenerated,
   type GeneratedRepo,
   type GenerateOptions,
   generatePythonRepo,
   generateTsRepo,
+  writeModulePrompts,
 } from "./generators.js";
 export * from "./github-server.js";
 export { type Cleanable, createTempDir, type TempDir, TempRegistry, useTempDirs } from "./temp-dir.js";
