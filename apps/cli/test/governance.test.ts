@@ -1,39 +1,20 @@
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
-import { createTempRepo, type TempRepo, useTempDirs } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { repoWithSampleAgent, runCli, SAMPLE_AGENT, samplePrompt } from "./run-cli.js";
 
 const temp = useTempDirs();
 
-const prompt = (title: string, file: string, frontmatter = "") =>
-  `${frontmatter ? `---\n${frontmatter}\n---\n` : ""}# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-
 /** A repository without a test command, the sample agent, and `workflow` as its config's workflow. */
-async function repoWith(workflow: Record<string, unknown>): Promise<TempRepo> {
-  const config = {
-    agent: "sample",
-    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
-    workflow,
-  };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
-        "prompts/strict.md": prompt("Strict", "src/strict.js"),
-        "prompts/after.md": prompt("After", "src/after.js", "depends_on: [strict]"),
-      },
-    }),
-  );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("add the sample agent");
-  return repo;
+function repoWith(workflow: Record<string, unknown>): Promise<TempRepo> {
+  const config = { agent: "sample", agents: { sample: SAMPLE_AGENT }, workflow };
+  return repoWithSampleAgent(temp, {
+    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+    "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
+    "prompts/strict.md": samplePrompt("Strict", "src/strict.js"),
+    "prompts/after.md": samplePrompt("After", "src/after.js", "depends_on: [strict]"),
+  });
 }
 
 describe("gadugi run: governance of required phases", () => {

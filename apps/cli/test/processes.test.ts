@@ -1,11 +1,10 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
-import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { afterEach, describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { repoWithSampleAgent, runCli, SAMPLE_AGENT } from "./run-cli.js";
 
 const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
 const temp = useTempDirs();
@@ -34,25 +33,15 @@ async function fixture(): Promise<{ repo: TempRepo; memberFile: string }> {
   const memberFile = join(temp.dir(), "member.pid");
   const config = {
     agent: "sample",
-    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
+    agents: { sample: SAMPLE_AGENT },
     workflow: { testCommand: ["sh", "-c", `sleep 300 & echo $! > '${memberFile}'; wait`] },
   };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "gadugi.config.json": JSON.stringify(config),
-        "prompts/one.md":
-          "# One\n\n## Overview\nCreate `src/one.js`.\n\n## Implementation\n```js file=src/one.js mode=create\nexport const one = 1;\n```\n",
-      },
-    }),
-  );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("agent");
+  const repo = await repoWithSampleAgent(temp, {
+    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+    "gadugi.config.json": JSON.stringify(config),
+    "prompts/one.md":
+      "# One\n\n## Overview\nCreate `src/one.js`.\n\n## Implementation\n```js file=src/one.js mode=create\nexport const one = 1;\n```\n",
+  });
   return { repo, memberFile };
 }
 

@@ -1,50 +1,29 @@
-import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
-import {
-  createFakeReviewer,
-  createTempDir,
-  createTempRepo,
-  type TempRepo,
-  useTempDirs,
-} from "@gadugi/test-utils";
+import { createFakeReviewer, createTempDir, type TempRepo, useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { runCli } from "./run-cli.js";
+import { repoWithSampleAgent, runCli, SAMPLE_AGENT, samplePrompt } from "./run-cli.js";
 
 const temp = useTempDirs();
 
-const prompt = (title: string, file: string, frontmatter = "") =>
-  `${frontmatter ? `---\n${frontmatter}\n---\n` : ""}# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
-
 /** A repository with the sample agent and a scripted reviewer giving `verdicts`, look by look. */
-async function repoReviewedWith(verdicts: string[]): Promise<TempRepo> {
+function repoReviewedWith(verdicts: string[]): Promise<TempRepo> {
   const reviewer = createFakeReviewer(temp.track(createTempDir("gadugi-reviewer-")).path, {
     verdicts,
     comment: "Please name the value after the task.",
   });
   const config = {
     agent: "sample",
-    agents: { sample: { kind: "command", command: ["node", "tools/sample-agent.mjs", "{prompt_file}"] } },
+    agents: { sample: SAMPLE_AGENT },
     workflow: { testCommand: "node --test", reviewCommand: reviewer.command },
   };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
-        "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
-        "prompts/picky.md": prompt("Picky", "src/picky.js"),
-        "prompts/after.md": prompt("After", "src/after.js", "depends_on: [picky]"),
-      },
-    }),
-  );
-  mkdirSync(join(repo.dir, "tools"));
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("add the sample agent");
-  return repo;
+  return repoWithSampleAgent(temp, {
+    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+    "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n',
+    "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
+    "prompts/picky.md": samplePrompt("Picky", "src/picky.js"),
+    "prompts/after.md": samplePrompt("After", "src/after.js", "depends_on: [picky]"),
+  });
 }
 
 describe("gadugi run: a review with consequences", () => {

@@ -1,8 +1,10 @@
 import { spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { readdirSync, readFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
 import { join, relative } from "node:path";
 import { fileURLToPath } from "node:url";
+import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
+import { createTempRepo, type TempRegistry, type TempRepo } from "@gadugi/test-utils";
 
 export interface CliResult {
   stdout: string;
@@ -61,4 +63,33 @@ export function treeDigest(root: string): Record<string, string> {
   };
   walk(root);
   return out;
+}
+
+/** The config's `agents.sample`: the demo's sample agent, carrying out a prompt's fenced blocks. */
+export const SAMPLE_AGENT = {
+  kind: "command",
+  command: ["node", "tools/sample-agent.mjs", "{prompt_file}"],
+} as const;
+
+/** A prompt the sample agent carries out: create `file`. */
+export function samplePrompt(title: string, file: string, frontmatter = ""): string {
+  return `${frontmatter ? `---\n${frontmatter}\n---\n` : ""}# ${title}\n\n## Overview\nCreate \`${file}\`.\n\n## Implementation\n\`\`\`js file=${file} mode=create\nexport const v = ${JSON.stringify(title)};\n\`\`\`\n`;
+}
+
+/**
+ * A temp repository (removed after the test) with `files` in its first commit and the sample
+ * agent committed in `tools/` after them.
+ */
+export async function repoWithSampleAgent(
+  temp: TempRegistry,
+  files: Record<string, string>,
+): Promise<TempRepo> {
+  const repo = temp.track(await createTempRepo({ files }));
+  mkdirSync(join(repo.dir, "tools"), { recursive: true });
+  copyFileSync(
+    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
+    join(repo.dir, "tools", "sample-agent.mjs"),
+  );
+  await repo.commit("add the sample agent");
+  return repo;
 }

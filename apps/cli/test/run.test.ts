@@ -1,11 +1,11 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { type RunEvent, RunState } from "@gadugi/interfaces";
-import { SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
-import { createTempRepo, type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
+import { type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
+import { repoWithSampleAgent } from "./run-cli.js";
 
 const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
 const agentBin = fileURLToPath(new URL("../dist/bin/orchestrator-agent.js", import.meta.url));
@@ -85,25 +85,15 @@ async function fixture(prompts: Record<string, string>, workMs = 200): Promise<F
     workflow: { testCommand: "node --test" },
     integration: { testCommand: "node --test" },
   };
-  const repo = temp.track(
-    await createTempRepo({
-      files: {
-        "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-        "src/base.js": "export const base = 1;\n",
-        "test/base.test.js":
-          'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { base } from "../src/base.js";\ntest("base", () => assert.equal(base, 1));\n',
-        "shared.txt": "shared\n",
-        "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
-        ...Object.fromEntries(Object.entries(prompts).map(([name, text]) => [`prompts/${name}`, text])),
-      },
-    }),
-  );
-  mkdirSync(join(repo.dir, "tools"), { recursive: true });
-  copyFileSync(
-    join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
-    join(repo.dir, "tools", "sample-agent.mjs"),
-  );
-  await repo.commit("add the sample agent");
+  const repo = await repoWithSampleAgent(temp, {
+    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+    "src/base.js": "export const base = 1;\n",
+    "test/base.test.js":
+      'import assert from "node:assert/strict";\nimport { test } from "node:test";\nimport { base } from "../src/base.js";\ntest("base", () => assert.equal(base, 1));\n',
+    "shared.txt": "shared\n",
+    "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
+    ...Object.fromEntries(Object.entries(prompts).map(([name, text]) => [`prompts/${name}`, text])),
+  });
   const agentLog = join(temp.dir(), "agent.log");
   writeFileSync(agentLog, "");
   return { repo, env: { ...repo.env, GADUGI_SAMPLE_AGENT_LOG: agentLog }, agentLog };
