@@ -1,10 +1,9 @@
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { StringDecoder } from "node:string_decoder";
-import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
+import { abortedError } from "@gadugi/error-handling";
 import { execa } from "execa";
 import { endLeftovers, signalProcessGroup, trackProcessGroup } from "./process-group.js";
-import { childEnv, errorForResult, formatCommand, secretSource } from "./process-text.js";
+import { childEnv, errorForResult, formatCommand, startFailureError } from "./process-text.js";
 
 export { childEnv, errorForResult, formatCommand, type ResultErrorOptions } from "./process-text.js";
 
@@ -235,22 +234,6 @@ async function endWithOutput(child: Child): Promise<Ended> {
   return { exitCode: raw.exitCode ?? null, ...(raw.signal ? { signal: raw.signal } : {}), raw };
 }
 
-function spawnError(file: string, command: string[], options: RunOptions, raw: RawResult): GadugiError {
-  if (!existsSync(options.cwd)) return new GadugiError("GADUGI_FILE_NOT_FOUND", { path: options.cwd });
-  if (raw.code === "ENOENT") {
-    return new GadugiError(
-      "GADUGI_COMMAND_NOT_FOUND",
-      { command: redactSecrets(file, secretSource(options.env)) },
-      { cause: raw },
-    );
-  }
-  return new GadugiError(
-    "GADUGI_COMMAND_FAILED",
-    { command: formatCommand(command, options.env), exitCode: null, stderr: raw.shortMessage ?? "" },
-    { cause: raw },
-  );
-}
-
 async function runProcess(file: string, args: readonly string[], options: RunOptions): Promise<RunResult> {
   const command = [file, ...args];
   const { signal } = options;
@@ -304,7 +287,17 @@ function judge(
 
   if (raw) {
     const spawnFailed = raw.failed && raw.exitCode === undefined && !raw.signal && !cause;
-    if (spawnFailed && !raw.isMaxBuffer) throw spawnError(file, command, options, raw);
+    if (spawnFailed && !raw.isMaxBuffer) {
+      throw startFailureError({
+        file,
+        command,
+        cwd: options.cwd,
+        ...(options.env === undefined ? {} : { env: options.env }),
+        ...(raw.code === undefined ? {} : { code: raw.code }),
+        message: raw.shortMessage ?? "",
+        cause: raw,
+      });
+    }
     if (raw.isMaxBuffer) result.stderr ||= raw.shortMessage ?? "";
   }
   if ((options.reject ?? true) && (timedOut || aborted || result.exitCode !== 0)) {

@@ -1,3 +1,4 @@
+import { existsSync } from "node:fs";
 import { resolve } from "node:path";
 import { abortedError, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import type { Env, RunResult } from "./process-runner.js";
@@ -81,4 +82,39 @@ export function errorForResult(result: RunResult, options: ResultErrorOptions = 
     exitCode: result.exitCode,
     stderr,
   });
+}
+
+/** What the operating system said when a process could not be started. */
+export interface StartFailure {
+  /** The program, as asked for. */
+  file: string;
+  command: readonly string[];
+  cwd: string;
+  env?: Env;
+  /** The errno code (ENOENT, EACCES…), when known. */
+  code?: string;
+  /** The failure in words, for any other code. */
+  message: string;
+  cause?: unknown;
+}
+
+/**
+ * The error for a process that never started: GADUGI_FILE_NOT_FOUND for a missing working
+ * directory, GADUGI_COMMAND_NOT_FOUND for a missing program, else GADUGI_COMMAND_FAILED.
+ */
+export function startFailureError(failure: StartFailure): GadugiError {
+  const cause = failure.cause === undefined ? {} : { cause: failure.cause };
+  if (!existsSync(failure.cwd)) return new GadugiError("GADUGI_FILE_NOT_FOUND", { path: failure.cwd });
+  if (failure.code === "ENOENT") {
+    return new GadugiError(
+      "GADUGI_COMMAND_NOT_FOUND",
+      { command: redactSecrets(failure.file, secretSource(failure.env)) },
+      cause,
+    );
+  }
+  return new GadugiError(
+    "GADUGI_COMMAND_FAILED",
+    { command: formatCommand(failure.command, failure.env), exitCode: null, stderr: failure.message },
+    cause,
+  );
 }

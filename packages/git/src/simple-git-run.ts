@@ -1,8 +1,8 @@
-import { existsSync } from "node:fs";
 import { performance } from "node:perf_hooks";
 import { GadugiError } from "@gadugi/error-handling";
 import { GitConstructError, type SimpleGitOptions, simpleGit } from "simple-git";
 import { childEnv, type Env, formatCommand, type RunResult } from "./process-runner.js";
+import { startFailureError } from "./process-text.js";
 
 /**
  * simple-git's guards (`unsafe`) refuse arguments and variables that can make git run a program
@@ -81,7 +81,16 @@ export async function runOnSimpleGit(call: SimpleGitCall): Promise<RunResult> {
   const command = ["git", ...call.args];
   const { stdout, exitCode, stderr } = await rawOnSimpleGit(call, command);
   const spawnError = exitCode !== null && exitCode < 0 ? SPAWN_ERROR.exec(stderr) : null;
-  if (spawnError) throw spawnFailure(spawnError[1]!, command, call, stderr);
+  if (spawnError) {
+    throw startFailureError({
+      file: "git",
+      command,
+      cwd: call.cwd,
+      env: call.env,
+      code: spawnError[1]!,
+      message: stderr.split("\n")[0] ?? "",
+    });
+  }
   return {
     command,
     exitCode,
@@ -131,14 +140,4 @@ async function rawOnSimpleGit(call: SimpleGitCall, command: string[]): Promise<O
       { cause: error },
     );
   }
-}
-
-function spawnFailure(code: string, command: string[], call: SimpleGitCall, stderr: string): GadugiError {
-  if (!existsSync(call.cwd)) return new GadugiError("GADUGI_FILE_NOT_FOUND", { path: call.cwd });
-  if (code === "ENOENT") return new GadugiError("GADUGI_COMMAND_NOT_FOUND", { command: "git" });
-  return new GadugiError("GADUGI_COMMAND_FAILED", {
-    command: formatCommand(command, call.env),
-    exitCode: null,
-    stderr: stderr.split("\n")[0] ?? "",
-  });
 }
