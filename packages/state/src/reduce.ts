@@ -139,14 +139,10 @@ function applyEvent(state: RunState, event: RunEvent): void {
   const at = event.at;
   switch (event.type) {
     case "run.status":
-      if (event.pausedSince !== undefined && event.pausedSince < at) {
+    case "run.finished":
+      if (event.type === "run.status" && event.pausedSince !== undefined && event.pausedSince < at) {
         state.pauses = [...(state.pauses ?? []), { from: event.pausedSince, to: at }];
       }
-      state.status = event.status;
-      if (event.status === "running") delete state.endedAt;
-      else state.endedAt = at;
-      break;
-    case "run.finished":
       state.status = event.status;
       if (event.status === "running") delete state.endedAt;
       else state.endedAt = at;
