@@ -1,9 +1,8 @@
-import { commitWork } from "@gadugi/worktree-manager";
 import { assessDocumentation, isDocumentationFile } from "../docs-check.js";
 import { documentationPrompt } from "../prompts.js";
 import type { Phase } from "../types.js";
 import { changedFiles } from "../util.js";
-import { agentFailure, agentSummary, commitMessage, workspaceOf } from "./shared.js";
+import { agentFailure, agentSummary, commitLeftovers, workspaceOf } from "./shared.js";
 
 /** Phase 6: documentation follows public API changes. */
 export const documentationPhase: Phase = {
@@ -35,9 +34,7 @@ export const documentationPhase: Phase = {
     const data: Record<string, unknown> = { needed: true, reason: assessment.reason, ...found };
     if (result.outcome !== "ok") return agentFailure(ctx, "the documentation agent", result, data);
     data.agent = agentSummary(result);
-    const pending = await commitWork(git, commitMessage(ctx, "documentation"), {
-      exclude: facts.setupArtifacts,
-    });
+    const pending = await commitLeftovers(ctx, "documentation", git);
     data.pipelineCommitted = pending !== undefined;
     const changed = await git.diffNameOnly(before, "HEAD");
     const changedDocs = changed.filter(isDocumentationFile);

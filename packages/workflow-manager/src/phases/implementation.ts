@@ -1,10 +1,9 @@
 import { formatCommand } from "@gadugi/git";
-import { commitWork } from "@gadugi/worktree-manager";
 import { implementationPrompt } from "../prompts.js";
 import { detectTestCommand } from "../test-command.js";
 import type { Phase, PhaseContext } from "../types.js";
 import { capList, changedFiles } from "../util.js";
-import { agentFailure, agentSummary, commitMessage, workspaceOf } from "./shared.js";
+import { agentFailure, agentSummary, commitLeftovers, workspaceOf } from "./shared.js";
 
 async function testCommandText(ctx: PhaseContext): Promise<string | undefined> {
   try {
@@ -38,9 +37,7 @@ export const implementationPhase: Phase = {
     data.agent = agentSummary(result);
     data.transient = false;
 
-    const pending = await commitWork(git, commitMessage(ctx, "implementation"), {
-      exclude: facts.setupArtifacts,
-    });
+    const pending = await commitLeftovers(ctx, "implementation", git);
     const head = await git.headCommit();
     const commits =
       head === before ? 0 : Number((await git.raw(["rev-list", "--count", `${before}..${head}`])).trim());

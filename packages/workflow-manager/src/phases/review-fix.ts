@@ -1,10 +1,9 @@
 import { isAbortError } from "@gadugi/error-handling";
-import { commitWork } from "@gadugi/worktree-manager";
 import { reviewFixPrompt } from "../prompts.js";
 import type { PhaseContext, PhaseOutcome } from "../types.js";
 import { describeError } from "../util.js";
 import type { ReviewText } from "./review-post.js";
-import { agentFailure, commitMessage, workspaceOf } from "./shared.js";
+import { agentFailure, commitLeftovers, workspaceOf } from "./shared.js";
 
 /** What a fix round did: the commit it left the branch at, and whether the pull request got it. */
 export interface FixRound {
@@ -38,9 +37,7 @@ export async function runFixRound(
   const result = await ctx.runAgent({ purpose: "review-fix", label, prompt });
   if (result.outcome !== "ok") return agentFailure(ctx, "the review-fixing agent", result);
   const git = ctx.git();
-  const pending = await commitWork(git, commitMessage(ctx, `review fix ${review.round}`), {
-    exclude: ctx.facts.setupArtifacts,
-  });
+  const pending = await commitLeftovers(ctx, `review fix ${review.round}`, git);
   if (pending)
     await ctx.log(`committed the review fix the agent left uncommitted: ${pending.commit.slice(0, 12)}`);
   const commit = await git.headCommit();

@@ -1,5 +1,7 @@
 import { redactSecrets } from "@gadugi/error-handling";
+import type { GitClient } from "@gadugi/git";
 import type { AgentRunResult } from "@gadugi/interfaces";
+import { commitWork } from "@gadugi/worktree-manager";
 import type { PromptWorkspace } from "../prompts.js";
 import type { PhaseContext, PhaseOutcome } from "../types.js";
 
@@ -63,8 +65,21 @@ export function agentFailure(
 }
 
 /** The message of a commit the workflow makes for the agent: it names the task. */
-export function commitMessage(ctx: PhaseContext, what: string): string {
+function commitMessage(ctx: PhaseContext, what: string): string {
   return `${ctx.task.name}\n\nGadugi task ${ctx.task.id} (run ${ctx.runId}): ${what}, left uncommitted by the agent and committed by the workflow.\n`;
+}
+
+/**
+ * Commits what an agent of the task left uncommitted (`what`: "implementation", "test fix 1"…),
+ * never the setup's artifacts: every phase that runs an agent ends with this. The commit and its
+ * files, or undefined when the agent left nothing.
+ */
+export function commitLeftovers(
+  ctx: PhaseContext,
+  what: string,
+  git: GitClient = ctx.git(),
+): Promise<{ commit: string; files: string[] } | undefined> {
+  return commitWork(git, commitMessage(ctx, what), { exclude: ctx.facts.setupArtifacts });
 }
 
 /** The configured GitHub base ref as a branch name: `origin/main` and `refs/heads/main` → `main`. */

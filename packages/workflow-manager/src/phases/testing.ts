@@ -2,12 +2,12 @@ import { appendFile, mkdir, writeFile } from "node:fs/promises";
 import path from "node:path";
 import { abortedError, GadugiError } from "@gadugi/error-handling";
 import { formatCommand } from "@gadugi/git";
-import { artifactsBetween, commitWork, saveSetupArtifacts, snapshotDirty } from "@gadugi/worktree-manager";
+import { artifactsBetween, saveSetupArtifacts, snapshotDirty } from "@gadugi/worktree-manager";
 import { testFixPrompt } from "../prompts.js";
 import { detectTestCommand } from "../test-command.js";
 import type { Phase, PhaseContext } from "../types.js";
 import { describeError, tailText } from "../util.js";
-import { agentFailure, commitMessage, workspaceOf } from "./shared.js";
+import { agentFailure, commitLeftovers, workspaceOf } from "./shared.js";
 
 interface TestRun {
   run: number;
@@ -139,9 +139,7 @@ export const testingPhase: Phase = {
       });
       const result = await ctx.runAgent({ purpose: "testing-fix", label: `testing-fix-${fix + 1}`, prompt });
       if (result.outcome !== "ok") return agentFailure(ctx, "the test-fixing agent", result, data());
-      const pending = await commitWork(ctx.git(), commitMessage(ctx, `test fix ${fix + 1}`), {
-        exclude: facts.setupArtifacts,
-      });
+      const pending = await commitLeftovers(ctx, `test fix ${fix + 1}`);
       if (pending)
         await ctx.log(`committed the test fix the agent left uncommitted: ${pending.commit.slice(0, 12)}`);
     }
