@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentSetting } from "./agent.js";
+import { MergeRulesSetting } from "./merge-rules.js";
 import { CommandSetting, Duration } from "./settings.js";
 import { AllowSkipSetting } from "./skip.js";
 import { WORKFLOW_PHASES, WorkflowPhase } from "./workflow.js";
@@ -101,6 +102,11 @@ export const GadugiConfig = z.strictObject({
       /** Tests of the merged result; workflow.testCommand when unset. */
       testCommand: CommandSetting.optional(),
       openPullRequest: z.boolean().default(false),
+      /**
+       * Merge rules for hotspot files (CHANGELOG, version fields, keyed maps, lockfiles): glob →
+       * rule over the built-in defaults, `off` for a glob without one; `false` turns them all off.
+       */
+      mergeRules: MergeRulesSetting.default({}),
     })
     .prefault({}),
   resources: z

@@ -1,6 +1,7 @@
 import { z } from "zod";
 import { AgentEvent } from "./agent.js";
 import { ErrorContext } from "./error-context.js";
+import { MergeRuleApplication } from "./merge-rules.js";
 import { PerformanceMetrics } from "./metrics.js";
 import { AgentRunRecord, RunSettings } from "./run-settings.js";
 import { TaskData, TaskStatus } from "./task.js";
@@ -141,6 +142,8 @@ export const RunEvent = z.discriminatedUnion("type", [
     commit: z.string().optional(),
     conflictFiles: z.array(z.string()).default([]),
     reason: z.string().optional(),
+    /** Each merge rule tried on a conflicting file: which, and what came of it. */
+    rules: z.array(MergeRuleApplication).optional(),
   }),
   z.object({ ...base, type: z.literal("warning"), message: z.string(), taskId: z.string().optional() }),
   z.object({ ...base, type: z.literal("error"), context: ErrorContext }),

@@ -27,6 +27,14 @@ export {
   ProcessStatus,
 } from "./execution.js";
 export { formatIssues } from "./issues.js";
+export {
+  MERGE_RULE_NAMES,
+  MergeRuleApplication,
+  MergeRuleName,
+  MergeRuleOutcome,
+  MergeRuleSetting,
+  MergeRulesSetting,
+} from "./merge-rules.js";
 export { PerformanceMetrics } from "./metrics.js";
 export { EdgeKind, ExecutionPlan, PlanEdge, PlanWarning } from "./plan.js";
 export {

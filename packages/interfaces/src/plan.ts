@@ -2,7 +2,11 @@ import { z } from "zod";
 import { TaskData } from "./task.js";
 
 /** Why one task must wait for another. */
-export const EdgeKind = z.enum(["explicit", "same-file", "import"]);
+/**
+ * `hotspot`: both write only files a merge rule covers (CHANGELOG, version fields…); a soft edge
+ * that never serializes, kept so the plan says why the two may run at once.
+ */
+export const EdgeKind = z.enum(["explicit", "same-file", "import", "hotspot"]);
 export type EdgeKind = z.infer<typeof EdgeKind>;
 
 export const PlanEdge = z.strictObject({
@@ -11,12 +15,14 @@ export const PlanEdge = z.strictObject({
   /** The task that waits. */
   to: z.string(),
   kind: EdgeKind,
-  /** Hard edges always serialize; soft (import) edges follow the configured policy. */
+  /** Hard edges always serialize; soft import edges follow the configured policy; hotspot edges never serialize. */
   hard: z.boolean(),
   reason: z.string(),
   /** For import edges: the files of the import chain, importer first. */
   chain: z.array(z.string()).optional(),
   files: z.array(z.string()).optional(),
+  /** For hotspot edges: the merge rule of each shared file. */
+  rules: z.record(z.string(), z.string()).optional(),
 });
 export type PlanEdge = z.infer<typeof PlanEdge>;
 

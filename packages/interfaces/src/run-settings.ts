@@ -16,6 +16,8 @@ export const RunSettings = z.strictObject({
   integrate: z.boolean(),
   keepWorktrees: z.boolean(),
   softEdges: z.enum(["serialize", "warn"]),
+  /** Merge rules for hotspot files were on (`--no-merge-rules` turns them off); unset in older journals: on. */
+  mergeRules: z.boolean().optional(),
   /** integration.openPullRequest */
   openPullRequest: z.boolean(),
   /** off: GitHub was turned off for the run; auto: discovered (token + GitHub remote). */

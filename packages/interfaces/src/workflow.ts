@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { MergeRuleApplication } from "./merge-rules.js";
 import { AgentRunRecord, RunSettings } from "./run-settings.js";
 import { TaskData, TaskStatus } from "./task.js";
 
@@ -88,6 +89,8 @@ export const MergeRecord = z.strictObject({
   commit: z.string().optional(),
   conflictFiles: z.array(z.string()).default([]),
   reason: z.string().optional(),
+  /** The merge rules applied to its conflicting files (`@gadugi/merge-rules`). */
+  rules: z.array(MergeRuleApplication).optional(),
   at: z.string(),
 });
 export type MergeRecord = z.infer<typeof MergeRecord>;
