@@ -4,6 +4,8 @@ import * as merging from "./git-merge.js";
 import type { AheadBehind, PushOptions } from "./git-refs.js";
 import * as refs from "./git-refs.js";
 import * as files from "./git-status.js";
+import type { TreeFile } from "./git-trees.js";
+import * as trees from "./git-trees.js";
 import { assertGitVersion, type GitVersion, gitVersion, MIN_GIT_VERSION } from "./git-version.js";
 import type { WorktreeAddOptions } from "./git-worktrees.js";
 import * as worktrees from "./git-worktrees.js";
@@ -14,6 +16,7 @@ export type { GitCallOptions, GitClientOptions } from "./git-call.js";
 export { GADUGI_GIT_IDENTITY } from "./git-identity.js";
 export type { MergeResult } from "./git-merge.js";
 export type { AheadBehind } from "./git-refs.js";
+export type { TreeFile } from "./git-trees.js";
 export { type GitVersion, MIN_GIT_VERSION } from "./git-version.js";
 
 /**
@@ -279,6 +282,31 @@ export class GitClient {
    */
   merge(branch: string, options: MergeOptions = {}): Promise<MergeResult> {
     return merging.merge(this.git, branch, options);
+  }
+
+  // ---- objects and trees (no working tree, no index) -----------------------------------------
+
+  /** The entry (mode, blob) of `path` in a commit or tree; undefined when it has no such file. */
+  treeEntry(treeish: string, path: string): Promise<TreeFile | undefined> {
+    return trees.treeEntry(this.git, treeish, path);
+  }
+
+  /** The text of `path` in a commit or tree; undefined when it has no such file. */
+  readFileAt(treeish: string, path: string): Promise<string | undefined> {
+    return trees.readFileAt(this.git, treeish, path);
+  }
+
+  /** Writes `content` as a blob (`git hash-object -w --stdin`); returns its id. */
+  hashObject(content: string): Promise<string> {
+    return trees.hashObject(this.git, content);
+  }
+
+  /**
+   * A new tree: `tree` with `files` added or replaced, built in a temporary index file of its own
+   * (the repository's index is never touched). Returns the tree's id.
+   */
+  replaceInTree(tree: string, files: readonly TreeFile[]): Promise<string> {
+    return trees.replaceInTree(this.git, tree, files);
   }
 
   // ---- remotes -----------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ export {
   type GitVersion,
   type MergeResult,
   MIN_GIT_VERSION,
+  type TreeFile,
 } from "./git-client.js";
 export {
   type DiffStat,
