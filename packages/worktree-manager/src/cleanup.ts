@@ -6,6 +6,7 @@ import { writeFileAtomic } from "@gadugi/state";
 import { type Context, clearAdminDir, isMarkedFor, now, ownerAlive, saveRecord } from "./context.js";
 import { repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir } from "./marker.js";
+import { stillPooled } from "./pool.js";
 import { findRecord, type SavedWork, type WorktreeRecord } from "./registry.js";
 import { stageWork } from "./work.js";
 
@@ -37,8 +38,11 @@ export interface CleanupEntry {
   taskId: string;
   path: string;
   branch: string;
-  /** removed: worktree gone now; missing: it was already gone (metadata cleared); skipped: untouched. */
-  action: "removed" | "missing" | "skipped" | "failed";
+  /**
+   * removed: worktree gone now; pooled: kept in the worktree pool for the next task (`release`);
+   * missing: it was already gone (metadata cleared); skipped: untouched.
+   */
+  action: "removed" | "pooled" | "missing" | "skipped" | "failed";
   savedWork?: SavedWork;
   branchDeleted: boolean;
   /** Why the branch was kept, or why the worktree was skipped or failed. */
@@ -60,7 +64,7 @@ export interface CleanupResult {
 /** What `git worktree remove` says when the worktree has changes. */
 const DIRTY = /contains modified or untracked files/;
 
-function entryFor(record: WorktreeRecord): CleanupEntry {
+export function entryFor(record: WorktreeRecord): CleanupEntry {
   return {
     runId: record.runId,
     taskId: record.taskId,
@@ -135,7 +139,7 @@ async function removeActive(
   options: RemoveOptions,
 ): Promise<CleanupEntry> {
   const entry = entryFor(record);
-  if (record.status !== "active") {
+  if (record.status !== "active" && record.status !== "pooled") {
     entry.action = "missing";
     return ctx.locked(() => finishRemoval(ctx, record, options, entry, []));
   }
@@ -154,7 +158,13 @@ async function removeActive(
       reason: `${record.path} is not a worktree Gadugi made for task ${record.taskId}; left untouched`,
     };
   }
-  if (!options.force && record.owner.pid !== process.pid && ownerAlive(record)) {
+  // A pooled worktree is idle whoever pooled it (a removal re-checks that under the lock).
+  if (
+    !options.force &&
+    record.status === "active" &&
+    record.owner.pid !== process.pid &&
+    ownerAlive(record)
+  ) {
     return {
       ...entry,
       action: "skipped",
@@ -206,6 +216,9 @@ async function removeWorktree(
   if (!locked) {
     // git refuses to remove a worktree with changes: its own check tells whether there is work to save.
     const done = await ctx.locked(async () => {
+      if (record.status === "pooled" && !(await stillPooled(ctx, record))) {
+        return { ...entry, action: "skipped" as const, reason: "taken up by another task meanwhile" };
+      }
       const args = removeArgs(false);
       const result = await ctx.git.tryRaw(args);
       if (result.exitCode === 0) return finishRemoval(ctx, record, options, entry, saved);
@@ -319,7 +332,7 @@ async function unmergedCommits(ctx: Context, record: WorktreeRecord, tip: string
  * task branch is checked out) or a binary patch with untracked files included under
  * `.gadugi/patches/<run>/<task>.patch` (mode `patch`, and the fallback). Undefined when clean.
  */
-async function saveWork(
+export async function saveWork(
   ctx: Context,
   record: WorktreeRecord,
   mode: SaveMode,

@@ -15,6 +15,7 @@ import {
 } from "./context.js";
 import { repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir, writeMarker } from "./marker.js";
+import { takePooled } from "./pool.js";
 import { findRecord, type WorktreeRecord } from "./registry.js";
 
 export interface CreateWorktreeOptions {
@@ -57,6 +58,8 @@ export interface CreateHooks {
   checkDiskSpace(commit: string): Promise<void>;
   /** Attempts of `git worktree add` on its known transient failures. */
   addAttempts: number;
+  /** Folders a pooled worktree keeps when taken up (undefined: the pool is not used). */
+  poolKeep?: readonly string[];
 }
 
 export interface CreateDeps extends CreateHooks {
@@ -166,10 +169,6 @@ export async function createLocked(
   // Its directory was deleted by hand: clear the stale git metadata so the path can be reused.
   if (own?.status === "active" && !existsSync(own.path)) await clearAdminDir(ctx, own);
 
-  // Another run's worktree of a task with the same id (the same prompts run again): a directory beside it.
-  const target = own?.path ?? freeTarget(records, req.wantedTarget);
-  await assertTargetFree(target);
-  await hooks.checkDiskSpace(req.baseCommit);
   const chosen = await chooseBranch(ctx, records, req);
   const base = !chosen.exists
     ? { baseRef: req.baseRef, baseCommit: req.baseCommit }
@@ -179,21 +178,32 @@ export async function createLocked(
           baseRef: req.baseRef,
           baseCommit: (await ctx.git.mergeBase(chosen.branch, req.baseCommit)) ?? req.baseCommit,
         };
-
   const stamp = now();
-  const intent: WorktreeRecord = {
+  const intentFields = {
     runId: req.runId,
     taskId: req.taskId,
     slug: req.slug,
-    path: target,
     branch: chosen.branch,
     ...base,
-    status: "creating",
+    status: "creating" as const,
     createdAt: own?.createdAt ?? stamp,
     updatedAt: stamp,
     owner: thisOwner(),
     savedWork: own?.savedWork ?? [],
   };
+  // A finished task's checkout from the pool, when there is one: no new checkout at all.
+  if (hooks.poolKeep && (own === undefined || own.status === "removed" || own.status === "pooled")) {
+    const taken = await takePooled(ctx, intentFields, { branchExists: chosen.exists, keep: hooks.poolKeep });
+    if (taken) return { ...taken, resumed: chosen.exists };
+  }
+
+  // Another run's worktree of a task with the same id (the same prompts run again): a directory beside it.
+  // A pooled checkout (this task's, or one whose take-up was interrupted) is not where a new one goes.
+  const target =
+    own && own.status !== "pooled" && !own.recycled ? own.path : freeTarget(records, req.wantedTarget);
+  await assertTargetFree(target);
+  await hooks.checkDiskSpace(req.baseCommit);
+  const intent: WorktreeRecord = { ...intentFields, path: target };
   await saveRecord(ctx, intent);
   try {
     if (!chosen.exists) await ctx.git.createBranch(chosen.branch, base.baseCommit);

@@ -59,6 +59,9 @@ export async function inspectInterrupted(ctx: Context, record: WorktreeRecord): 
   const marker = await readMarker(adminDir);
   if (marker) {
     if (marker.runId === record.runId && marker.taskId === record.taskId) return { kind: "marked", adminDir };
+    // A pooled checkout being taken up for this record (pool.ts) still carries the previous
+    // task's marker: nothing of a live task is in it, so it is discarded like a half-made one.
+    if (record.recycled && marker.status === "pooled") return { kind: "half-made", adminDir };
     return {
       kind: "foreign",
       reason: `${record.path} is the worktree of task ${marker.taskId} (run ${marker.runId})`,

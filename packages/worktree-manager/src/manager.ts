@@ -14,7 +14,9 @@ import {
   type CleanupOptions,
   type CleanupResult,
   cleanupRecord,
+  entryFor,
   type RemoveOptions,
+  saveWork,
 } from "./cleanup.js";
 import { addWorktreeExcludes, type Context, openContext, samePath } from "./context.js";
 import { type CreateWorktreeOptions, createWorktree, type WorktreeInfo } from "./create.js";
@@ -27,12 +29,14 @@ import {
   MIB,
 } from "./disk.js";
 import { type ListedWorktree, type ListOptions, listWorktrees } from "./list.js";
+import { DEFAULT_POOL, type PoolSettings, releaseWorktree } from "./pool.js";
 import { type PruneOptions, type PruneResult, pruneWorktrees } from "./prune.js";
 import { findRecord, type WorktreeRecord } from "./registry.js";
 
 export type { CleanupEntry, CleanupOptions, CleanupResult, RemoveOptions, SaveMode } from "./cleanup.js";
 export { type CreateWorktreeOptions, isTransientWorktreeError, type WorktreeInfo } from "./create.js";
 export type { ForeignWorktree, ListedWorktree, ListOptions, OwnWorktree } from "./list.js";
+export { DEFAULT_POOL, type PoolSettings } from "./pool.js";
 export type { PruneOptions, PruneResult } from "./prune.js";
 
 export interface WorktreeManagerOptions {
@@ -53,6 +57,8 @@ export interface WorktreeManagerOptions {
   lockTimeoutMs?: number;
   /** Attempts of `git worktree add` on its known transient failures. Default 5. */
   addAttempts?: number;
+  /** The worktree pool (pool.ts): how many finished checkouts to keep, and which folders they keep. */
+  pool?: Partial<PoolSettings>;
 }
 
 /**
@@ -166,7 +172,56 @@ export class WorktreeManager {
       ensureExcludes: () => this.ensureExcludes(ctx),
       checkDiskSpace: (commit) => this.checkDiskSpace(ctx, commit),
       addAttempts: this.options.addAttempts ?? 5,
+      ...(this.pool.size > 0 ? { poolKeep: this.pool.keep } : {}),
     });
+  }
+
+  /** The pool settings, defaults filled in. */
+  get pool(): PoolSettings {
+    return { ...DEFAULT_POOL, ...this.options.pool };
+  }
+
+  /**
+   * Done with a task's worktree: it goes into the pool for the next task (uncommitted work
+   * committed to its branch first, HEAD detached, cleaned except dependency folders), or is
+   * removed like `remove` does when the pool is full or off. Entry action `pooled` or removal's.
+   */
+  async release(runId: string, taskId: string): Promise<CleanupEntry> {
+    const ctx = await this.context();
+    const record = findRecord(await ctx.registry.read(), runId, taskId);
+    if (!record) throw new GadugiError("GADUGI_WORKTREE_FOREIGN", { path: taskId });
+    return this.releaseRecord(ctx, record);
+  }
+
+  /** `release` of every worktree of a run, each independently (a failure is its entry's). */
+  async releaseRun(runId: string): Promise<CleanupResult> {
+    const ctx = await this.context();
+    const records = (await ctx.registry.read()).filter(
+      (r) => r.runId === runId && (r.status === "active" || r.status === "creating"),
+    );
+    const entries: CleanupEntry[] = [];
+    for (const record of records) entries.push(await this.releaseRecord(ctx, record));
+    return { entries };
+  }
+
+  private async releaseRecord(ctx: Context, record: WorktreeRecord): Promise<CleanupEntry> {
+    try {
+      const outcome = await releaseWorktree(ctx, record, this.pool, {
+        saveWork: (r) => saveWork(ctx, r, "commit"),
+      });
+      const saved = outcome.savedWork ? { savedWork: outcome.savedWork } : {};
+      if (outcome.action === "pooled") return { ...entryFor(outcome.record), action: "pooled", ...saved };
+      const latest = findRecord(await ctx.registry.read(), record.runId, record.taskId) ?? record;
+      const entry = await cleanupRecord(ctx, latest, {});
+      return { ...entry, ...(entry.savedWork ? {} : saved) };
+    } catch (error) {
+      return {
+        ...entryFor(record),
+        action: "failed",
+        code: GadugiError.is(error) ? error.code : "GADUGI_UNEXPECTED",
+        reason: error instanceof Error ? error.message : String(error),
+      };
+    }
   }
 
   // ---- records ----------------------------------------------------------------------------------

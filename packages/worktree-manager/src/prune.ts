@@ -57,7 +57,7 @@ async function pruneRecord(
 ): Promise<void> {
   if (record.status === "creating") {
     if (!options.skipInterrupted) await pruneInterrupted(ctx, record, result);
-  } else if (record.status === "active" && !existsSync(record.path)) {
+  } else if ((record.status === "active" || record.status === "pooled") && !existsSync(record.path)) {
     await clearAdminDir(ctx, record);
     result.pruned.push(record);
   } else if (record.status === "active" && !ownerAlive(record)) {

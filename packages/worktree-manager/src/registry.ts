@@ -6,10 +6,12 @@ import { z } from "zod";
 
 /**
  * `creating`: recorded before the branch and `git worktree add` (intent first), so a crash during
- * the add leaves a record to repair; `active`: made and marked; `removed`: gone, branch kept or
- * deleted. Files written before `creating` existed parse unchanged.
+ * the add leaves a record to repair; `active`: made and marked; `pooled`: its task is done, the
+ * checkout stays (detached, cleaned, dependency folders kept) for the next task to take up
+ * (pool.ts); `removed`: gone, or taken up by another task; branch kept or deleted. Files written
+ * before `creating` existed parse unchanged.
  */
-export const WorktreeStatus = z.enum(["creating", "active", "removed"]);
+export const WorktreeStatus = z.enum(["creating", "active", "pooled", "removed"]);
 export type WorktreeStatus = z.infer<typeof WorktreeStatus>;
 
 /** Work saved from a worktree before it was removed. */
@@ -38,6 +40,10 @@ export const WorktreeRecord = z.strictObject({
   /** Name of the worktree's directory under `<git common dir>/worktrees/` (once it is made). */
   adminName: z.string().optional(),
   removedAt: z.string().optional(),
+  /** When it went into the pool (status `pooled`). */
+  pooledAt: z.string().optional(),
+  /** A pooled checkout taken up for this task (instead of a new `git worktree add`). */
+  recycled: z.boolean().optional(),
   savedWork: z.array(SavedWork).default([]),
   /** Tip of the branch when it was deleted (with force), and the bundle holding its commits. */
   deletedBranch: z.strictObject({ tip: z.string(), bundle: z.string().optional() }).optional(),

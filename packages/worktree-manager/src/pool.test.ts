@@ -1,0 +1,157 @@
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { useTempDirs } from "@gadugi/test-utils";
+import { describe, expect, it } from "vitest";
+import { SETUP_ARTIFACTS_FILE, WorktreeRegistry, worktreeGitDir } from "./index.js";
+import { repoWithManager } from "./test-helpers/index.js";
+
+const temp = useTempDirs();
+
+/** A repository that ignores what real checkouts ignore: installed dependencies, secrets, builds. */
+const FILES = {
+  "README.md": "# demo\n",
+  "src/a.ts": "export const a = 1;\n",
+  ".gitignore": "node_modules/\n.env\ndist/\n",
+};
+
+/** A task worktree with committed work, an installed dependency, a copied secret and a build. */
+async function finishedTask(
+  manager: Awaited<ReturnType<typeof repoWithManager>>["manager"],
+  repo: Awaited<ReturnType<typeof repoWithManager>>["repo"],
+  taskId: string,
+) {
+  const info = await manager.create({ runId: "run-1", taskId, slug: taskId });
+  writeFileSync(path.join(info.path, `${taskId}.ts`), `export const ${taskId.replace(/-/g, "_")} = 1;\n`);
+  await repo.git(["-C", info.path, "add", "-A"]);
+  await repo.git(["-C", info.path, "commit", "-q", "-m", `work of ${taskId}`]);
+  mkdirSync(path.join(info.path, "node_modules", "dep"), { recursive: true });
+  writeFileSync(path.join(info.path, "node_modules", "dep", "index.js"), "module.exports = 1;\n");
+  writeFileSync(path.join(info.path, ".env"), "SECRET=1\n");
+  mkdirSync(path.join(info.path, "dist"), { recursive: true });
+  writeFileSync(path.join(info.path, "dist", "out.js"), "built\n");
+  return info;
+}
+
+describe("the worktree pool", () => {
+  it("keeps a finished task's checkout, detached and cleaned but with its dependencies, and gives it to the next task", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const first = await finishedTask(manager, repo, "task-a");
+    // Uncommitted work is committed to the task branch before the checkout is pooled.
+    writeFileSync(path.join(first.path, "leftover.txt"), "not yet committed\n");
+
+    const released = await manager.release("run-1", "task-a");
+    expect(released.action).toBe("pooled");
+    expect(released.savedWork?.mode).toBe("commit");
+    expect(await repo.git(["show", `${first.branch}:leftover.txt`])).toBe("not yet committed");
+    // Detached, so the branch is free again; the ignored build and secret went, the dependency stayed.
+    expect(await repo.git(["-C", first.path, "rev-parse", "--abbrev-ref", "HEAD"])).toBe("HEAD");
+    expect(existsSync(path.join(first.path, "node_modules", "dep", "index.js"))).toBe(true);
+    expect(existsSync(path.join(first.path, ".env"))).toBe(false);
+    expect(existsSync(path.join(first.path, "dist"))).toBe(false);
+    expect((await manager.list()).map((w) => (w.foreign ? [] : [w.taskId, w.status]))).toEqual([
+      ["task-a", "pooled"],
+    ]);
+
+    const adminDir = (await worktreeGitDir(first.path)) as string;
+    writeFileSync(path.join(adminDir, SETUP_ARTIFACTS_FILE), '{"version":1,"never":[".env"]}\n');
+    const second = await manager.create({ runId: "run-2", taskId: "task-b", slug: "task-b" });
+    expect(second.path).toBe(first.path);
+    expect(second.recycled).toBe(true);
+    expect(second.branch).toBe("gadugi/task-b");
+    expect(await repo.git(["-C", second.path, "rev-parse", "--abbrev-ref", "HEAD"])).toBe("gadugi/task-b");
+    expect(await repo.git(["-C", second.path, "rev-parse", "HEAD"])).toBe(second.baseCommit);
+    // The previous task's files are gone, its dependency folder stays, its setup record is not inherited.
+    expect(existsSync(path.join(second.path, "task-a.ts"))).toBe(false);
+    expect(existsSync(path.join(second.path, "leftover.txt"))).toBe(false);
+    expect(existsSync(path.join(second.path, "node_modules", "dep", "index.js"))).toBe(true);
+    expect(existsSync(path.join(adminDir, SETUP_ARTIFACTS_FILE))).toBe(false);
+    expect(await repo.git(["-C", second.path, "status", "--porcelain"])).toBe("");
+    const records = await manager.records();
+    expect(records.map((r) => [r.taskId, r.status])).toEqual([
+      ["task-a", "removed"],
+      ["task-b", "active"],
+    ]);
+    // The first task's branch and work are untouched.
+    expect(await repo.git(["show", `${first.branch}:task-a.ts`])).toContain("task_a");
+  });
+
+  it("removes instead of pooling when the pool is full or off", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES, { pool: { size: 1 } });
+    const a = await finishedTask(manager, repo, "task-a");
+    const b = await finishedTask(manager, repo, "task-b");
+    expect((await manager.release("run-1", "task-a")).action).toBe("pooled");
+    expect((await manager.release("run-1", "task-b")).action).toBe("removed");
+    expect(existsSync(a.path)).toBe(true);
+    expect(existsSync(b.path)).toBe(false);
+
+    const { repo: repo2, manager: off } = await repoWithManager(temp, FILES, { pool: { size: 0 } });
+    const c = await finishedTask(off, repo2, "task-c");
+    expect((await off.release("run-1", "task-c")).action).toBe("removed");
+    expect(existsSync(c.path)).toBe(false);
+    expect(await repo2.git(["branch", "--list", "gadugi/task-c"])).toContain("gadugi/task-c");
+  });
+
+  it("never gives one pooled checkout to two tasks created at once", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    await finishedTask(manager, repo, "task-a");
+    await manager.release("run-1", "task-a");
+    const [x, y] = await Promise.all([
+      manager.create({ runId: "run-2", taskId: "task-x", slug: "task-x" }),
+      manager.create({ runId: "run-2", taskId: "task-y", slug: "task-y" }),
+    ]);
+    expect(x.path).not.toBe(y.path);
+    expect([x.recycled, y.recycled].filter(Boolean)).toHaveLength(1);
+  });
+
+  it("discards a pooled checkout whose take-up a crash interrupted, and the task gets a fresh one", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const first = await finishedTask(manager, repo, "task-a");
+    await manager.release("run-1", "task-a");
+    // What a kill -9 in the middle of a take-up leaves: the pooled record retired, the new
+    // task's intent written, the checkout still the pooled one.
+    const registry = new WorktreeRegistry(path.join(repo.dir, ".gadugi", "worktrees.json"));
+    await registry.update((all) => {
+      const pooled = all[0] as (typeof all)[number];
+      all.push({
+        ...pooled,
+        runId: "run-2",
+        taskId: "task-b",
+        slug: "task-b",
+        branch: "gadugi/task-b",
+        status: "creating",
+        recycled: true,
+        owner: { pid: 999_999, host: pooled.owner.host },
+      });
+      pooled.status = "removed";
+    });
+
+    const again = await manager.create({ runId: "run-2", taskId: "task-b", slug: "task-b" });
+    expect(again.path).toBe(path.join(repo.dir, ".worktrees", "task-b"));
+    expect(existsSync(first.path)).toBe(false);
+    expect(readFileSync(path.join(again.path, "README.md"), "utf8")).toBe("# demo\n");
+    expect((await manager.records()).filter((r) => r.status !== "removed").map((r) => r.taskId)).toEqual([
+      "task-b",
+    ]);
+  });
+
+  it("is seen by cleanup, which removes pooled checkouts and keeps their branches", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const first = await finishedTask(manager, repo, "task-a");
+    await manager.release("run-1", "task-a");
+    const result = await manager.cleanup();
+    expect(result.entries.map((e) => [e.taskId, e.action])).toEqual([["task-a", "removed"]]);
+    expect(existsSync(first.path)).toBe(false);
+    expect(await repo.git(["branch", "--list", first.branch])).toContain(first.branch);
+    // Nothing pooled is left to take: the next task gets a fresh checkout.
+    const next = await manager.create({ runId: "run-2", taskId: "task-b", slug: "task-b" });
+    expect(next.recycled).toBeUndefined();
+  });
+
+  it("releases a whole run: its worktrees pooled up to the bound, the rest removed", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES, { pool: { size: 2 } });
+    for (const id of ["task-a", "task-b", "task-c"]) await finishedTask(manager, repo, id);
+    const { entries } = await manager.releaseRun("run-1");
+    expect(entries.map((e) => e.action).sort()).toEqual(["pooled", "pooled", "removed"]);
+    expect(await repo.git(["worktree", "list", "--porcelain"])).not.toContain("branch refs/heads/gadugi/");
+  });
+});
