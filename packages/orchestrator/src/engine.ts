@@ -2,10 +2,11 @@ import { createProcessRunner, GitClient, type ProcessRunner } from "@gadugi/git"
 import type { ExecutionPlan, GadugiConfig, RunReport } from "@gadugi/interfaces";
 import type { CleanupResult } from "@gadugi/worktree-manager";
 import { type CancelResult, cancelRun } from "./cancel.js";
-import { cleanupWorktrees, worktreeManager } from "./cleanup.js";
+import { cleanupWorktrees, releaseTaskWorktree, worktreeManager } from "./cleanup.js";
 import { loadConfig } from "./config.js";
 import { dispatch, finishedTasks, openRunProcesses, type TaskAttempt } from "./dispatch.js";
 import { integrateRun, integrateTask } from "./integrate.js";
+import { ruleMergerFor } from "./lockfile-regen.js";
 import { analyzePrompts, type PlanContext, planResume, planRun } from "./plan-run.js";
 import type { OrchestratorOptions, ResumeRequest, RunRequest, RunResult } from "./requests.js";
 import { runEnv, runGitHub } from "./run-env.js";
@@ -128,15 +129,24 @@ export class Orchestrator {
         onEvent: this.#options.onEvent,
         now: this.#now,
       });
+      const rules = ruleMergerFor(session, { worktrees, runner, env });
       // One attempt of a task: its work, then (when it completed) its merge.
       const attempt: TaskAttempt = async (input, signal) => {
         const workInput = await taskWorkInput(session, input, resumeStates);
         const result = await work(workInput, signal);
         resumeStates.delete(input.taskId);
         if (result.status !== "completed") return workOutcome(result);
-        return integrateTask(session, result, signal, (restart) =>
-          work(restartInput(workInput, result.state, restart), signal),
+        const merged = await integrateTask(
+          session,
+          result,
+          signal,
+          (restart) => work(restartInput(workInput, result.state, restart), signal),
+          rules,
         );
+        if (merged.status === "completed" && !session.keepWorktrees) {
+          await releaseTaskWorktree(session, worktrees, input.taskId);
+        }
+        return merged;
       };
       const outcome = await dispatch(session, finishedTasks(session, previous), attempt);
       await registry.close();

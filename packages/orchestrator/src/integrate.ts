@@ -5,6 +5,7 @@ import type { WorkflowGitHub } from "@gadugi/workflow-manager";
 import type { WorktreeManager } from "@gadugi/worktree-manager";
 import { IntegrationBranch, type MergeOutcome } from "./integration.js";
 import { testIntegration } from "./integration-tests.js";
+import type { RuleMerger } from "./merge-by-rules.js";
 import { prBaseBranch } from "./pr-base.js";
 import type { IntegrationPullRequest, IntegrationTestReport } from "./report.js";
 import { recordOf, type Session } from "./session.js";
@@ -26,19 +27,21 @@ export interface RunIntegration {
 
 /**
  * Integrates one completed task (a no-op without an integration branch). `rerun` runs the task
- * again on top of the given start point (the coordinator's task worker).
+ * again on top of the given start point (the coordinator's task worker); `rules` merge hotspot
+ * files before a conflict counts as one.
  */
 export async function integrateTask(
   session: Session,
   work: TaskWorkResult,
   signal: AbortSignal,
   rerun: (restart: { startPoint: string; reason: string }) => Promise<TaskWorkResult>,
+  rules?: RuleMerger,
 ): Promise<TaskAttemptOutcome> {
   if (session.integration === undefined) return { status: "completed" };
   const record = recordOf(session);
   const task = session.plan.tasks.find((t) => t.id === work.taskId) as TaskData;
   let final = work.state;
-  let merge = await mergeTask(session, task, final);
+  let merge = await mergeTask(session, task, final, rules);
   if (merge.status === "conflict" && session.config.integration.resolveConflicts && !signal.aborted) {
     const reason = `merging ${final.branch} onto ${session.integration.branch} conflicted in ${merge.conflictFiles.join(", ")}`;
     await record({
@@ -49,7 +52,7 @@ export async function integrateTask(
     // The task runs again: back in the queue first, as the status machine has it.
     await record({ type: "task.status", taskId: task.id, status: "queued", reason: `re-run: ${reason}` });
     final = (await rerun({ startPoint: await session.integration.tip(), reason })).state;
-    if (final.status === "completed") merge = await mergeTask(session, task, final);
+    if (final.status === "completed") merge = await mergeTask(session, task, final, rules);
     else
       merge = {
         status: "failed",
@@ -67,7 +70,12 @@ export async function integrateTask(
 }
 
 /** Merges a task's branch onto the integration branch and journals the result (`merge.result`). */
-async function mergeTask(session: Session, task: TaskData, final: WorkflowState): Promise<MergeOutcome> {
+async function mergeTask(
+  session: Session,
+  task: TaskData,
+  final: WorkflowState,
+  rules: RuleMerger | undefined,
+): Promise<MergeOutcome> {
   const integration = session.integration as IntegrationBranch;
   const branch = final.branch;
   let outcome: MergeOutcome;
@@ -76,6 +84,7 @@ async function mergeTask(session: Session, task: TaskData, final: WorkflowState)
   } else {
     outcome = await integration.merge(branch, `Merge ${branch}: ${task.name} (${task.id})`, {
       ...(final.baseCommit === undefined ? {} : { taskBase: final.baseCommit }),
+      ...(rules === undefined ? {} : { rules }),
     });
   }
   await session.state.record(session.runId, {
@@ -86,6 +95,7 @@ async function mergeTask(session: Session, task: TaskData, final: WorkflowState)
     conflictFiles: outcome.conflictFiles,
     ...(outcome.commit ? { commit: outcome.commit } : {}),
     ...(outcome.reason ? { reason: outcome.reason } : {}),
+    ...(outcome.rules ? { rules: outcome.rules } : {}),
   });
   return outcome;
 }

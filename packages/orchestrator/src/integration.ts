@@ -1,6 +1,7 @@
 import { GadugiError } from "@gadugi/error-handling";
 import type { GitClient } from "@gadugi/git";
-import type { MergeStatus } from "@gadugi/interfaces";
+import type { MergeRuleApplication, MergeStatus } from "@gadugi/interfaces";
+import { mergeByRules, type RuleMerger } from "./merge-by-rules.js";
 
 export interface MergeOutcome {
   status: MergeStatus;
@@ -8,6 +9,15 @@ export interface MergeOutcome {
   commit?: string;
   conflictFiles: string[];
   reason?: string;
+  /** The merge rules tried on the conflicting files, and what each made of its file. */
+  rules?: MergeRuleApplication[];
+}
+
+export interface MergeOptions {
+  /** Where the task started; see `merge`. */
+  taskBase?: string;
+  /** Merge rules for hotspot files, tried when git reports conflicts. */
+  rules?: RuleMerger;
 }
 
 export interface PredictedConflict {
@@ -70,15 +80,17 @@ export class IntegrationBranch {
    * Merges `branch` onto the integration branch. Merges are serialized, so concurrent callers
    * land one after the other; a conflict leaves the branch out and names the files. A branch
    * already contained is `skipped`, unless it has commits beyond `taskBase` (where the task
-   * started): then an earlier, unjournaled merge brought them, and it counts as merged.
+   * started): then an earlier, unjournaled merge brought them, and it counts as merged. With
+   * `rules`, a conflict whose every file a merge rule resolves is merged with the rules' content.
    */
-  merge(branch: string, message: string, options: { taskBase?: string } = {}): Promise<MergeOutcome> {
-    const next = this.#queue.then(() => this.#merge(branch, message, options.taskBase));
+  merge(branch: string, message: string, options: MergeOptions = {}): Promise<MergeOutcome> {
+    const next = this.#queue.then(() => this.#merge(branch, message, options));
     this.#queue = next.catch(() => undefined);
     return next;
   }
 
-  async #merge(branch: string, message: string, taskBase: string | undefined): Promise<MergeOutcome> {
+  async #merge(branch: string, message: string, options: MergeOptions): Promise<MergeOutcome> {
+    const { taskBase } = options;
     const tip = await this.tip();
     const head = await this.git.resolveCommit(branch);
     if (head === undefined)
@@ -101,12 +113,28 @@ export class IntegrationBranch {
       };
     }
     const result = await this.git.mergeTree(tip, head);
+    let tree = result.tree;
+    let rules: MergeRuleApplication[] = [];
     if (!result.clean) {
-      return { status: "conflict", conflictFiles: result.conflictFiles, reason: "merge conflict" };
+      const byRules = options.rules
+        ? await mergeByRules(this.git, options.rules, { tip, head, result })
+        : undefined;
+      rules = byRules?.applications ?? [];
+      if (byRules?.tree === undefined) {
+        return {
+          status: "conflict",
+          conflictFiles: result.conflictFiles,
+          reason: "merge conflict",
+          ...(rules.length > 0 ? { rules } : {}),
+        };
+      }
+      tree = byRules.tree;
     }
-    const commit = await this.git.commitTree(result.tree, [tip, head], message);
+    const commit = await this.git.commitTree(tree, [tip, head], message);
     await this.git.updateRef(this.ref, commit, { oldValue: tip, message: `gadugi: ${message}` });
-    return { status: "merged", commit, conflictFiles: [] };
+    if (rules.length === 0) return { status: "merged", commit, conflictFiles: [] };
+    const files = rules.map((r) => `${r.file} (${r.rule})`).join(", ");
+    return { status: "merged", commit, conflictFiles: [], reason: `merged by rule: ${files}`, rules };
   }
 
   /**

@@ -37,6 +37,7 @@ export async function settingsForRun(input: RunSettingsInput, config: GadugiConf
     integrate: input.integrate,
     keepWorktrees: input.keepWorktrees,
     softEdges: config.analysis.softEdges,
+    mergeRules: config.integration.mergeRules !== false,
     openPullRequest: config.integration.openPullRequest,
     github: input.githubOff ? "off" : "auto",
     ...(input.configFile === undefined ? {} : { configFile: input.configFile }),
@@ -112,6 +113,7 @@ export async function configForResume(
   if (!overrides.includes("configFile")) {
     merged.analysis.softEdges = settings.softEdges;
     merged.integration.openPullRequest = settings.openPullRequest;
+    if (settings.mergeRules === false) merged.integration.mergeRules = false;
   }
   return warning === undefined ? { config: merged } : { config: merged, warning };
 }

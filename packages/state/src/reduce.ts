@@ -174,6 +174,7 @@ function applyEvent(state: RunState, event: RunEvent): void {
         at,
         ...(event.commit === undefined ? {} : { commit: event.commit }),
         ...(event.reason === undefined ? {} : { reason: event.reason }),
+        ...(event.rules === undefined ? {} : { rules: structuredClone(event.rules) }),
       };
       break;
     case "run.settings":
