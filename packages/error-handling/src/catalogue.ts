@@ -274,6 +274,37 @@ export const ERROR_CATALOGUE = {
     hint: "Resolve it on the integration branch, or let Gadugi re-run the task on top of it (integration.resolveConflicts).",
     exitCode: 8,
   }),
+  GADUGI_QUEUE_URL_INVALID: entry<{ url: string; reason: string }>({
+    title: "Invalid queue URL",
+    message: (a) => `${a.url} is not a queue URL: ${a.reason}.`,
+    hint: "Write it as redis://[:password@]host:port[/db] (rediss:// for TLS), in --queue, queue.url or GADUGI_QUEUE_URL.",
+    exitCode: 2,
+  }),
+  GADUGI_QUEUE_UNREACHABLE: entry<{ url: string; reason: string }>({
+    title: "Queue not reachable",
+    message: (a) => `Cannot reach the queue's Redis at ${a.url}: ${a.reason}.`,
+    hint: "Start Redis (`redis-server`, Debian/Ubuntu: `apt-get install redis-server`), check host, port, password and TLS (rediss://), and that this machine may connect to it. Nothing was started.",
+    exitCode: 1,
+  }),
+  GADUGI_QUEUE_LOST: entry<{ url: string; seconds: number }>({
+    title: "Queue connection lost",
+    message: (a) => `The queue's Redis at ${a.url} was unreachable for ${a.seconds} s.`,
+    hint: "Bring Redis back, then `gadugi resume <run>`: jobs that finished meanwhile are collected, jobs in flight re-attached.",
+    exitCode: 1,
+  }),
+  GADUGI_QUEUE_NO_REMOTE: entry<{ remote: string; reason: string }>({
+    title: "No git remote for the workers",
+    message: (a) =>
+      `A queued run needs the git remote ${a.remote}, which workers fetch from and push to: ${a.reason}.`,
+    hint: "Add one (`git remote add origin <url>`) that every worker host can reach, or name another with --remote.",
+    exitCode: 4,
+  }),
+  GADUGI_QUEUE_JOB_FAILED: entry<{ jobId: string; reason: string }>({
+    title: "Queued task work failed",
+    message: (a) => `Job ${a.jobId} failed on its worker: ${a.reason}`,
+    hint: "See the worker's output (`gadugi workers` names the host); the task can be retried with `gadugi resume <run>`.",
+    exitCode: 1,
+  }),
 } as const;
 
 export type GadugiErrorCode = keyof typeof ERROR_CATALOGUE;

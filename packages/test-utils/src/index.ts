@@ -27,6 +27,7 @@ export {
   writeModulePrompts,
 } from "./generators.js";
 export * from "./github-server.js";
+export { freePort, redisServerAvailable, startRedis, type TestRedis } from "./redis.js";
 export { type Cleanable, createTempDir, type TempDir, TempRegistry, useTempDirs } from "./temp-dir.js";
 export {
   createTempRepo,

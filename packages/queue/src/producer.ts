@@ -1,0 +1,207 @@
+import { GadugiError } from "@gadugi/error-handling";
+import { type Job, Queue } from "bullmq";
+import { assertReachable, CONNECT_TIMEOUT_MS, redisClient } from "./connection.js";
+import { type JobProgress, type JobResult, QUEUE_PREFIX, type QueueJobData, queueKeys } from "./keys.js";
+import { maskSecretIn, parseQueueUrl, type QueueUrl } from "./url.js";
+
+export interface TaskQueueOptions {
+  /** Queue name (default `tasks`): orchestrator and workers must agree. */
+  name?: string;
+  connectTimeoutMs?: number;
+  /** Told when Redis goes away and comes back while jobs are awaited (masked). */
+  onWarning?: (message: string) => void;
+}
+
+/** How `submit` found the job: newly added, still in flight, or already finished and kept. */
+export type SubmitOutcome = "added" | "attached" | "collected";
+
+/** How an awaited job ended. */
+export type JobEnd<R> =
+  | { status: "completed"; result: JobResult<R> }
+  | { status: "failed"; reason: string }
+  | { status: "cancelled"; reason: string };
+
+export interface WaitOptions {
+  signal?: AbortSignal;
+  /** Called once, when a worker takes the job. */
+  onStart?: (progress: JobProgress) => void;
+  /** How long Redis may stay unreachable before GADUGI_QUEUE_LOST. Default 300 s. */
+  lostAfterMs?: number;
+  /** After the signal aborted: how long to wait for the worker to end the job cancelled. Default 15 s. */
+  cancelGraceMs?: number;
+  pollMs?: number;
+}
+
+const IN_FLIGHT = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
+const KEEP_SEC = 7 * 24 * 3600;
+
+/**
+ * The orchestrator's side of the queue: enqueues task work under idempotent job ids, waits for
+ * results (polling, so a Redis outage is waited out and a restarted orchestrator finds its jobs),
+ * and cancels jobs on the workers that run them.
+ */
+export class TaskQueue<P, R> {
+  readonly url: QueueUrl;
+  readonly #queue: Queue;
+  readonly #keys: ReturnType<typeof queueKeys>;
+  readonly #publisher: ReturnType<typeof redisClient>;
+  readonly #onWarning: (message: string) => void;
+
+  private constructor(url: QueueUrl, options: TaskQueueOptions) {
+    this.url = url;
+    this.#keys = queueKeys(options.name);
+    this.#onWarning = options.onWarning ?? (() => {});
+    // Fail fast while Redis is away (BullMQ's advice for producers): polls fail and are retried.
+    // The connection is ours (BullMQ leaves a given one open), so closing never waits for Redis.
+    this.#publisher = redisClient(url, undefined, {
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 1,
+      lazyConnect: true,
+    });
+    this.#queue = new Queue(this.#keys.name, { prefix: QUEUE_PREFIX, connection: this.#publisher });
+    // Connection errors surface as failed polls, which `wait` reports and waits out.
+    this.#queue.on("error", () => {});
+  }
+
+  /** Opens the queue at `url`; Redis unreachable is GADUGI_QUEUE_UNREACHABLE (URL masked). */
+  static async open<P, R>(url: string, options: TaskQueueOptions = {}): Promise<TaskQueue<P, R>> {
+    const parsed = parseQueueUrl(url);
+    await assertReachable(parsed, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
+    const queue = new TaskQueue<P, R>(parsed, options);
+    await queue.#queue.waitUntilReady();
+    return queue;
+  }
+
+  /**
+   * Enqueues `data` as job `id` unless that job exists: one still in flight is attached to, one
+   * that completed with a result `keep` accepts is collected; a failed one (or a result not kept)
+   * is replaced by a fresh job under the same id.
+   */
+  async submit(
+    id: string,
+    data: Omit<QueueJobData<P>, "version" | "enqueuedAt">,
+    keep: (result: JobResult<R>) => boolean = () => true,
+  ): Promise<SubmitOutcome> {
+    const existing = (await this.#queue.getJob(id)) as Job<QueueJobData<P>, JobResult<R>> | undefined;
+    if (existing !== undefined) {
+      const state = await existing.getState();
+      if (IN_FLIGHT.has(state)) return "attached";
+      if (state === "completed" && existing.returnvalue && keep(existing.returnvalue)) return "collected";
+      await existing.remove();
+    }
+    await this.#redis().del(this.#keys.cancelJob(id));
+    await this.#queue.add(
+      "task-work",
+      { version: 1, ...data, enqueuedAt: Date.now() },
+      { jobId: id, attempts: 1, removeOnComplete: { age: KEEP_SEC }, removeOnFail: { age: KEEP_SEC } },
+    );
+    return "added";
+  }
+
+  /** Waits for job `id` to end. The signal aborting cancels the job on its worker. */
+  async wait(id: string, options: WaitOptions = {}): Promise<JobEnd<R>> {
+    const pollMs = options.pollMs ?? 200;
+    const lostAfterMs = options.lostAfterMs ?? 300_000;
+    let started = false;
+    let lostSince: number | undefined;
+    let cancelledAt: number | undefined;
+    for (;;) {
+      if (options.signal?.aborted && cancelledAt === undefined) {
+        cancelledAt = Date.now();
+        await this.cancel(id).catch((error: unknown) =>
+          this.#onWarning(`cancelling ${id}: ${this.#mask(error)}`),
+        );
+      }
+      if (cancelledAt !== undefined && Date.now() - cancelledAt > (options.cancelGraceMs ?? 15_000)) {
+        return { status: "cancelled", reason: "cancelled; the worker did not confirm in time" };
+      }
+      try {
+        const end = await this.#poll(id, started ? undefined : options.onStart);
+        if (lostSince !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
+        lostSince = undefined;
+        if (end === "started") started = true;
+        else if (end !== undefined) return end;
+      } catch (error) {
+        if (error instanceof GadugiError) throw error;
+        const now = Date.now();
+        if (lostSince === undefined) {
+          lostSince = now;
+          this.#onWarning(
+            `the queue at ${this.url.masked} is unreachable (${this.#mask(error)}); waiting for it`,
+          );
+        } else if (now - lostSince > lostAfterMs) {
+          throw new GadugiError("GADUGI_QUEUE_LOST", {
+            url: this.url.masked,
+            seconds: Math.round(lostAfterMs / 1000),
+          });
+        }
+      }
+      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    }
+  }
+
+  /** One look at the job: its end, "started" once a worker has it, else undefined. */
+  async #poll(id: string, onStart: WaitOptions["onStart"]): Promise<JobEnd<R> | "started" | undefined> {
+    const job = (await this.#queue.getJob(id)) as Job<QueueJobData<P>, JobResult<R>> | undefined;
+    if (job === undefined) {
+      if (await this.#redis().exists(this.#keys.cancelJob(id)))
+        return { status: "cancelled", reason: "cancelled before a worker took it" };
+      throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", {
+        jobId: id,
+        reason: "the job is gone from the queue",
+      });
+    }
+    const state = await job.getState();
+    if (state === "completed") {
+      const result = job.returnvalue;
+      onStart?.({ worker: result.worker, startedAt: result.startedAt });
+      return { status: "completed", result };
+    }
+    if (state === "failed") return { status: "failed", reason: job.failedReason || "the worker failed" };
+    const progress = job.progress as JobProgress | number;
+    if (typeof progress === "object" && progress !== null && "worker" in progress) {
+      onStart?.(progress);
+      return "started";
+    }
+    return undefined;
+  }
+
+  /** Cancels job `id`: removed if no worker has it yet, else its worker aborts the task. */
+  async cancel(id: string): Promise<void> {
+    await this.#redis().set(this.#keys.cancelJob(id), "1", "EX", KEEP_SEC);
+    await this.#redis().publish(this.#keys.cancelChannel, JSON.stringify({ jobId: id }));
+    const job = await this.#queue.getJob(id);
+    if (job !== undefined && ["waiting", "delayed", "prioritized"].includes(await job.getState())) {
+      try {
+        await job.remove();
+      } catch (error) {
+        // It became active meanwhile: its worker sees the cancel key. Anything else is real.
+        if ((await job.getState()) !== "active") throw error;
+      }
+    }
+  }
+
+  /** Cancels every job of a run, also those enqueued later by a live orchestrator. */
+  async cancelRun(runId: string): Promise<void> {
+    await this.#redis().set(this.#keys.cancelRun(runId), "1", "EX", KEEP_SEC);
+    await this.#redis().publish(this.#keys.cancelChannel, JSON.stringify({ runId }));
+  }
+
+  /** Lifts a run's cancellation (a resume runs its tasks again). */
+  async clearRunCancel(runId: string): Promise<void> {
+    await this.#redis().del(this.#keys.cancelRun(runId));
+  }
+
+  async close(): Promise<void> {
+    await this.#queue.close();
+    this.#publisher.disconnect();
+  }
+
+  #redis() {
+    return this.#publisher;
+  }
+
+  #mask(error: unknown): string {
+    return maskSecretIn(error instanceof Error ? error.message : String(error), this.url);
+  }
+}
