@@ -57,6 +57,7 @@ export async function analyzePrompts(
     cwd: request.cwd ?? repoRoot,
     promptFiles: request.promptFiles,
     config: config.analysis,
+    mergeRules: config.integration.mergeRules,
     promptsDir: config.promptsDir,
     ...options,
   });

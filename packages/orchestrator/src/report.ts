@@ -11,6 +11,7 @@ import type {
 import { activeDurationMs } from "@gadugi/task-tracking";
 import { taskGovernance } from "@gadugi/workflow-manager";
 import { governanceHtml, governanceMarkdown } from "./report-governance.js";
+import { mergeRulesHtml, mergeRulesMarkdown } from "./report-merge-rules.js";
 import { reviewHtml, reviewMarkdown, reviewOf } from "./report-review.js";
 import { speedupText } from "./speedup.js";
 
@@ -187,6 +188,7 @@ export function renderReportMarkdown(report: RunReport): string {
     out.push("", ...governanceMarkdown(t, escapeCell));
     out.push(...reviewMarkdown(t, escapeCell));
   }
+  out.push(...mergeRulesMarkdown(report, escapeCell));
   if (report.integrationTests) {
     const it = report.integrationTests;
     out.push("## Tests on the integration branch", "");
@@ -287,7 +289,7 @@ ${svg}
 <tbody>
 ${rows}
 </tbody></table>
-${governanceHtml(report, escapeHtml)}${reviewHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
+${governanceHtml(report, escapeHtml)}${reviewHtml(report, escapeHtml)}${mergeRulesHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
 </body></html>
 `;
 }

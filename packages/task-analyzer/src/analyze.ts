@@ -6,10 +6,12 @@ import {
   type Complexity,
   ExecutionPlan,
   type GadugiConfig,
+  type MergeRulesSetting,
   type PlanEdge,
   type PlanWarning,
   type TaskData,
 } from "@gadugi/interfaces";
+import { mergeRuleTable } from "@gadugi/merge-rules";
 import { workingTreeBlobIds } from "./blob-ids.js";
 import { importEdges, sameFileEdges, schedulingOrder, writtenFiles } from "./conflicts.js";
 import {
@@ -37,6 +39,12 @@ export interface AnalyzeOptions {
   cwd?: string;
   /** `analysis` of gadugi.config: soft-edge policy and import depth. */
   config?: Partial<AnalysisConfig>;
+  /**
+   * `integration.mergeRules` of gadugi.config (default: the built-in rules): tasks whose only
+   * shared files merge by rule get a soft `hotspot` edge instead of a same-file edge. `false`:
+   * no rules, every shared file serializes.
+   */
+  mergeRules?: MergeRulesSetting;
   /** Where bare prompt names are looked up too, relative to the repository root. Default "prompts". */
   promptsDir?: string;
   /** Time used in task ids and `createdAt`. Default: now. */
@@ -127,7 +135,10 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   // 5. Same-file conflicts (hard), then import coupling (soft).
   const order0 = schedulingOrder(tasks, explicit);
-  const hard = [...explicit, ...sameFileEdges(tasks, order0, explicit, repo)];
+  const shared = sameFileEdges(tasks, order0, explicit, repo, mergeRuleTable(options.mergeRules));
+  // Hotspot edges only explain why two tasks sharing files may run at once: nothing waits on them.
+  const hotspots = shared.filter((e) => e.kind === "hotspot");
+  const hard = [...explicit, ...shared.filter((e) => e.kind !== "hotspot")];
   const coupling = await importCoupling({ root, git, blobs, repo, tasks, order0, hard, options, config });
   const soft = coupling?.soft ?? [];
   if (config.softEdges === "warn") {
@@ -148,7 +159,7 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
       createdAt: now.toISOString(),
       repoRoot: root,
       tasks,
-      edges: [...hard, ...soft],
+      edges: [...hard, ...soft, ...hotspots],
       levels: shape.levels,
       criticalPath: shape.criticalPath,
       recommendedParallelism: shape.recommendedParallelism,

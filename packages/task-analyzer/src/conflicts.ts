@@ -1,4 +1,5 @@
 import type { PlanEdge, Priority, TargetFile } from "@gadugi/interfaces";
+import type { MergeRuleTable } from "@gadugi/merge-rules";
 import { expandTarget, isGlob, targetsOverlap } from "./paths.js";
 import type { RepoFiles } from "./repo-files.js";
 
@@ -88,15 +89,36 @@ function listFiles(files: readonly string[], max = 3): string {
 }
 
 /**
+ * The merge rule of each shared file, when every one has a rule (then a merge of the two merges
+ * them by rule and they need not wait for each other); undefined otherwise.
+ */
+function hotspotRules(
+  files: readonly string[],
+  rules: MergeRuleTable | undefined,
+): Record<string, string> | undefined {
+  if (rules === undefined) return undefined;
+  const found: Record<string, string> = {};
+  for (const file of files) {
+    const rule = isGlob(file) || file.endsWith("/") ? undefined : rules.ruleFor(file);
+    if (rule === undefined) return undefined;
+    found[file] = rule.name;
+  }
+  return found;
+}
+
+/**
  * Hard edges between tasks that write the same file (or a file inside a directory/glob the other
  * writes). Tasks that only read a file never conflict. The earlier task in `order` goes first;
- * the reason says why: already ordered by dependencies, higher priority, or listed first.
+ * the reason says why: already ordered by dependencies, higher priority, or listed first. Two
+ * tasks whose shared files all have a merge rule (`rules`) get a soft `hotspot` edge instead,
+ * which does not serialize them.
  */
 export function sameFileEdges(
   tasks: readonly ConflictTask[],
   order: readonly string[],
   explicit: readonly PlanEdge[],
   repo: RepoFiles,
+  rules?: MergeRuleTable,
 ): PlanEdge[] {
   const byId = new Map(tasks.map((t) => [t.id, t]));
   const inputIndex = new Map(tasks.map((t, i) => [t.id, i]));
@@ -121,6 +143,11 @@ export function sameFileEdges(
       }
       if (shared.size === 0) continue;
       const files = [...shared].sort();
+      const hotspot = hotspotRules(files, rules);
+      if (hotspot !== undefined) {
+        edges.push(hotspotEdge(a, b, files, hotspot));
+        continue;
+      }
       const why = reaches(a.id, b.id, explicit)
         ? `${b.slug} already depends on ${a.slug}`
         : a.priority !== b.priority
@@ -139,6 +166,25 @@ export function sameFileEdges(
     }
   }
   return edges;
+}
+
+/** The soft edge of two tasks whose shared files all merge by rule: shown, never waited on. */
+function hotspotEdge(
+  a: ConflictTask,
+  b: ConflictTask,
+  files: string[],
+  rules: Record<string, string>,
+): PlanEdge {
+  const byRule = files.map((f) => `${f} (${rules[f]})`);
+  return {
+    from: a.id,
+    to: b.id,
+    kind: "hotspot",
+    hard: false,
+    reason: `both write ${listFiles(byRule)}, which merge rules merge; ${a.slug} and ${b.slug} may run at once`,
+    files,
+    rules,
+  };
 }
 
 /** Minimal view of an import graph: direct imports of a file. */

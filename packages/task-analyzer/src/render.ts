@@ -61,12 +61,18 @@ export function renderPlanTable(plan: ExecutionPlan): string {
   if (plan.criticalPath.length > 0) {
     out.push("", `Critical path: ${plan.criticalPath.map(slug).join(" → ")}`);
   }
-  if (plan.edges.length > 0) {
+  const waiting = plan.edges.filter((e) => e.kind !== "hotspot");
+  const hotspots = plan.edges.filter((e) => e.kind === "hotspot");
+  if (waiting.length > 0) {
     out.push("", "Edges (the second task waits for the first):");
-    for (const e of plan.edges) {
+    for (const e of waiting) {
       const soft = e.hard ? "" : " (soft)";
       out.push(`  ${slug(e.from)} → ${slug(e.to)}  [${e.kind}${soft}] ${e.reason}`);
     }
+  }
+  if (hotspots.length > 0) {
+    out.push("", "Shared files merged by rule (the tasks run at once):");
+    for (const e of hotspots) out.push(`  ${slug(e.from)} ~ ${slug(e.to)}  [hotspot] ${e.reason}`);
   }
   if (plan.skipped.length > 0) {
     out.push("", "Skipped:");
@@ -88,7 +94,7 @@ function mermaidText(text: string): string {
 
 /**
  * The plan as a Mermaid flowchart: a node per task (slug, type, complexity), solid arrows for hard
- * edges, dotted arrows for soft (import) edges, each labelled with its kind.
+ * edges, dotted arrows for soft (import, hotspot) edges, each labelled with its kind.
  */
 export function renderPlanMermaid(plan: ExecutionPlan): string {
   const node = new Map(plan.tasks.map((t, i) => [t.id, `t${i}`]));
@@ -100,7 +106,14 @@ export function renderPlanMermaid(plan: ExecutionPlan): string {
     const from = node.get(e.from);
     const to = node.get(e.to);
     if (!from || !to) continue;
-    const label = e.kind === "import" ? "imports" : e.kind === "same-file" ? "same file" : "depends on";
+    const label =
+      e.kind === "import"
+        ? "imports"
+        : e.kind === "same-file"
+          ? "same file"
+          : e.kind === "hotspot"
+            ? "merged by rule"
+            : "depends on";
     out.push(e.hard ? `  ${from} -->|${label}| ${to}` : `  ${from} -.->|${label}| ${to}`);
   }
   return `${out.join("\n")}\n`;
