@@ -12,6 +12,8 @@ interface AnalyzeCommandOptions {
   softEdges?: "serialize" | "warn";
   importDepth?: string;
   cache: boolean;
+  /** `--no-merge-rules`: false. */
+  mergeRules: boolean;
 }
 
 /**
@@ -41,7 +43,8 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       ).choices(["serialize", "warn"]),
     )
     .option("--import-depth <n>", "import hops that still couple two tasks (1-10, default 1)")
-    .option("--no-cache", "do not read or write the import-graph cache (.gadugi/cache)");
+    .option("--no-cache", "do not read or write the import-graph cache (.gadugi/cache)")
+    .option("--no-merge-rules", "plan without merge rules: tasks sharing any file wait for each other");
   // Usage errors go through main's error handler (exit 2) and the given io, like the program's.
   command.exitOverride().configureOutput({ writeOut: io.stdout, writeErr: io.stderr });
   return command.action(async (prompts: string[], options: AnalyzeCommandOptions) => {
@@ -64,6 +67,7 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       promptFiles: files,
       promptsDir: config.promptsDir,
       cache: options.cache,
+      mergeRules: options.mergeRules === false ? false : config.integration.mergeRules,
       config: {
         ...config.analysis,
         ...(options.softEdges ? { softEdges: options.softEdges } : {}),

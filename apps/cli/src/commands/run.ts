@@ -23,6 +23,8 @@ export interface RunCommandOptions {
   keepWorktrees?: boolean;
   allPrompts?: boolean;
   softEdges?: "serialize" | "warn";
+  /** `--no-merge-rules`: false. */
+  mergeRules?: boolean;
 }
 
 /** Runs prompt files end to end; shared by `gadugi run` and `orchestrator-agent execute`. */
@@ -38,6 +40,7 @@ export async function runPrompts(
   const loaded = await loadConfig(repoRoot, options.config ? { file: resolve(cwd, options.config) } : {});
   const config = loaded.config;
   if (options.softEdges) config.analysis.softEdges = options.softEdges;
+  if (options.mergeRules === false) config.integration.mergeRules = false;
   const maxParallel = await parseMaxParallel(options.maxParallel);
   const timeoutSec = await parseTimeout(options.timeout);
   const promptFiles = await collectPromptFiles({
@@ -96,6 +99,10 @@ export function addRunOptions(command: Command): Command {
     )
     .option("--json", "JSON events on stdout, then the report")
     .option("--no-integrate", "do not merge results onto an integration branch")
+    .option(
+      "--no-merge-rules",
+      "no merge rules for hotspot files (CHANGELOG, version fields, lockfiles): tasks sharing them wait for each other and their conflicts take the re-run path",
+    )
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
     .option("--all-prompts", "every prompt in the prompts directory not marked IMPLEMENTED/COMPLETED")
     .addOption(
