@@ -39,6 +39,17 @@ export const GadugiConfig = z.strictObject({
   /** Base ref for task branches; the current branch when unset. */
   baseRef: z.string().optional(),
   worktreeDir: z.string().default(".worktrees"),
+  /**
+   * Finished tasks' worktrees are kept (detached, cleaned) and taken up by the next tasks instead
+   * of a new checkout each: at most `size` of them; `keep` are the ignored folders they keep, so
+   * installs in them stay incremental. `size: 0` turns the pool off.
+   */
+  worktreePool: z
+    .strictObject({
+      size: z.number().int().min(0).max(64).default(4),
+      keep: z.array(z.string().min(1)).default(["node_modules", ".venv", "venv"]),
+    })
+    .prefault({}),
   branchPrefix: z.string().default("gadugi/"),
   /**
    * Name of the default agent: a key of `agents` or a built-in kind. Unset: every task needs its

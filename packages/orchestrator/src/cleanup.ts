@@ -1,7 +1,7 @@
 import { ProcessRegistry } from "@gadugi/execution-monitor";
 import type { Env } from "@gadugi/git";
 import type { GadugiConfig } from "@gadugi/interfaces";
-import { WorktreeManager } from "@gadugi/worktree-manager";
+import { type CleanupEntry, WorktreeManager } from "@gadugi/worktree-manager";
 import { recordOf, type Session } from "./session.js";
 
 /** The worktree manager of a run's repository and config. */
@@ -11,24 +11,51 @@ export function worktreeManager(repoRoot: string, config: GadugiConfig, env: Env
     dir: config.worktreeDir,
     branchPrefix: config.branchPrefix,
     env,
+    pool: config.worktreePool,
   });
 }
 
 /**
- * The cleanup stage: removes the run's worktrees (uncommitted work committed to the task branch
- * first; branches kept) and journals a warning for each worktree whose work had to be saved.
+ * The cleanup stage: the run's worktrees go into the worktree pool for the next run's tasks, or
+ * are removed once it is full (uncommitted work committed to the task branch first; branches
+ * kept); a warning is journaled for each worktree whose work had to be saved or that could not
+ * be released.
  */
 export async function cleanupWorktrees(session: Session, worktrees: WorktreeManager): Promise<void> {
+  const { entries } = await worktrees.releaseRun(session.runId);
+  for (const entry of entries) await journalRelease(session, entry);
+}
+
+/**
+ * A task is done with its worktree (its work completed and merged): it goes into the pool at
+ * once, so a queued task takes it up instead of making a new checkout. A failure is a warning;
+ * the end of the run tries again.
+ */
+export async function releaseTaskWorktree(
+  session: Session,
+  worktrees: WorktreeManager,
+  taskId: string,
+): Promise<void> {
+  if ((await worktrees.get(session.runId, taskId))?.status !== "active") return;
+  await journalRelease(session, await worktrees.release(session.runId, taskId));
+}
+
+async function journalRelease(session: Session, entry: CleanupEntry): Promise<void> {
   const record = recordOf(session);
-  const cleanup = await worktrees.cleanup({ runId: session.runId });
-  for (const entry of cleanup.entries) {
-    if (entry.savedWork) {
-      await record({
-        type: "warning",
-        taskId: entry.taskId,
-        message: `uncommitted work of ${entry.taskId} saved (${entry.savedWork.mode}) before its worktree was removed`,
-      });
-    }
+  const gone = entry.action === "pooled" ? "was pooled" : "was removed";
+  if (entry.savedWork) {
+    await record({
+      type: "warning",
+      taskId: entry.taskId,
+      message: `uncommitted work of ${entry.taskId} saved (${entry.savedWork.mode}) before its worktree ${gone}`,
+    });
+  }
+  if (entry.action === "failed") {
+    await record({
+      type: "warning",
+      taskId: entry.taskId,
+      message: `worktree of ${entry.taskId} (${entry.path}) not released: ${entry.reason ?? "unknown error"}`,
+    });
   }
 }
 

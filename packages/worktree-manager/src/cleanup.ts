@@ -4,6 +4,7 @@ import path from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { writeFileAtomic } from "@gadugi/state";
 import { type Context, clearAdminDir, isMarkedFor, now, ownerAlive, saveRecord } from "./context.js";
+import { inProgress } from "./create.js";
 import { repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir } from "./marker.js";
 import { stillPooled } from "./pool.js";
@@ -115,6 +116,9 @@ async function cleanupInterrupted(
     const current = findRecord(await ctx.registry.read(), record.runId, record.taskId);
     if (!current) return { ...entry, action: "missing" };
     if (current.status !== "creating") return current;
+    if (inProgress(current)) {
+      return { ...entry, interrupted: false, action: "skipped", reason: "being created by a live process" };
+    }
     const repaired = await repairInterrupted(ctx, current);
     if (repaired.kind === "adopted") return repaired.record;
     if (repaired.kind === "foreign") {

@@ -8,12 +8,13 @@ import {
   clearAdminDir,
   isMarkedFor,
   now,
+  ownerAlive,
   restoreRecord,
   samePath,
   saveRecord,
   thisOwner,
 } from "./context.js";
-import { repairInterrupted } from "./interrupted.js";
+import { removeHalfMade, repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir, writeMarker } from "./marker.js";
 import { takePooled } from "./pool.js";
 import { findRecord, type WorktreeRecord } from "./registry.js";
@@ -105,7 +106,75 @@ export async function createWorktree(
     baseCommit,
     reuseBranch: options.reuseBranch ?? false,
   };
-  return ctx.locked(() => createLocked(ctx, request, deps));
+  const made = await ctx.locked(() => createLocked(ctx, request, deps));
+  return "pending" in made ? checkOut(ctx, made.pending) : made;
+}
+
+/** A new worktree registered without its files (lock held); `checkOut` writes them. */
+export interface PendingCheckout {
+  intent: WorktreeRecord;
+  /** What the registry held for this run and task before, restored when the checkout fails. */
+  previous: WorktreeRecord | undefined;
+  branchCreated: boolean;
+  resumed: boolean;
+}
+
+/** Creations of this process whose files are being written outside the lock (see `inProgress`). */
+const checkingOut = new Set<string>();
+
+function creationKey(record: Pick<WorktreeRecord, "path" | "runId" | "taskId">): string {
+  return `${record.path}\0${record.runId}\0${record.taskId}`;
+}
+
+/**
+ * Whether a `creating` record is a creation still under way, not an interrupted one: this
+ * process is writing its files, or another live process made it (it checks out outside the lock).
+ */
+export function inProgress(record: WorktreeRecord): boolean {
+  if (checkingOut.has(creationKey(record))) return true;
+  return record.owner.pid !== process.pid && ownerAlive(record);
+}
+
+/**
+ * Writes a new worktree's files (`git checkout --force`, which also runs a post-checkout hook)
+ * outside the repository lock, so the checkouts of tasks starting together run side by side
+ * instead of one after the other; then marks it active under the lock. A failure removes the
+ * half-made worktree and puts the record back; a crash leaves a `creating` record that
+ * interrupted.ts repairs.
+ */
+async function checkOut(ctx: Context, pending: PendingCheckout): Promise<WorktreeInfo> {
+  const { intent } = pending;
+  const key = creationKey(intent);
+  checkingOut.add(key);
+  try {
+    try {
+      await ctx.gitAt(intent.path).raw(["checkout", "--force", "--quiet"]);
+    } catch (error) {
+      await ctx.locked(async () => {
+        await removeHalfMade(ctx, intent, await worktreeGitDir(intent.path));
+        if (pending.branchCreated) await deleteBranchIfAt(ctx, intent.branch, intent.baseCommit);
+        await restoreRecord(ctx, intent, pending.previous);
+      });
+      throw error;
+    }
+    return await ctx.locked(() => markActive(ctx, intent, pending.resumed));
+  } finally {
+    checkingOut.delete(key);
+  }
+}
+
+/** The marker and the `active` record of a worktree whose files are written (lock held). */
+async function markActive(ctx: Context, intent: WorktreeRecord, resumed: boolean): Promise<WorktreeInfo> {
+  const adminDir = await worktreeGitDir(intent.path);
+  const record: WorktreeRecord = {
+    ...intent,
+    status: "active",
+    updatedAt: now(),
+    ...(adminDir ? { adminName: path.basename(adminDir) } : {}),
+  };
+  if (adminDir) await writeMarker(adminDir, record);
+  await saveRecord(ctx, record);
+  return { ...record, resumed };
 }
 
 /**
@@ -156,7 +225,7 @@ export async function createLocked(
   ctx: Context,
   req: CreateRequest,
   hooks: CreateHooks,
-): Promise<WorktreeInfo> {
+): Promise<WorktreeInfo | { pending: PendingCheckout }> {
   await hooks.ensureExcludes();
   const records = await ctx.registry.read();
   const own = findRecord(records, req.runId, req.taskId);
@@ -213,24 +282,15 @@ export async function createLocked(
     await restoreRecord(ctx, intent, own);
     throw error;
   }
-
-  const adminDir = await worktreeGitDir(target);
-  const record: WorktreeRecord = {
-    ...intent,
-    status: "active",
-    updatedAt: now(),
-    ...(adminDir ? { adminName: path.basename(adminDir) } : {}),
-  };
-  if (adminDir) await writeMarker(adminDir, record);
-  await saveRecord(ctx, record);
-  return { ...record, resumed: chosen.exists };
+  return { pending: { intent, previous: own, branchCreated: !chosen.exists, resumed: chosen.exists } };
 }
 
+/** `git worktree add --no-checkout` (the files come after the lock, in `checkOut`). */
 async function addWorktree(ctx: Context, target: string, branch: string, attempts: number): Promise<void> {
   await retry(
     async () => {
       await removeEmptyDir(target);
-      await ctx.git.worktreeAdd(target, branch);
+      await ctx.git.worktreeAdd(target, branch, { checkout: false });
     },
     {
       maxAttempts: attempts,

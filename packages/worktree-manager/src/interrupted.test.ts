@@ -5,7 +5,7 @@ import { fileURLToPath, pathToFileURL } from "node:url";
 import { GadugiError } from "@gadugi/error-handling";
 import { type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { MARKER_FILE, type OwnWorktree, type WorktreeManager } from "./index.js";
+import { MARKER_FILE, type OwnWorktree, type WorktreeManager, WorktreeRegistry } from "./index.js";
 import { fakeBin, repoWithManager } from "./test-helpers/index.js";
 
 const temp = useTempDirs();
@@ -162,10 +162,11 @@ describe("a crash during git worktree add", () => {
     const { repo, manager } = setup;
     const target = await killDuringCheckout(setup);
 
-    // What git left: a half-made worktree, locked "initializing", partly checked out.
+    // What git left: a half-made worktree on the task branch, partly checked out (the files are
+    // written by a checkout after `git worktree add --no-checkout`, outside the lock).
     const porcelain = await repo.git(["worktree", "list", "--porcelain"]);
     expect(porcelain).toContain(`worktree ${target}\n`);
-    expect(porcelain).toMatch(/locked initializing/);
+    expect(porcelain).toContain(`worktree ${target}\nHEAD`);
     expect(existsSync(path.join(target, "a", "file-0.txt"))).toBe(true);
     expect(existsSync(path.join(target, "slow.txt"))).toBe(false);
     expect(existsSync(path.join(repo.dir, ".git", "worktrees", "task-a", MARKER_FILE))).toBe(false);
@@ -208,8 +209,13 @@ describe("a crash during git worktree add", () => {
     );
     expect(signal).toBe("SIGKILL");
     setup.release();
-    // git finishes or (its output pipe gone) cleans up after itself; either way it unlocks.
-    await waitFor(() => !existsSync(path.join(repo.dir, ".git", "worktrees", "task-a", "locked")), 20_000);
+    // git finishes or (its output pipe gone) cleans up after itself; either way it unlocks (the
+    // worktree, and the index its checkout writes).
+    const adminDir = path.join(repo.dir, ".git", "worktrees", "task-a");
+    await waitFor(
+      () => !existsSync(path.join(adminDir, "locked")) && !existsSync(path.join(adminDir, "index.lock")),
+      20_000,
+    );
     expect(await listed(manager, "task-a")).toMatchObject({
       status: "creating",
       interrupted: true,
@@ -349,6 +355,32 @@ describe("a crash between the intent record and git worktree add", () => {
     expect(readFileSync(path.join(target, "mine.txt"), "utf8")).toBe("the user's\n");
     expect(await repo.git(["symbolic-ref", "--short", "HEAD"], { cwd: target })).toBe("users-own");
   }, 60_000);
+});
+
+describe("a creation under way in another process", () => {
+  it("is left alone by cleanup and prune: its files are written outside the lock", async () => {
+    const { repo, manager } = await repoWithManager(temp);
+    const info = await manager.create({ runId: "r", taskId: "t", slug: "s" });
+    // A live process that is (as far as the registry says) still checking the worktree out.
+    const other = spawn(process.execPath, ["-e", "setTimeout(() => {}, 30000)"], { stdio: "ignore" });
+    try {
+      const registry = new WorktreeRegistry(path.join(repo.dir, ".gadugi", "worktrees.json"));
+      await registry.update((all) => {
+        const record = all[0] as (typeof all)[number];
+        record.status = "creating";
+        record.owner = { ...record.owner, pid: other.pid as number };
+      });
+      const { entries } = await manager.cleanup();
+      expect(entries).toEqual([
+        expect.objectContaining({ action: "skipped", reason: "being created by a live process" }),
+      ]);
+      expect((await manager.prune()).repaired).toEqual([]);
+      expect(existsSync(path.join(info.path, "README.md"))).toBe(true);
+      expect((await manager.get("r", "t"))?.status).toBe("creating");
+    } finally {
+      other.kill("SIGKILL");
+    }
+  });
 });
 
 describe("registry files", () => {

@@ -3,6 +3,7 @@ import { readdir, rm } from "node:fs/promises";
 import path from "node:path";
 import { markInterruptedRemoved } from "./cleanup.js";
 import { type Context, clearAdminDir, now, ownerAlive } from "./context.js";
+import { inProgress } from "./create.js";
 import { repairInterrupted } from "./interrupted.js";
 import { MARKER_FILE, readMarker } from "./marker.js";
 import type { WorktreeRecord } from "./registry.js";
@@ -56,7 +57,8 @@ async function pruneRecord(
   result: PruneResult,
 ): Promise<void> {
   if (record.status === "creating") {
-    if (!options.skipInterrupted) await pruneInterrupted(ctx, record, result);
+    // A creation under way writes its files outside the lock: not an interrupted one.
+    if (!options.skipInterrupted && !inProgress(record)) await pruneInterrupted(ctx, record, result);
   } else if ((record.status === "active" || record.status === "pooled") && !existsSync(record.path)) {
     await clearAdminDir(ctx, record);
     result.pruned.push(record);
