@@ -12,14 +12,27 @@ export type MergeRuleName = z.infer<typeof MergeRuleName>;
  * What `integration.mergeRules` maps a glob to: a rule, `off` (no rule for those files, even a
  * built-in one), or the version rule with its own fields (JSON paths `a.b`, TOML `table.key`).
  */
-export const MergeRuleSetting = z.union([
-  z.enum([...MERGE_RULE_NAMES, "off"]),
-  z.strictObject({ rule: z.literal("version"), fields: z.array(z.string().min(1)).min(1) }),
-]);
+export const MergeRuleSetting = z.union(
+  [
+    z.enum([...MERGE_RULE_NAMES, "off"]),
+    z.strictObject({ rule: z.literal("version"), fields: z.array(z.string().min(1)).min(1) }),
+  ],
+  {
+    error: () =>
+      `expected ${[...MERGE_RULE_NAMES, "off"].join(", ")}, or { "rule": "version", "fields": [...] }`,
+  },
+);
 export type MergeRuleSetting = z.infer<typeof MergeRuleSetting>;
 
 /** `integration.mergeRules`: glob → rule, laid over the built-in defaults; `false` turns them off. */
-export const MergeRulesSetting = z.union([z.literal(false), z.record(z.string().min(1), MergeRuleSetting)]);
+export const MergeRulesSetting = z.union([z.literal(false), z.record(z.string().min(1), MergeRuleSetting)], {
+  // A union's own message says only "Invalid input": name the glob and what its rule may be.
+  error: (issue) => {
+    const inner = issue.code === "invalid_union" ? issue.errors[1]?.[0] : undefined;
+    if (inner === undefined || inner.path.length === 0) return "expected false, or an object of glob → rule";
+    return `${inner.path.map(String).join(".")}: ${inner.message}`;
+  },
+});
 export type MergeRulesSetting = z.infer<typeof MergeRulesSetting>;
 
 /** applied: the file was merged by the rule; refused: the rule did not apply (the conflict stands); skipped: it could not run (a package manager is missing). */

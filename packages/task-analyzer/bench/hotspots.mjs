@@ -59,7 +59,11 @@ function generate(dir) {
     GIT_COMMITTER_NAME: "bench",
     GIT_COMMITTER_EMAIL: "bench@localhost",
   };
-  for (const git of [["init", "-q"], ["add", "-A"], ["commit", "-qm", "generated"]]) {
+  for (const git of [
+    ["init", "-q"],
+    ["add", "-A"],
+    ["commit", "-qm", "generated"],
+  ]) {
     execFileSync("git", git, { cwd: dir, env, stdio: "ignore" });
   }
   return prompts;
@@ -73,7 +77,9 @@ try {
     ["default", {}],
     ["readme", { "README.md": "append-only" }],
   ];
-  console.log(`${count} prompts; shared files: NOTES.md, README.md, CHANGELOG.md, and a module every tenth prompt`);
+  console.log(
+    `${count} prompts; shared files: NOTES.md, README.md, CHANGELOG.md, and a module every tenth prompt`,
+  );
   console.log("rules     levels  critical path  parallelism  same-file edges  hotspot edges  analyze ms");
   for (const [name, mergeRules] of variants) {
     const started = performance.now();
