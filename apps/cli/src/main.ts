@@ -14,6 +14,8 @@ import { runCommand } from "./commands/run.js";
 import { runsCommand } from "./commands/runs.js";
 import { stateCommand } from "./commands/state.js";
 import { statusCommand } from "./commands/status.js";
+import { workerCommand } from "./commands/worker.js";
+import { workersCommand } from "./commands/workers.js";
 import { worktreesCommand } from "./commands/worktrees.js";
 import { cliVersion } from "./version.js";
 
@@ -99,6 +101,8 @@ export function createProgram(name: ProgramName = "gadugi", io: CliIo = defaultI
     program.addCommand(initCommand(io));
     program.addCommand(logsCommand(io));
     program.addCommand(worktreesCommand(io));
+    program.addCommand(workerCommand(io));
+    program.addCommand(workersCommand(io));
   } else {
     program.addCommand(executeCommand(io));
   }

@@ -8,6 +8,7 @@ import { dispatch, finishedTasks, openRunProcesses, type TaskAttempt } from "./d
 import { integrateRun, integrateTask } from "./integrate.js";
 import { ruleMergerFor } from "./lockfile-regen.js";
 import { analyzePrompts, type PlanContext, planResume, planRun } from "./plan-run.js";
+import { openQueueWorker } from "./queue-work.js";
 import type { OrchestratorOptions, ResumeRequest, RunRequest, RunResult } from "./requests.js";
 import { runEnv, runGitHub } from "./run-env.js";
 import { finishRun, readRunReport, writeRunReport } from "./run-report.js";
@@ -112,6 +113,7 @@ export class Orchestrator {
   /** The stages after planning, the same for a run and a resume; closes the run's state. */
   async #execute(planned: PlannedRun): Promise<RunResult> {
     const { session, resumeStates, previous } = planned;
+    let closeQueue: (() => Promise<void>) | undefined;
     try {
       const callerEnv = this.#options.env ?? {};
       const env = await runEnv(session, callerEnv);
@@ -120,7 +122,7 @@ export class Orchestrator {
         ? undefined
         : await runGitHub(this.#options.github, session.repoRoot, session.config, env);
       const { registry, runner } = await openRunProcesses(session, this.#runner);
-      const work = localTaskWorker(session, {
+      const local = localTaskWorker(session, {
         env,
         worktrees,
         github,
@@ -129,18 +131,28 @@ export class Orchestrator {
         onEvent: this.#options.onEvent,
         now: this.#now,
       });
+      // `--queue`: every task's work is a job for `gadugi worker`s (queue-work.ts); merges stay here.
+      const queued = this.#options.queue
+        ? await openQueueWorker(session, this.#options.queue, env)
+        : undefined;
+      closeQueue = queued?.close;
+      const work = queued?.work ?? local;
       const rules = ruleMergerFor(session, { worktrees, runner, env });
       // One attempt of a task: its work, then (when it completed) its merge.
       const attempt: TaskAttempt = async (input, signal) => {
         const workInput = await taskWorkInput(session, input, resumeStates);
-        const result = await work(workInput, signal);
+        const result = await work(workInput, signal, { attempt: input.attempt });
         resumeStates.delete(input.taskId);
         if (result.status !== "completed") return workOutcome(result);
         const merged = await integrateTask(
           session,
           result,
           signal,
-          (restart) => work(restartInput(workInput, result.state, restart), signal),
+          (restart) =>
+            work(restartInput(workInput, result.state, restart), signal, {
+              attempt: input.attempt,
+              rerun: 1,
+            }),
           rules,
         );
         if (merged.status === "completed" && !session.keepWorktrees) {
@@ -166,6 +178,7 @@ export class Orchestrator {
       const reportFiles = await writeRunReport(report);
       return { runId: session.runId, status, plan: session.plan, report, reportFiles };
     } finally {
+      await closeQueue?.();
       await session.state.close();
     }
   }

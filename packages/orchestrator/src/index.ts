@@ -21,6 +21,14 @@ export {
   runFiles,
 } from "./engine.js";
 export { IntegrationBranch, type MergeOutcome, type PredictedConflict } from "./integration.js";
+export type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
+export { type QueueRunOptions, type TaskWorkers, workersFile } from "./queue-work.js";
+export {
+  type QueueTaskContext,
+  type QueueTaskHandlerOptions,
+  queueTaskHandler,
+  WORKER_REMOTE,
+} from "./queue-worker.js";
 export {
   buildTaskReports,
   type IntegrationPullRequest,

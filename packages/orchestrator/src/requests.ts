@@ -8,6 +8,7 @@ import type {
   RunStatus,
 } from "@gadugi/interfaces";
 import type { WorkflowGitHub } from "@gadugi/workflow-manager";
+import type { QueueRunOptions } from "./queue-work.js";
 
 // The Orchestrator's public request and result shapes (re-exported by engine.ts and index.ts).
 
@@ -28,6 +29,8 @@ export interface OrchestratorOptions {
   /** Every event the run journals (and agent text), for progress displays. */
   onEvent?: (event: RunEvent | LiveEvent) => void;
   now?: () => number;
+  /** Run each task's work on `gadugi worker`s through this queue instead of in this process. */
+  queue?: QueueRunOptions;
 }
 
 /** An agent's text output: shown live, not journaled (it is in the task's log). */

@@ -37,7 +37,20 @@ export interface TaskAttemptOutcome {
   transient?: boolean;
 }
 
-export type TaskWorker = (input: TaskWorkInput, signal: AbortSignal) => Promise<TaskWorkResult>;
+/** Which attempt a task work is (a queue's job id); `rerun` counts conflict re-runs within it. */
+export interface TaskWorkMeta {
+  attempt: number;
+  rerun?: number;
+}
+
+export type TaskWorker = (
+  input: TaskWorkInput,
+  signal: AbortSignal,
+  meta?: TaskWorkMeta,
+) => Promise<TaskWorkResult>;
+
+/** What task work needs of a run: a coordinator's Session, or a queue worker's own run. */
+export type TaskWorkSession = Pick<Session, "runId" | "repoRoot" | "config" | "state" | "background">;
 
 /**
  * The input of a task's attempt: its agent, where it starts and the state it continues from (a
@@ -103,7 +116,7 @@ export interface LocalWorkerOptions {
 }
 
 /** A worker that runs task work in this process: a WorkflowManager with the run's agent runner. */
-export function localTaskWorker(session: Session, options: LocalWorkerOptions): TaskWorker {
+export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOptions): TaskWorker {
   const { env, registry } = options;
   const record = recordOf(session);
   const agentRunner = async (
@@ -149,7 +162,7 @@ export function localTaskWorker(session: Session, options: LocalWorkerOptions): 
   };
 }
 
-function classify(final: WorkflowState): TaskAttemptOutcome {
+export function classify(final: WorkflowState): TaskAttemptOutcome {
   if (final.status === "cancelled") return { status: "cancelled", reason: final.error ?? "cancelled" };
   // Not merged, and never retried: the scheduler skips its dependents with the review's reason.
   if (final.status === "changes-requested")
@@ -166,7 +179,7 @@ function classify(final: WorkflowState): TaskAttemptOutcome {
 }
 
 function agentEvent(
-  session: Session,
+  session: TaskWorkSession,
   onEvent: ((event: LiveEvent) => void) | undefined,
   taskId: string,
   event: AgentEvent,

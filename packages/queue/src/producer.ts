@@ -23,7 +23,7 @@ export type JobEnd<R> =
 
 export interface WaitOptions {
   signal?: AbortSignal;
-  /** Called once, when a worker takes the job. */
+  /** Called when a worker takes the job, and again when another takes it over (a stalled job). */
   onStart?: (progress: JobProgress) => void;
   /** How long Redis may stay unreachable before GADUGI_QUEUE_LOST. Default 300 s. */
   lostAfterMs?: number;
@@ -102,7 +102,12 @@ export class TaskQueue<P, R> {
   async wait(id: string, options: WaitOptions = {}): Promise<JobEnd<R>> {
     const pollMs = options.pollMs ?? 200;
     const lostAfterMs = options.lostAfterMs ?? 300_000;
-    let started = false;
+    let workerId: string | undefined;
+    const onStart = (progress: JobProgress) => {
+      if (progress.worker.id === workerId) return;
+      workerId = progress.worker.id;
+      options.onStart?.(progress);
+    };
     let lostSince: number | undefined;
     let cancelledAt: number | undefined;
     for (;;) {
@@ -116,11 +121,10 @@ export class TaskQueue<P, R> {
         return { status: "cancelled", reason: "cancelled; the worker did not confirm in time" };
       }
       try {
-        const end = await this.#poll(id, started ? undefined : options.onStart);
+        const end = await this.#poll(id, onStart);
         if (lostSince !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
         lostSince = undefined;
-        if (end === "started") started = true;
-        else if (end !== undefined) return end;
+        if (end !== undefined) return end;
       } catch (error) {
         if (error instanceof GadugiError) throw error;
         const now = Date.now();
@@ -140,8 +144,8 @@ export class TaskQueue<P, R> {
     }
   }
 
-  /** One look at the job: its end, "started" once a worker has it, else undefined. */
-  async #poll(id: string, onStart: WaitOptions["onStart"]): Promise<JobEnd<R> | "started" | undefined> {
+  /** One look at the job: its end, else undefined (telling `onStart` which worker has it). */
+  async #poll(id: string, onStart: (progress: JobProgress) => void): Promise<JobEnd<R> | undefined> {
     const job = (await this.#queue.getJob(id)) as Job<QueueJobData<P>, JobResult<R>> | undefined;
     if (job === undefined) {
       if (await this.#redis().exists(this.#keys.cancelJob(id)))
@@ -154,15 +158,12 @@ export class TaskQueue<P, R> {
     const state = await job.getState();
     if (state === "completed") {
       const result = job.returnvalue;
-      onStart?.({ worker: result.worker, startedAt: result.startedAt });
+      onStart({ worker: result.worker, startedAt: result.startedAt });
       return { status: "completed", result };
     }
     if (state === "failed") return { status: "failed", reason: job.failedReason || "the worker failed" };
     const progress = job.progress as JobProgress | number;
-    if (typeof progress === "object" && progress !== null && "worker" in progress) {
-      onStart?.(progress);
-      return "started";
-    }
+    if (typeof progress === "object" && progress !== null && "worker" in progress) onStart(progress);
     return undefined;
   }
 

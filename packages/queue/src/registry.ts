@@ -11,6 +11,8 @@ export interface WorkerInfo {
   concurrency: number;
   startedAt: string;
   lastHeartbeat: string;
+  /** How often it beats: an entry older than 2.5 beats is a worker gone (killed), not listed. */
+  heartbeatMs: number;
   tasks: { jobId: string; runId: string; taskId: string; startedAt: string }[];
 }
 
@@ -42,9 +44,11 @@ export class WorkerRegistry {
     } while (cursor !== "0");
     if (keys.length === 0) return [];
     const values = await this.redis.mget(...keys);
+    const now = Date.now();
     return values
       .filter((v): v is string => v !== null)
       .map((v) => JSON.parse(v) as WorkerInfo)
+      .filter((w) => now - Date.parse(w.lastHeartbeat) <= 2.5 * w.heartbeatMs)
       .sort((a, b) => a.host.localeCompare(b.host) || a.pid - b.pid);
   }
 }

@@ -38,7 +38,7 @@ export interface QueueWorkerOptions<P, R> {
   lockDurationMs?: number;
   /** How often this worker looks for stalled jobs. Default 15 s. */
   stalledIntervalMs?: number;
-  /** How often the worker's registry entry is refreshed. Default 5 s. */
+  /** How often the worker's registry entry is refreshed. Default 5 s, or half the lock duration. */
   heartbeatMs?: number;
   connectTimeoutMs?: number;
   /** Worker events worth a line (job taken, finished, cancelled, connection trouble; masked). */
@@ -119,10 +119,15 @@ export class QueueWorker<P, R> {
     );
     await this.#worker.waitUntilReady();
     await this.#beat();
-    const every = this.#options.heartbeatMs ?? 5000;
+    const every = this.#heartbeatMs();
     this.#heartbeat = setInterval(() => {
       this.#beat().catch((error: unknown) => onError(`heartbeat: ${maskSecretIn(String(error), this.url)}`));
     }, every);
+  }
+
+  /** The heartbeat interval: given, else 5 s or half the lock duration when that is shorter. */
+  #heartbeatMs(): number {
+    return this.#options.heartbeatMs ?? Math.min(5000, (this.#options.lockDurationMs ?? 30_000) / 2);
   }
 
   /** This worker as `gadugi workers` lists it. */
@@ -132,6 +137,7 @@ export class QueueWorker<P, R> {
       concurrency: this.concurrency,
       startedAt: new Date(this.#startedAt).toISOString(),
       lastHeartbeat: new Date().toISOString(),
+      heartbeatMs: this.#heartbeatMs(),
       tasks: [...this.#active].map(([jobId, a]) => ({
         jobId,
         runId: a.runId,
@@ -142,7 +148,7 @@ export class QueueWorker<P, R> {
   }
 
   async #beat(): Promise<void> {
-    await this.#registry?.beat(this.info(), (this.#options.heartbeatMs ?? 5000) * 3);
+    await this.#registry?.beat(this.info(), this.#heartbeatMs() * 3);
   }
 
   async #process(job: Job, bullSignal: AbortSignal | undefined): Promise<JobResult<R>> {

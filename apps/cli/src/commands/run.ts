@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { CliIo } from "../main.js";
+import { addQueueOptions, type QueueCliOptions, queueRunOptions } from "./queue-options.js";
 import {
   collectPromptFiles,
   printPlan,
@@ -10,7 +11,7 @@ import {
 } from "./run-support.js";
 import { CWD_OPTION, MAX_PARALLEL_OPTION, parseMaxParallel, parseTimeout, repoRootOf } from "./shared.js";
 
-export interface RunCommandOptions {
+export interface RunCommandOptions extends QueueCliOptions {
   cwd?: string;
   config?: string;
   maxParallel?: string;
@@ -67,10 +68,12 @@ export async function runPrompts(
     await printPlan(io, plan, options.json === true);
     return;
   }
+  const queue = queueRunOptions(options);
   const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
     new Orchestrator({
       repoRoot,
       config,
+      ...(queue === undefined ? {} : { queue }),
       ...(loaded.file === undefined ? {} : { configFile: loaded.file }),
       onEvent,
     }).run({ ...request, signal }),
@@ -83,7 +86,7 @@ export async function runPrompts(
 }
 
 export function addRunOptions(command: Command): Command {
-  return command
+  return addQueueOptions(command)
     .option(...CWD_OPTION)
     .option("--config <file>", "config file (default: gadugi.config.json or .yaml at the repository root)")
     .option(...MAX_PARALLEL_OPTION)

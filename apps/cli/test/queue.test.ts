@@ -1,0 +1,223 @@
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { type RunEvent, RunState } from "@gadugi/interfaces";
+import { startRedis, type TestRedis, useTempDirs, waitFor } from "@gadugi/test-utils";
+import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { repoWithSampleAgent, runCli } from "./run-cli.js";
+
+// One machine as three "hosts": a bare remote repository, two `gadugi worker` processes with work
+// dirs of their own (nothing shared but Redis and the remote), the orchestrator in its own repo.
+
+const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
+const temp = useTempDirs();
+const PASSWORD = "queue-pass-7f3e";
+let redis: TestRedis;
+const workers: ChildProcess[] = [];
+
+beforeAll(async () => {
+  redis = await startRedis({ password: PASSWORD });
+});
+afterAll(async () => {
+  await redis.stop();
+});
+afterEach(() => {
+  for (const w of workers.splice(0)) if (w.exitCode === null && w.signalCode === null) w.kill("SIGKILL");
+});
+
+const line = (name: string) => `export const ${name} = ${JSON.stringify(name)};\n`;
+
+function prompt(
+  title: string,
+  blocks: { file: string; mode: "append" | "create"; body: string }[],
+  frontmatter = "",
+): string {
+  const fm = `---\nid: ${title.toLowerCase()}\n${frontmatter ? `${frontmatter}\n` : ""}---\n`;
+  const body = blocks.map((b) => `\`\`\`js file=${b.file} mode=${b.mode}\n${b.body}\`\`\``).join("\n\n");
+  return `${fm}# ${title}\n\n## Overview\nDo it.\n\n## Implementation\n${body}\n`;
+}
+
+/** A worker process; its stderr is collected (job lines) and returned with it. */
+function startWorker(
+  workDir: string,
+  env: Record<string, string>,
+): { child: ChildProcess; log: () => string } {
+  const child = spawn(
+    process.execPath,
+    [
+      gadugiBin,
+      "worker",
+      "--queue",
+      redis.url,
+      "--concurrency",
+      "2",
+      "--workdir",
+      workDir,
+      "--lock-duration",
+      "2s",
+    ],
+    { env: { ...process.env, ...env, NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  workers.push(child);
+  let log = "";
+  child.stdout?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  child.stderr?.on("data", (d: Buffer) => {
+    log += d.toString();
+  });
+  return { child, log: () => log };
+}
+
+async function hosts(prompts: Record<string, string>, workMs: number) {
+  const config = {
+    maxParallel: 4,
+    agent: "sample",
+    agents: {
+      sample: {
+        kind: "command",
+        command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
+        timeoutSec: 120,
+      },
+    },
+    workflow: { testCommand: "node --test" },
+    integration: { testCommand: "node --test" },
+  };
+  const repo = await repoWithSampleAgent(temp, {
+    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
+    "test/base.test.js": 'import { test } from "node:test";\ntest("base", () => {});\n',
+    "shared.txt": "shared\n",
+    "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
+    ...Object.fromEntries(Object.entries(prompts).map(([name, text]) => [`prompts/${name}`, text])),
+  });
+  const remote = join(temp.dir("gadugi-remote-"), "remote.git");
+  execFileSync("git", ["init", "--quiet", "--bare", remote]);
+  await repo.git(["remote", "add", "origin", remote]);
+  await repo.git(["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
+  const agentLog = join(temp.dir(), "agent.log");
+  writeFileSync(agentLog, "");
+  return { repo, remote, env: { ...repo.env, GADUGI_SAMPLE_AGENT_LOG: agentLog } };
+}
+
+function journal(dir: string, runId: string): RunEvent[] {
+  return readFileSync(join(dir, ".gadugi", "runs", runId, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l) as RunEvent);
+}
+
+describe("gadugi run --queue with gadugi workers", () => {
+  it("runs a DAG with a shared file on two workers, survives a worker killed mid-task, merges every task once", async () => {
+    const h = await hosts(
+      {
+        "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]),
+        "beta.md": prompt("Beta", [{ file: "src/beta.js", mode: "create", body: line("beta") }]),
+        "gamma.md": prompt(
+          "Gamma",
+          [{ file: "src/alpha.js", mode: "append", body: line("gamma") }],
+          "depends_on: [alpha]",
+        ),
+        "delta.md": prompt(
+          "Delta",
+          [
+            { file: "src/delta.js", mode: "create", body: line("delta") },
+            { file: "shared.txt", mode: "append", body: "delta line\n" },
+          ],
+          "files: [src/delta.js]",
+        ),
+        "epsilon.md": prompt(
+          "Epsilon",
+          [
+            { file: "src/epsilon.js", mode: "create", body: line("epsilon") },
+            { file: "shared.txt", mode: "append", body: "epsilon line\n" },
+          ],
+          "files: [src/epsilon.js]",
+        ),
+        "zeta.md": prompt(
+          "Zeta",
+          [{ file: "src/zeta.js", mode: "create", body: line("zeta") }],
+          "depends_on: [beta, gamma]",
+        ),
+      },
+      1500,
+    );
+    const first = startWorker(temp.dir("gadugi-host-a-"), h.env);
+    const second = startWorker(temp.dir("gadugi-host-b-"), h.env);
+    await waitFor(
+      () => first.log().includes("worker ") && second.log().includes("worker "),
+      20_000,
+      `workers did not start: ${first.log()} ${second.log()}`,
+    );
+
+    const run = runCli(h.repo.dir, ["run", "prompts/*.md", "--queue", redis.url], { env: h.env });
+    // Kill the first worker once it runs a task: its job stalls and runs again on the second.
+    await waitFor(() => / started/.test(first.log()), 30_000, "the first worker took no job");
+    first.child.kill("SIGKILL");
+    const result = await run;
+    expect(result.code, result.stdout + result.stderr + second.log()).toBe(0);
+
+    const [runId] = readdirSync(join(h.repo.dir, ".gadugi", "runs"));
+    const state = RunState.parse(
+      JSON.parse(readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, "state.json"), "utf8")),
+    );
+    expect(state.status).toBe("completed");
+    const events = journal(h.repo.dir, runId!);
+    const merged = events
+      .filter((e) => e.type === "merge.result" && e.status === "merged")
+      .map((e) => (e as { taskId: string }).taskId);
+    // Every task merged exactly once.
+    expect(state.taskIds).toHaveLength(6);
+    expect(merged.sort()).toEqual([...state.taskIds].sort());
+    const branch = state.integrationBranch as string;
+    const show = (path: string) => h.repo.git(["show", `${branch}:${path}`]);
+    expect(await show("src/alpha.js")).toMatch(/alpha[\s\S]*gamma/);
+    expect(await show("shared.txt")).toContain("delta line");
+    expect(await show("shared.txt")).toContain("epsilon line");
+    expect(await show("src/zeta.js")).toContain("zeta");
+    const report = JSON.parse(
+      readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, "report.json"), "utf8"),
+    );
+    expect(report.integrationTests).toMatchObject({ ok: true });
+    // Phases and agent runs came back from the workers into this journal.
+    for (const id of state.taskIds) {
+      expect(state.tasks[id]?.phases.find((p) => p.phase === "implementation")?.status).toBe("completed");
+      expect(state.agentRuns[id]?.length).toBeGreaterThan(0);
+    }
+    // Which worker ran what; the first worker's stalled job ended on the second.
+    const placed = JSON.parse(
+      readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, "workers.json"), "utf8"),
+    );
+    expect(Object.keys(placed.tasks).sort()).toEqual([...state.taskIds].sort());
+    const killedJob = /job (\S+): task/.exec(first.log())?.[1];
+    expect(killedJob).toBeDefined();
+    expect(second.log()).toContain(`job ${killedJob}: finished`);
+    expect(placed.tasks[killedJob?.split(":")[1] as string].worker.pid).toBe(second.child.pid);
+    // The password is nowhere in what the run wrote.
+    for (const file of ["events.jsonl", "state.json", "report.json", "report.md", "workers.json"]) {
+      expect(readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, file), "utf8")).not.toContain(PASSWORD);
+    }
+    expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    // `gadugi workers` lists the live one.
+    let pids: number[] = [];
+    const until = Date.now() + 10_000;
+    do {
+      const listed = await runCli(h.repo.dir, ["workers", "--queue", redis.url, "--json"]);
+      pids = JSON.parse(listed.stdout).map((w: { pid: number }) => w.pid);
+    } while (pids.length !== 1 && Date.now() < until);
+    expect(pids).toEqual([second.child.pid]);
+  }, 120_000);
+
+  it("fails at start with GADUGI_QUEUE_UNREACHABLE, the URL masked, when Redis is not there", async () => {
+    const h = await hosts(
+      { "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]) },
+      0,
+    );
+    const url = `redis://:${PASSWORD}@127.0.0.1:1`;
+    const result = await runCli(h.repo.dir, ["run", "prompts/*.md", "--queue", url], { env: h.env });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain("GADUGI_QUEUE_UNREACHABLE");
+    expect(result.stderr).toContain("redis://:***@127.0.0.1:1");
+    expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+  }, 30_000);
+});

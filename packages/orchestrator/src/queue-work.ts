@@ -1,0 +1,238 @@
+import { isAbsolute, join, resolve } from "node:path";
+import { GadugiError } from "@gadugi/error-handling";
+import { type Env, GitClient } from "@gadugi/git";
+import type { TaskStatus, WorkflowState } from "@gadugi/interfaces";
+import type { JobProgress, TaskQueue } from "@gadugi/queue";
+import { writeJsonAtomic } from "@gadugi/state";
+import { configForJob, inputForJob, type QueuedTaskResult, type QueuedTaskWork } from "./queue-payload.js";
+import { recordOf, runFiles, type Session } from "./session.js";
+import type { TaskWorker, TaskWorkInput, TaskWorkResult } from "./task-work.js";
+
+/** How `gadugi run --queue` reaches its workers. */
+export interface QueueRunOptions {
+  /** `redis://[:password@]host:port[/db]` or `rediss://`. */
+  url: string;
+  /** The git remote workers fetch from and push to. Default `origin`. */
+  remote?: string;
+  /** Queue name. Default `tasks`. */
+  name?: string;
+  /** How long Redis may be away mid-run before the run fails (resumably). Default 300 s. */
+  lostAfterSec?: number;
+}
+
+/** Where each task runs on which worker, for `gadugi status` (`.gadugi/runs/<id>/workers.json`). */
+export interface TaskWorkers {
+  queue: string;
+  remote: string;
+  tasks: Record<string, { jobId: string; worker: JobProgress["worker"]; startedAt: string }>;
+}
+
+export function workersFile(repoRoot: string, runId: string): string {
+  return join(runFiles(repoRoot, runId).dir, "workers.json");
+}
+
+type Queue = TaskQueue<QueuedTaskWork, QueuedTaskResult>;
+
+/**
+ * The queue's task worker for the coordinator: each task work becomes a job (`<run>:<task>:<attempt>`)
+ * for a `gadugi worker` on any host. The commits a job starts from are pushed to the remote
+ * first; a finished job's branch is fetched back, and the worker's record of the task (phases,
+ * branch, agent runs) journaled here, so the integrate stage merges it exactly as a local one.
+ */
+export async function openQueueWorker(
+  session: Session,
+  options: QueueRunOptions,
+  env: Env,
+): Promise<{ work: TaskWorker; close: () => Promise<void> }> {
+  const remote = options.remote ?? "origin";
+  const git = new GitClient(session.repoRoot, { env });
+  const remoteUrl = await workerRemoteUrl(git, session.repoRoot, remote);
+  const { TaskQueue, jobId } = await import("@gadugi/queue");
+  const record = recordOf(session);
+  const queue: Queue = await TaskQueue.open<QueuedTaskWork, QueuedTaskResult>(options.url, {
+    ...(options.name === undefined ? {} : { name: options.name }),
+    onWarning: (message) => session.background.add(record({ type: "warning", message })),
+  });
+  const workers: TaskWorkers = { queue: queue.url.masked, remote, tasks: {} };
+  const pushes = new RemotePushes(session, git, remote);
+  const work: TaskWorker = async (input, signal, meta = { attempt: 1 }) => {
+    const id = jobId(
+      session.runId,
+      input.task.id,
+      meta.rerun ? `${meta.attempt}r${meta.rerun}` : meta.attempt,
+    );
+    const startCommit = input.restart?.startPoint ?? input.startPoint ?? session.baseCommit;
+    const fetch = await pushes.ensure(startCommit);
+    const payload: QueuedTaskWork = {
+      version: 1,
+      input: inputForJob(input),
+      config: configForJob(session.config),
+      remote: remoteUrl,
+      fetch,
+      startCommit,
+    };
+    const how = await queue.submit(
+      id,
+      { runId: session.runId, taskId: input.task.id, payload },
+      (r) => r.value.result.status === "completed",
+    );
+    if (how !== "added")
+      await record({
+        type: "warning",
+        taskId: input.task.id,
+        message: `job ${id} was ${how === "attached" ? "still in flight: re-attached to it" : "already done: its result is collected"}`,
+      });
+    let started: Promise<unknown> = Promise.resolve();
+    const end = await queue.wait(id, {
+      signal,
+      lostAfterMs: (options.lostAfterSec ?? 300) * 1000,
+      onStart: (progress) => {
+        workers.tasks[input.task.id] = {
+          jobId: id,
+          worker: progress.worker,
+          startedAt: new Date(progress.startedAt).toISOString(),
+        };
+        started = running(
+          session,
+          input.task.id,
+          `on worker ${progress.worker.host} (pid ${progress.worker.pid})`,
+        ).then(() => writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers));
+      },
+    });
+    await started;
+    if (end.status === "cancelled")
+      return finish(session, input, { status: "cancelled", reason: end.reason });
+    if (end.status === "failed")
+      throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", { jobId: id, reason: end.reason });
+    const done = end.result.value;
+    await fetchBranch(git, remote, done);
+    await journalWork(session, done);
+    return finish(session, input, done.result, done.result.state.status);
+  };
+  return { work, close: () => queue.close() };
+}
+
+/** The remote's URL as workers need it: a local path made absolute; no credentials in it. */
+async function workerRemoteUrl(git: GitClient, repoRoot: string, remote: string): Promise<string> {
+  const url = await git.remoteUrl(remote);
+  if (url === undefined)
+    throw new GadugiError("GADUGI_QUEUE_NO_REMOTE", { remote, reason: "this repository has no such remote" });
+  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
+    throw new GadugiError("GADUGI_QUEUE_NO_REMOTE", {
+      remote,
+      reason:
+        "its URL carries a password, which would travel in every job; give workers their own credentials (ssh keys, a credential helper) and drop it from the URL",
+    });
+  }
+  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url);
+  return local && !isAbsolute(url) ? resolve(repoRoot, url) : url;
+}
+
+/**
+ * Puts on the remote what a job starts from: the run's base commit (`refs/gadugi/<run>/base`)
+ * once, and the integration branch whenever a job starts from its tip. One push at a time.
+ */
+class RemotePushes {
+  readonly #session: Session;
+  readonly #git: GitClient;
+  readonly #remote: string;
+  #chain: Promise<unknown> = Promise.resolve();
+  #baseDone = false;
+
+  constructor(session: Session, git: GitClient, remote: string) {
+    this.#session = session;
+    this.#git = git;
+    this.#remote = remote;
+  }
+
+  ensure(startCommit: string): Promise<string[]> {
+    const next = this.#chain.then(() => this.#push(startCommit));
+    this.#chain = next.catch(() => undefined);
+    return next;
+  }
+
+  async #push(startCommit: string): Promise<string[]> {
+    const { runId, baseCommit, integration } = this.#session;
+    const baseRef = `refs/gadugi/${runId}/base`;
+    if (!this.#baseDone) {
+      await this.#git.raw(["push", "--quiet", "--force", this.#remote, `${baseCommit}:${baseRef}`]);
+      this.#baseDone = true;
+    }
+    if (startCommit === baseCommit || integration === undefined) return [baseRef];
+    const branchRef = `refs/heads/${integration.branch}`;
+    await this.#git.raw(["push", "--quiet", "--force", this.#remote, `${startCommit}:${branchRef}`]);
+    return [baseRef, branchRef];
+  }
+}
+
+/** The task branch as the worker pushed it, into this repository under the same name. */
+async function fetchBranch(git: GitClient, remote: string, done: QueuedTaskResult): Promise<void> {
+  const branch = done.result.state.branch;
+  if (branch === undefined || done.head === undefined) return;
+  await git.raw(["fetch", "--quiet", remote, `+refs/heads/${branch}:refs/heads/${branch}`]);
+  const here = await git.revParse(`refs/heads/${branch}`);
+  if (here !== done.head) {
+    throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", {
+      jobId: `${done.result.taskId}`,
+      reason: `the remote's ${branch} is at ${here.slice(0, 12)}, not the worker's ${done.head.slice(0, 12)} (pushed over by someone else?)`,
+    });
+  }
+}
+
+/** Journals `running` unless the task is running already (a worker took it up). */
+async function running(session: Session, taskId: string, reason: string): Promise<void> {
+  const current = (await session.state.loadTask(session.runId, taskId)).status;
+  if (current !== "running")
+    await recordOf(session)({ type: "task.status", taskId, status: "running", reason });
+}
+
+/** The worker's record of the task (phases, branch, base) and its agent runs, in this journal. */
+async function journalWork(session: Session, done: QueuedTaskResult): Promise<void> {
+  const record = recordOf(session);
+  const {
+    runId: _runId,
+    taskId,
+    status: _status,
+    attempts: _attempts,
+    startedAt: _startedAt,
+    endedAt: _endedAt,
+    updatedAt: _updatedAt,
+    error: _error,
+    ...patch
+  } = done.result.state;
+  await running(session, taskId, "on a worker");
+  await record({ type: "task.updated", taskId, patch });
+  for (const { at: _at, ...run } of done.agentRuns) await record({ type: "agent.run", taskId, ...run });
+}
+
+/** Journals the task's end as the worker classified it; the result carries this journal's state. */
+async function finish(
+  session: Session,
+  input: TaskWorkInput,
+  outcome: { status: "completed" | "failed" | "cancelled"; reason?: string; transient?: boolean },
+  workerStatus?: TaskStatus,
+): Promise<TaskWorkResult> {
+  const taskId = input.task.id;
+  // The worker's own word where it is an end (changes-requested is a failed outcome).
+  const ends: TaskStatus[] = ["completed", "failed", "cancelled", "changes-requested"];
+  const status: TaskStatus =
+    workerStatus !== undefined && ends.includes(workerStatus) ? workerStatus : outcome.status;
+  const current = (await session.state.loadTask(session.runId, taskId)).status;
+  if (current !== status) {
+    await recordOf(session)({
+      type: "task.status",
+      taskId,
+      status,
+      ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    });
+  }
+  const state: WorkflowState = await session.state.loadTask(session.runId, taskId);
+  return {
+    version: 1,
+    taskId,
+    state,
+    status: outcome.status,
+    ...(outcome.reason === undefined ? {} : { reason: outcome.reason }),
+    ...(outcome.transient === undefined ? {} : { transient: outcome.transient }),
+  };
+}

@@ -1,0 +1,232 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
+import { mkdir } from "node:fs/promises";
+import { join } from "node:path";
+import { ProcessRegistry, registeringRunner } from "@gadugi/execution-monitor";
+import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
+import type { GadugiConfig } from "@gadugi/interfaces";
+import { worktreeManager } from "./cleanup.js";
+import type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
+import { BackgroundWrites, ObservedStateManager, runFiles } from "./session.js";
+import { localTaskWorker, type TaskWorkInput } from "./task-work.js";
+
+/** The remote's name in a worker's clones (not `origin`: the PR phase is the orchestrator's). */
+export const WORKER_REMOTE = "gadugi-remote";
+
+export interface QueueTaskHandlerOptions {
+  /** Where the worker keeps one clone per repository (`<workDir>/repos/<hash>`). */
+  workDir: string;
+  /** The worker's environment (agent credentials, PATH), laid over process.env. */
+  env?: Env;
+  onLog?: (message: string) => void;
+  now?: () => number;
+}
+
+/** What a job's handler gets from @gadugi/queue's worker. */
+export interface QueueTaskContext {
+  jobId: string;
+  signal: AbortSignal;
+}
+
+/**
+ * The worker's side of a queued task: the repository fetched into its own clone (one per remote,
+ * reused), the task work run exactly as locally (environment setup, agent, workflow phases,
+ * journaled in the clone's `.gadugi/`), the task branch force-pushed to the remote (a re-run
+ * replaces a half-done branch), and the result with the pushed head.
+ */
+export function queueTaskHandler(
+  options: QueueTaskHandlerOptions,
+): (work: QueuedTaskWork, context: QueueTaskContext) => Promise<QueuedTaskResult> {
+  const clones = new Clones(options.workDir, options.env ?? {});
+  const runs = new WorkerRuns(options.env ?? {}, options.now ?? Date.now, options.onLog ?? (() => {}));
+  return async (work, context) => {
+    const repo = await clones.prepare(work);
+    const input = await inputOnThisHost(repo, work.input);
+    const startedAt = new Date().toISOString();
+    const run = await runs.open(repo, work);
+    const result = await run.work(input, context.signal);
+    const branch = result.state.branch;
+    let head: string | undefined;
+    if (branch !== undefined && (await clones.git(repo).branchExists(branch))) {
+      head = await clones.push(repo, branch);
+      options.onLog?.(`${context.jobId}: pushed ${branch} (${head.slice(0, 12)})`);
+    }
+    const state = await run.state.loadRun(work.input.runId);
+    const agentRuns = (state.agentRuns[work.input.task.id] ?? []).filter((r) => r.at >= startedAt);
+    await run.background.settle();
+    return { version: 1, result, ...(head === undefined ? {} : { head }), agentRuns };
+  };
+}
+
+/**
+ * A resumed or restarted task's earlier worktree may be on another host. A restart without it
+ * here is the same work from scratch on the restart's start point; a resume without it sets up
+ * again (setup takes up the branch, fetched from the remote by `prepare`).
+ */
+async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<TaskWorkInput> {
+  const here = input.resume?.worktreePath !== undefined && existsSync(input.resume.worktreePath);
+  if (input.restart !== undefined && !here) {
+    const { resume: _resume, restart, ...rest } = input;
+    return { ...rest, startPoint: restart.startPoint };
+  }
+  if (input.resume?.worktreePath !== undefined && !here && !input.resume.worktreePath.startsWith(repo)) {
+    const { worktreePath: _path, ...resume } = input.resume;
+    return { ...input, resume };
+  }
+  return input;
+}
+
+/** One clone per remote under the work dir; git calls on one clone run one at a time. */
+class Clones {
+  readonly #workDir: string;
+  readonly #env: Env;
+  readonly #locks = new Map<string, Promise<unknown>>();
+
+  constructor(workDir: string, env: Env) {
+    this.#workDir = workDir;
+    this.#env = env;
+  }
+
+  git(repo: string): GitClient {
+    return new GitClient(repo, { env: this.#env });
+  }
+
+  /** Clones (first time) or fetches the remote, with the job's refs and the task's branch. */
+  async prepare(work: QueuedTaskWork): Promise<string> {
+    const repo = join(
+      this.#workDir,
+      "repos",
+      createHash("sha256").update(work.remote).digest("hex").slice(0, 16),
+    );
+    return this.#serial(repo, async () => {
+      if (!existsSync(join(repo, ".git"))) {
+        await mkdir(join(this.#workDir, "repos"), { recursive: true });
+        await new GitClient(this.#workDir, { env: this.#env }).raw([
+          "clone",
+          "--quiet",
+          "--origin",
+          WORKER_REMOTE,
+          work.remote,
+          repo,
+        ]);
+      }
+      const git = this.git(repo);
+      const refspecs = work.fetch.map(
+        (ref) => `+${ref}:refs/remotes/${WORKER_REMOTE}-run/${ref.replace(/^refs\//, "")}`,
+      );
+      await git.raw([
+        "fetch",
+        "--quiet",
+        WORKER_REMOTE,
+        `+refs/heads/*:refs/remotes/${WORKER_REMOTE}/*`,
+        ...refspecs,
+      ]);
+      await git.raw(["cat-file", "-e", `${work.startCommit}^{commit}`]);
+      const branch = work.input.resume?.branch;
+      if (branch !== undefined) await this.#takeBranch(git, branch);
+      return repo;
+    });
+  }
+
+  /** The remote's copy of a resumed task's branch, unless a worktree here has it checked out. */
+  async #takeBranch(git: GitClient, branch: string): Promise<void> {
+    const remote = await git.resolveCommit(`refs/remotes/${WORKER_REMOTE}/${branch}`);
+    if (remote === undefined) return;
+    const checkedOut = (await git.worktreeList()).some(
+      (w) => w.branch === branch || w.branch === `refs/heads/${branch}`,
+    );
+    if (!checkedOut) await git.raw(["branch", "--force", branch, remote]);
+  }
+
+  /** Force-pushes the task branch (a re-run replaces a half-done branch); returns its head. */
+  async push(repo: string, branch: string): Promise<string> {
+    return this.#serial(repo, async () => {
+      const git = this.git(repo);
+      const head = await git.revParse(`refs/heads/${branch}`);
+      await git.raw([
+        "push",
+        "--quiet",
+        "--force",
+        WORKER_REMOTE,
+        `refs/heads/${branch}:refs/heads/${branch}`,
+      ]);
+      return head;
+    });
+  }
+
+  async #serial<T>(key: string, step: () => Promise<T>): Promise<T> {
+    const before = this.#locks.get(key) ?? Promise.resolve();
+    const next = before.then(step, step);
+    this.#locks.set(
+      key,
+      next.then(
+        () => undefined,
+        () => undefined,
+      ),
+    );
+    return next;
+  }
+}
+
+interface WorkerRun {
+  state: ObservedStateManager;
+  background: BackgroundWrites;
+  work: ReturnType<typeof localTaskWorker>;
+}
+
+/** The runs a worker takes part in, one per clone and run id: journal, registry, task worker. */
+class WorkerRuns {
+  readonly #env: Env;
+  readonly #now: () => number;
+  readonly #states = new Map<string, ObservedStateManager>();
+  readonly #runs = new Map<string, Promise<WorkerRun>>();
+  readonly #runner: ProcessRunner = createProcessRunner();
+
+  readonly #onLog: (message: string) => void;
+
+  constructor(env: Env, now: () => number, onLog: (message: string) => void) {
+    this.#env = env;
+    this.#now = now;
+    this.#onLog = onLog;
+  }
+
+  open(repo: string, work: QueuedTaskWork): Promise<WorkerRun> {
+    const key = `${repo}\0${work.input.runId}`;
+    let run = this.#runs.get(key);
+    if (run === undefined) {
+      run = this.#open(repo, work.input.runId, work.config, work.startCommit);
+      this.#runs.set(key, run);
+      run.catch(() => this.#runs.delete(key));
+    }
+    return run;
+  }
+
+  async #open(repo: string, runId: string, config: GadugiConfig, baseCommit: string): Promise<WorkerRun> {
+    let state = this.#states.get(repo);
+    if (state === undefined) {
+      state = new ObservedStateManager(repo, { now: () => new Date(this.#now()) });
+      this.#states.set(repo, state);
+    }
+    if (existsSync(join(runFiles(repo, runId).dir, "events.jsonl"))) await state.openRun(runId);
+    else await state.createRun({ runId, baseCommit });
+    const background = new BackgroundWrites();
+    const registryWarning = (error: unknown) => this.#onLog(`process registry of ${runId}: ${String(error)}`);
+    const registry = await ProcessRegistry.open(runFiles(repo, runId).dir, {
+      runId,
+      onWriteError: registryWarning,
+    });
+    const runner = registeringRunner(registry, { runner: this.#runner, onError: registryWarning });
+    const env = this.#env;
+    const session = { runId, repoRoot: repo, config, state, background };
+    const work = localTaskWorker(session, {
+      env,
+      worktrees: worktreeManager(repo, config, env),
+      github: undefined,
+      registry,
+      runner,
+      onEvent: undefined,
+      now: this.#now,
+    });
+    return { state, background, work };
+  }
+}
