@@ -162,6 +162,18 @@ async function removeActive(
       reason: `${record.path} is not a worktree Gadugi made for task ${record.taskId}; left untouched`,
     };
   }
+  if (
+    !options.force &&
+    record.lentAs !== undefined &&
+    record.owner.pid !== process.pid &&
+    ownerAlive(record)
+  ) {
+    return {
+      ...entry,
+      action: "skipped",
+      reason: `lent out as ${record.lentAs} to process ${record.owner.pid}`,
+    };
+  }
   // A pooled worktree is idle whoever pooled it (a removal re-checks that under the lock).
   if (
     !options.force &&

@@ -1,7 +1,9 @@
 import { existsSync } from "node:fs";
 import { readdir, rmdir } from "node:fs/promises";
+import { availableParallelism } from "node:os";
 import path from "node:path";
 import { GadugiError, retry } from "@gadugi/error-handling";
+import pLimit from "p-limit";
 import { looksLikeValidBranchName, toBranchName, toSlug } from "./branch-name.js";
 import {
   type Context,
@@ -122,6 +124,12 @@ export interface PendingCheckout {
 /** Creations of this process whose files are being written outside the lock (see `inProgress`). */
 const checkingOut = new Set<string>();
 
+/**
+ * Checkouts at once: one per core. A checkout is CPU and file-system work, so more than the
+ * cores only makes each one (and the first agent's start) later.
+ */
+const checkoutSlots = pLimit(Math.max(1, availableParallelism()));
+
 function creationKey(record: Pick<WorktreeRecord, "path" | "runId" | "taskId">): string {
   return `${record.path}\0${record.runId}\0${record.taskId}`;
 }
@@ -148,7 +156,7 @@ async function checkOut(ctx: Context, pending: PendingCheckout): Promise<Worktre
   checkingOut.add(key);
   try {
     try {
-      await ctx.gitAt(intent.path).raw(["checkout", "--force", "--quiet"]);
+      await checkoutSlots(() => ctx.gitAt(intent.path).raw(["checkout", "--force", "--quiet"]));
     } catch (error) {
       await ctx.locked(async () => {
         await removeHalfMade(ctx, intent, await worktreeGitDir(intent.path));

@@ -1,7 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
-import type { Context } from "./context.js";
+import { type Context, saveRecord } from "./context.js";
+import { giveBack, lendPooled, lentRecord } from "./pool.js";
 
 /** A name for a throwaway checkout: one path segment, no dots first. */
 function assertCheckoutName(name: string): void {
@@ -20,21 +21,55 @@ function assertCheckoutName(name: string): void {
  * held, like every `git worktree add` of Gadugi; an existing checkout there is moved to the
  * commit instead. It has no branch and no registry record: remove it with `removeDetached`.
  */
-export async function checkoutDetached(ctx: Context, name: string, commit: string): Promise<string> {
+export async function checkoutDetached(
+  ctx: Context,
+  name: string,
+  commit: string,
+  poolKeep?: readonly string[],
+): Promise<string> {
   assertCheckoutName(name);
   const dir = path.join(ctx.worktreesDir, name);
-  await ctx.locked(async () => {
-    if (existsSync(dir)) await ctx.gitAt(dir).raw(["checkout", "--quiet", "--detach", commit]);
-    else await ctx.git.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
+  return ctx.locked(async () => {
+    const lent = await lentRecord(ctx, name);
+    if (lent && existsSync(lent.path)) {
+      await ctx.gitAt(lent.path).raw(["checkout", "--quiet", "--force", "--detach", commit, "--"]);
+      return lent.path;
+    }
+    if (existsSync(dir)) {
+      await ctx.gitAt(dir).raw(["checkout", "--quiet", "--detach", commit]);
+      return dir;
+    }
+    // A pooled checkout when there is one: only the files that differ are written, and its
+    // dependency folders make the tests' install incremental.
+    const pooled = poolKeep ? await lendPooled(ctx, name, commit, poolKeep) : undefined;
+    if (pooled) return pooled;
+    await ctx.git.raw(["worktree", "add", "--detach", "--quiet", dir, commit]);
+    return dir;
   });
-  return dir;
 }
 
-/** Removes a checkout `checkoutDetached` made (nothing when it is gone already), lock held. */
-export async function removeDetached(ctx: Context, name: string): Promise<void> {
+/**
+ * Removes a checkout `checkoutDetached` made (nothing when it is gone already), lock held; one
+ * lent from the pool goes back to it instead.
+ */
+export async function removeDetached(
+  ctx: Context,
+  name: string,
+  poolKeep?: readonly string[],
+): Promise<void> {
   assertCheckoutName(name);
   const dir = path.join(ctx.worktreesDir, name);
   await ctx.locked(async () => {
+    const lent = await lentRecord(ctx, name);
+    if (lent && poolKeep && existsSync(lent.path)) {
+      await giveBack(ctx, lent, poolKeep);
+    } else if (lent) {
+      // The pool was turned off meanwhile, or the checkout is gone: it leaves the pool.
+      if (existsSync(lent.path)) await ctx.git.raw(["worktree", "remove", "--force", "--force", lent.path]);
+      const { lentAs: _lent, ...rest } = lent;
+      const stamp = new Date().toISOString();
+      await saveRecord(ctx, { ...rest, status: "removed", updatedAt: stamp, removedAt: stamp });
+    }
     if (existsSync(dir)) await ctx.git.raw(["worktree", "remove", "--force", dir]);
   });
 }

@@ -172,7 +172,7 @@ export class WorktreeManager {
       ensureExcludes: () => this.ensureExcludes(ctx),
       checkDiskSpace: (commit) => this.checkDiskSpace(ctx, commit),
       addAttempts: this.options.addAttempts ?? 5,
-      ...(this.pool.size > 0 ? { poolKeep: this.pool.keep } : {}),
+      ...(this.poolKeep() ? { poolKeep: this.poolKeep() } : {}),
     });
   }
 
@@ -251,16 +251,23 @@ export class WorktreeManager {
   // ---- remove / cleanup (cleanup.ts) ------------------------------------------------------------
 
   /**
-   * A detached checkout of `commit` at `<worktrees dir>/<name>` for throwaway work on a commit
-   * (the integration branch's tests), made under the worktree lock; reused when it exists.
+   * A detached checkout of `commit` for throwaway work on a commit (the integration branch's
+   * tests), made under the worktree lock; reused when it exists. A pooled worktree is lent out
+   * when there is one (its path is returned; `removeDetached` gives it back), else it is made at
+   * `<worktrees dir>/<name>`.
    */
   async checkoutDetached(name: string, commit: string): Promise<string> {
-    return checkoutDetached(await this.context(), name, commit);
+    return checkoutDetached(await this.context(), name, commit, this.poolKeep());
   }
 
-  /** Removes a checkout made by `checkoutDetached`, under the worktree lock. */
+  /** Removes a checkout made by `checkoutDetached` (one lent from the pool goes back), under the lock. */
   async removeDetached(name: string): Promise<void> {
-    await removeDetached(await this.context(), name);
+    await removeDetached(await this.context(), name, this.poolKeep());
+  }
+
+  /** The folders pooled worktrees keep; undefined when the pool is off. */
+  private poolKeep(): readonly string[] | undefined {
+    return this.pool.size > 0 ? this.pool.keep : undefined;
   }
 
   /**

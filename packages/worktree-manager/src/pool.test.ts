@@ -154,4 +154,31 @@ describe("the worktree pool", () => {
     expect(entries.map((e) => e.action).sort()).toEqual(["pooled", "pooled", "removed"]);
     expect(await repo.git(["worktree", "list", "--porcelain"])).not.toContain("branch refs/heads/gadugi/");
   });
+
+  it("lends a pooled checkout out as a detached checkout (the integration tests) and takes it back", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const first = await finishedTask(manager, repo, "task-a");
+    await manager.release("run-1", "task-a");
+    const tip = await repo.commit("moved on", { "src/b.ts": "export const b = 2;\n" });
+
+    const dir = await manager.checkoutDetached("integration-run-1", tip);
+    expect(dir).toBe(first.path);
+    expect(await repo.git(["-C", dir, "rev-parse", "HEAD"])).toBe(tip);
+    expect(readFileSync(path.join(dir, "src", "b.ts"), "utf8")).toContain("b = 2");
+    expect(existsSync(path.join(dir, "node_modules", "dep", "index.js"))).toBe(true);
+    // Lent out: no task takes it meanwhile.
+    const other = await manager.create({ runId: "run-2", taskId: "task-b", slug: "task-b" });
+    expect(other.path).not.toBe(dir);
+
+    writeFileSync(path.join(dir, ".env"), "copied by setup\n");
+    await manager.removeDetached("integration-run-1");
+    expect(existsSync(dir)).toBe(true);
+    expect(existsSync(path.join(dir, ".env"))).toBe(false);
+    const back = (await manager.records()).find((r) => r.taskId === "task-a");
+    expect(back).toMatchObject({ status: "pooled" });
+    expect(back?.lentAs).toBeUndefined();
+    await manager.release("run-2", "task-b");
+    const next = await manager.create({ runId: "run-3", taskId: "task-c", slug: "task-c" });
+    expect(next.recycled).toBe(true);
+  });
 });

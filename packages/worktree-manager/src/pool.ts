@@ -120,10 +120,7 @@ export async function takePooled(
   intent: PoolIntent,
   options: { branchExists: boolean; keep: readonly string[] },
 ): Promise<WorktreeRecord | undefined> {
-  const pooled = (await ctx.registry.read())
-    .filter((r) => r.status === "pooled")
-    .sort((a, b) => (b.pooledAt ?? "").localeCompare(a.pooledAt ?? ""));
-  for (const candidate of pooled) {
+  for (const candidate of await idlePooled(ctx)) {
     if (!(await usable(candidate))) {
       await retire(ctx, candidate);
       continue;
@@ -132,6 +129,56 @@ export async function takePooled(
     if (taken) return taken;
   }
   return undefined;
+}
+
+/** Pooled records not lent out (or lent by a process that is gone), most recently pooled first. */
+async function idlePooled(ctx: Context): Promise<WorktreeRecord[]> {
+  return (await ctx.registry.read())
+    .filter((r) => r.status === "pooled" && (r.lentAs === undefined || !ownerAlive(r)))
+    .sort((a, b) => (b.pooledAt ?? "").localeCompare(a.pooledAt ?? ""));
+}
+
+/**
+ * Lends a pooled checkout out as the detached checkout `name` at `commit` (lock held): checked
+ * out there, cleaned except the `keep` folders, recorded `lentAs` by this process. Its path, or
+ * undefined when the pool has none.
+ */
+export async function lendPooled(
+  ctx: Context,
+  name: string,
+  commit: string,
+  keep: readonly string[],
+): Promise<string | undefined> {
+  for (const candidate of await idlePooled(ctx)) {
+    if (!(await usable(candidate))) {
+      await retire(ctx, candidate);
+      continue;
+    }
+    const wt = ctx.gitAt(candidate.path);
+    try {
+      await wt.raw(["checkout", "--quiet", "--force", "--detach", commit, "--"]);
+      await wt.raw(cleanArgs(keep));
+    } catch {
+      await removeHalfMade(ctx, candidate, await worktreeGitDir(candidate.path));
+      await retire(ctx, candidate);
+      continue;
+    }
+    await saveRecord(ctx, { ...candidate, lentAs: name, owner: thisOwner(), updatedAt: now() });
+    return candidate.path;
+  }
+  return undefined;
+}
+
+/** The pooled record lent out as `name`, if any. */
+export async function lentRecord(ctx: Context, name: string): Promise<WorktreeRecord | undefined> {
+  return (await ctx.registry.read()).find((r) => r.status === "pooled" && r.lentAs === name);
+}
+
+/** Gives a lent checkout back to the pool (lock held): cleaned, no longer lent. */
+export async function giveBack(ctx: Context, record: WorktreeRecord, keep: readonly string[]): Promise<void> {
+  await ctx.gitAt(record.path).raw(cleanArgs(keep));
+  const { lentAs: _lent, ...idle } = record;
+  await saveRecord(ctx, { ...idle, updatedAt: now() });
 }
 
 /** Present, still marked as this pooled record, not locked by the user (`git worktree lock`). */

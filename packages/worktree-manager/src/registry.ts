@@ -44,6 +44,11 @@ export const WorktreeRecord = z.strictObject({
   pooledAt: z.string().optional(),
   /** A pooled checkout taken up for this task (instead of a new `git worktree add`). */
   recycled: z.boolean().optional(),
+  /**
+   * A pooled checkout lent out as the throwaway detached checkout of this name (`checkoutDetached`,
+   * e.g. the integration tests), by `owner`; not taken up by a task until it is given back.
+   */
+  lentAs: z.string().optional(),
   savedWork: z.array(SavedWork).default([]),
   /** Tip of the branch when it was deleted (with force), and the bundle holding its commits. */
   deletedBranch: z.strictObject({ tip: z.string(), bundle: z.string().optional() }).optional(),
