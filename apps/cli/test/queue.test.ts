@@ -1,16 +1,12 @@
-import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import type { ChildProcess } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { fileURLToPath } from "node:url";
-import { type RunEvent, RunState } from "@gadugi/interfaces";
+import { RunState } from "@gadugi/interfaces";
 import { startRedis, type TestRedis, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { repoWithSampleAgent, runCli } from "./run-cli.js";
+import { hosts, journal, line, prompt, startWorker } from "./queue-hosts.js";
+import { runCli } from "./run-cli.js";
 
-// One machine as three "hosts": a bare remote repository, two `gadugi worker` processes with work
-// dirs of their own (nothing shared but Redis and the remote), the orchestrator in its own repo.
-
-const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
 const temp = useTempDirs();
 const PASSWORD = "queue-pass-7f3e";
 let redis: TestRedis;
@@ -26,90 +22,10 @@ afterEach(() => {
   for (const w of workers.splice(0)) if (w.exitCode === null && w.signalCode === null) w.kill("SIGKILL");
 });
 
-const line = (name: string) => `export const ${name} = ${JSON.stringify(name)};\n`;
-
-function prompt(
-  title: string,
-  blocks: { file: string; mode: "append" | "create"; body: string }[],
-  frontmatter = "",
-): string {
-  const fm = `---\nid: ${title.toLowerCase()}\n${frontmatter ? `${frontmatter}\n` : ""}---\n`;
-  const body = blocks.map((b) => `\`\`\`js file=${b.file} mode=${b.mode}\n${b.body}\`\`\``).join("\n\n");
-  return `${fm}# ${title}\n\n## Overview\nDo it.\n\n## Implementation\n${body}\n`;
-}
-
-/** A worker process; its stderr is collected (job lines) and returned with it. */
-function startWorker(
-  workDir: string,
-  env: Record<string, string>,
-): { child: ChildProcess; log: () => string } {
-  const child = spawn(
-    process.execPath,
-    [
-      gadugiBin,
-      "worker",
-      "--queue",
-      redis.url,
-      "--concurrency",
-      "2",
-      "--workdir",
-      workDir,
-      "--lock-duration",
-      "2s",
-    ],
-    { env: { ...process.env, ...env, NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"] },
-  );
-  workers.push(child);
-  let log = "";
-  child.stdout?.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  child.stderr?.on("data", (d: Buffer) => {
-    log += d.toString();
-  });
-  return { child, log: () => log };
-}
-
-async function hosts(prompts: Record<string, string>, workMs: number) {
-  const config = {
-    maxParallel: 4,
-    agent: "sample",
-    agents: {
-      sample: {
-        kind: "command",
-        command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
-        timeoutSec: 120,
-      },
-    },
-    workflow: { testCommand: "node --test" },
-    integration: { testCommand: "node --test" },
-  };
-  const repo = await repoWithSampleAgent(temp, {
-    "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
-    "test/base.test.js": 'import { test } from "node:test";\ntest("base", () => {});\n',
-    "shared.txt": "shared\n",
-    "gadugi.config.json": `${JSON.stringify(config, null, 2)}\n`,
-    ...Object.fromEntries(Object.entries(prompts).map(([name, text]) => [`prompts/${name}`, text])),
-  });
-  const remote = join(temp.dir("gadugi-remote-"), "remote.git");
-  execFileSync("git", ["init", "--quiet", "--bare", remote]);
-  await repo.git(["remote", "add", "origin", remote]);
-  await repo.git(["push", "--quiet", "origin", "HEAD:refs/heads/main"]);
-  const agentLog = join(temp.dir(), "agent.log");
-  writeFileSync(agentLog, "");
-  return { repo, remote, env: { ...repo.env, GADUGI_SAMPLE_AGENT_LOG: agentLog } };
-}
-
-function journal(dir: string, runId: string): RunEvent[] {
-  return readFileSync(join(dir, ".gadugi", "runs", runId, "events.jsonl"), "utf8")
-    .trim()
-    .split("\n")
-    .map((l) => JSON.parse(l) as RunEvent);
-}
-
 describe("gadugi run --queue with gadugi workers", () => {
   it("runs a DAG with a shared file on two workers, survives a worker killed mid-task, merges every task once", async () => {
     const h = await hosts(
+      temp,
       {
         "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]),
         "beta.md": prompt("Beta", [{ file: "src/beta.js", mode: "create", body: line("beta") }]),
@@ -142,8 +58,8 @@ describe("gadugi run --queue with gadugi workers", () => {
       },
       1500,
     );
-    const first = startWorker(temp.dir("gadugi-host-a-"), h.env);
-    const second = startWorker(temp.dir("gadugi-host-b-"), h.env);
+    const first = startWorker(workers, redis.url, temp.dir("gadugi-host-a-"), h.env);
+    const second = startWorker(workers, redis.url, temp.dir("gadugi-host-b-"), h.env);
     await waitFor(
       () => first.log().includes("worker ") && second.log().includes("worker "),
       20_000,
@@ -210,6 +126,7 @@ describe("gadugi run --queue with gadugi workers", () => {
 
   it("fails at start with GADUGI_QUEUE_UNREACHABLE, the URL masked, when Redis is not there", async () => {
     const h = await hosts(
+      temp,
       { "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]) },
       0,
     );

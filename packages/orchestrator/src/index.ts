@@ -22,7 +22,7 @@ export {
 } from "./engine.js";
 export { IntegrationBranch, type MergeOutcome, type PredictedConflict } from "./integration.js";
 export type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
-export { type QueueRunOptions, type TaskWorkers, workersFile } from "./queue-work.js";
+export { type QueueRunOptions, readTaskWorkers, type TaskWorkers, workersFile } from "./queue-work.js";
 export {
   type QueueTaskContext,
   type QueueTaskHandlerOptions,

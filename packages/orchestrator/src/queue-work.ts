@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { type Env, GitClient } from "@gadugi/git";
@@ -31,6 +32,19 @@ export function workersFile(repoRoot: string, runId: string): string {
   return join(runFiles(repoRoot, runId).dir, "workers.json");
 }
 
+/** The run's `workers.json` (no tasks placed when the run never used a queue). */
+export async function readTaskWorkers(
+  repoRoot: string,
+  runId: string,
+): Promise<TaskWorkers | { tasks: TaskWorkers["tasks"] }> {
+  try {
+    return JSON.parse(await readFile(workersFile(repoRoot, runId), "utf8")) as TaskWorkers;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return { tasks: {} };
+    throw error;
+  }
+}
+
 type Queue = TaskQueue<QueuedTaskWork, QueuedTaskResult>;
 
 /**
@@ -53,7 +67,13 @@ export async function openQueueWorker(
     ...(options.name === undefined ? {} : { name: options.name }),
     onWarning: (message) => session.background.add(record({ type: "warning", message })),
   });
-  const workers: TaskWorkers = { queue: queue.url.masked, remote, tasks: {} };
+  // Kept from an earlier life of the run (a resume); says `resume` should use the queue again.
+  const workers: TaskWorkers = {
+    ...(await readTaskWorkers(session.repoRoot, session.runId)),
+    queue: queue.url.masked,
+    remote,
+  };
+  await writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
   const pushes = new RemotePushes(session, git, remote);
   const work: TaskWorker = async (input, signal, meta = { attempt: 1 }) => {
     const id = jobId(

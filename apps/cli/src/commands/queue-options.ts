@@ -27,3 +27,29 @@ export function queueRunOptions(
   if (url === undefined) return undefined;
   return { url, ...(options.remote === undefined ? {} : { remote: options.remote }) };
 }
+
+/**
+ * The queue a resume uses: the given one (--queue, GADUGI_QUEUE_URL), else the one the run used
+ * when its URL had no password (workers.json keeps it masked), else none: the run goes on here.
+ */
+export async function resumeQueueOptions(
+  options: QueueCliOptions,
+  repoRoot: string,
+  runId: string,
+): Promise<{ url: string; remote?: string } | undefined> {
+  const given = queueRunOptions(options);
+  const { readTaskWorkers } = await import("@gadugi/orchestrator");
+  const used = await readTaskWorkers(repoRoot, runId);
+  if (!("queue" in used)) return given;
+  const remote = options.remote ?? used.remote;
+  if (given !== undefined) return { ...given, remote };
+  if (used.queue.includes("***")) {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "--queue",
+      value: used.queue,
+      expected: `the queue's URL with its password: run ${runId} ran on that queue (or set GADUGI_QUEUE_URL)`,
+    });
+  }
+  return { url: used.queue, remote };
+}

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
+import { addQueueOptions, type QueueCliOptions, resumeQueueOptions } from "./queue-options.js";
 import { printSummary, withProgress } from "./run-support.js";
 import {
   CWD_OPTION,
@@ -11,7 +12,7 @@ import {
   resolveRunId,
 } from "./shared.js";
 
-interface ResumeCommandOptions {
+interface ResumeCommandOptions extends QueueCliOptions {
   cwd?: string;
   maxParallel?: string;
   agent?: string;
@@ -23,7 +24,7 @@ interface ResumeCommandOptions {
 
 /** `gadugi resume <run>`: continue a run after a crash, kill -9 or cancel. */
 export function resumeCommand(io: CliIo): Command {
-  return new Command("resume")
+  const command = new Command("resume")
     .description(
       "continue a run: finished tasks are kept, the others continue from their last completed phase",
     )
@@ -34,36 +35,38 @@ export function resumeCommand(io: CliIo): Command {
     .option("--timeout <duration>", "another limit of each agent run (default: the run's own)")
     .option("--config <file>", "another config file (default: the one the run started with, read again)")
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
-    .option("--json", "JSON events on stdout, then the report")
-    .action(async (run: string | undefined, options: ResumeCommandOptions) => {
-      // The run's journaled settings (agent, limits, config file, switches) apply; a flag overrides one.
-      const maxParallel = await parseMaxParallel(options.maxParallel);
-      const timeoutSec = await parseTimeout(options.timeout);
-      const cwd = resolve(options.cwd ?? process.cwd());
-      const repoRoot = await repoRootOf(cwd);
-      const runId = await resolveRunId(repoRoot, run);
-      const { loadConfig, Orchestrator } = await import("@gadugi/orchestrator");
-      const loaded = options.config
-        ? await loadConfig(repoRoot, { file: resolve(cwd, options.config) })
-        : undefined;
-      const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
-        new Orchestrator({
-          repoRoot,
-          onEvent,
-          ...(loaded ? { config: loaded.config, ...(loaded.file ? { configFile: loaded.file } : {}) } : {}),
-        }).resume({
-          runId,
-          signal,
-          ...(maxParallel === undefined ? {} : { maxParallel }),
-          ...(options.agent === undefined ? {} : { agent: options.agent }),
-          ...(timeoutSec === undefined ? {} : { timeoutSec }),
-          ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
-        }),
+    .option("--json", "JSON events on stdout, then the report");
+  return addQueueOptions(command).action(async (run: string | undefined, options: ResumeCommandOptions) => {
+    // The run's journaled settings (agent, limits, config file, switches) apply; a flag overrides one.
+    const maxParallel = await parseMaxParallel(options.maxParallel);
+    const timeoutSec = await parseTimeout(options.timeout);
+    const cwd = resolve(options.cwd ?? process.cwd());
+    const repoRoot = await repoRootOf(cwd);
+    const runId = await resolveRunId(repoRoot, run);
+    const { loadConfig, Orchestrator } = await import("@gadugi/orchestrator");
+    const loaded = options.config
+      ? await loadConfig(repoRoot, { file: resolve(cwd, options.config) })
+      : undefined;
+    const queue = await resumeQueueOptions(options, repoRoot, runId);
+    const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
+      new Orchestrator({
+        repoRoot,
+        onEvent,
+        ...(queue === undefined ? {} : { queue }),
+        ...(loaded ? { config: loaded.config, ...(loaded.file ? { configFile: loaded.file } : {}) } : {}),
+      }).resume({
+        runId,
+        signal,
+        ...(maxParallel === undefined ? {} : { maxParallel }),
+        ...(options.agent === undefined ? {} : { agent: options.agent }),
+        ...(timeoutSec === undefined ? {} : { timeoutSec }),
+        ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
+      }),
+    );
+    if (options.json)
+      io.stdout(
+        `${JSON.stringify({ type: "run.report", report: result.report, files: result.reportFiles })}\n`,
       );
-      if (options.json)
-        io.stdout(
-          `${JSON.stringify({ type: "run.report", report: result.report, files: result.reportFiles })}\n`,
-        );
-      else printSummary(io, result, repoRoot);
-    });
+    else printSummary(io, result, repoRoot);
+  });
 }
