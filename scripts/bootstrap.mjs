@@ -2,7 +2,8 @@
 // Fresh-clone entry point: needs only Node >= 20.19 and git. It provides the pinned pnpm
 // (corepack cannot verify signatures on these registries, so pnpm is installed with npm into
 // .tools/), installs the workspace, builds it, then runs the requested job.
-//   node scripts/bootstrap.mjs test        build, typecheck, lint, run every test
+//   node scripts/bootstrap.mjs test        build, typecheck, lint, run every test (installs
+//                                          redis-server with apt-get when missing and root)
 //   node scripts/bootstrap.mjs demo        build, then run the embedded default end to end
 //   node scripts/bootstrap.mjs bench       build, then run every benchmark (they print figures)
 //   node scripts/bootstrap.mjs setup       install and build only
@@ -81,10 +82,35 @@ pnpm(["install", "--frozen-lockfile", "--prefer-offline", "--reporter=append-onl
 console.log("› build");
 pnpm(["run", "build"]);
 
+/** Whether `program --version` runs. */
+function runs(program) {
+  const r = spawnSync(program, ["--version"], { stdio: "ignore" });
+  return r.error === undefined && r.status === 0;
+}
+
+// The queue tests start real redis-servers of their own (no mock): install Debian's when it is
+// missing and this is root with apt-get, else say what to install.
+function ensureRedisServer() {
+  if (runs("redis-server")) return;
+  if (process.getuid?.() === 0 && runs("apt-get")) {
+    console.log("› apt-get install redis-server (the queue tests start their own Redis)");
+    run("apt-get", ["update", "-qq"]);
+    run("apt-get", ["install", "-y", "-qq", "redis-server"], {
+      env: { ...process.env, DEBIAN_FRONTEND: "noninteractive" },
+    });
+    if (runs("redis-server")) return;
+  }
+  console.error(
+    "The tests need redis-server (the queue tests start their own on a free port): install it (Debian/Ubuntu: `sudo apt-get install redis-server`, macOS: `brew install redis`) and retry.",
+  );
+  process.exit(1);
+}
+
 switch (job) {
   case "setup":
     break;
   case "test":
+    ensureRedisServer();
     pnpm(["run", "check"]);
     break;
   case "demo":
