@@ -150,7 +150,7 @@ export function defaultConfigText(agent?: AgentKind): string {
     setup: { commands: [], installDependencies: true, reuseNodeModules: false },
     analysis: { softEdges: "serialize", importDepth: 1 },
     workflow: { testRetries: 1, ...(agent === undefined ? {} : { reviewer: agent }) },
-    integration: { enabled: true, resolveConflicts: true },
+    integration: { enabled: true, resolveConflicts: true, mergeRules: {} },
   };
   return `${JSON.stringify(config, null, 2)}\n`;
 }
