@@ -8,11 +8,12 @@ import {
   type RuleResult,
 } from "@gadugi/merge-rules";
 
-/** A lockfile to regenerate on the merged tree, and what came of it. */
+/** A lockfile to regenerate on the merged tree, with its package manager's command. */
 export interface LockfileJob {
   path: string;
   command: LockfileCommand;
 }
+/** What came of one: the regenerated content, or why there is none. */
 export type RegeneratedLockfile = { path: string; content: string } | { path: string; skipped: string };
 
 /** Regenerates lockfiles on a checkout of `commit` (the merge with ours' lockfiles). */
@@ -53,38 +54,49 @@ export async function mergeByRules(
   merge: { tip: string; head: string; result: MergeTreeResult },
 ): Promise<RuleMergeOutcome> {
   const { tip, head, result } = merge;
-  const rules = result.conflictFiles.map((path) => ({ path, rule: merger.table.ruleFor(path) }));
-  if (rules.length === 0 || rules.some((r) => r.rule === undefined)) return { applications: [] };
+  const matched: { path: string; rule: MatchedRule }[] = [];
+  for (const path of result.conflictFiles) {
+    const rule = merger.table.ruleFor(path);
+    // One file no rule covers: the conflict is git's as it stands, nothing to try.
+    if (rule === undefined) return { applications: [] };
+    matched.push({ path, rule });
+  }
+  if (matched.length === 0) return { applications: [] };
   const base = await git.mergeBase(tip, head);
   const resolved: Resolved[] = [];
-  for (const { path, rule } of rules as { path: string; rule: MatchedRule }[]) {
+  for (const { path, rule } of matched) {
     resolved.push({ path, rule, result: await mergeOne(git, result, { base, tip, head, path, rule }) });
   }
   const applications = resolved.map(application);
   if (resolved.some((r) => !r.result.ok)) return { applications };
   const files: TreeFile[] = [];
   for (const r of resolved) {
-    const entry = (await git.treeEntry(tip, r.path)) ?? (await git.treeEntry(head, r.path));
-    const content = r.result.ok ? r.result.content : "";
-    files.push({ mode: entry?.mode ?? "100644", blob: await git.hashObject(content), path: r.path });
+    if (r.result.ok) files.push(await treeFile(git, [tip, head], r.path, r.result.content));
   }
-  let tree = await git.replaceInTree(result.tree, files);
+  const tree = await git.replaceInTree(result.tree, files);
   const jobs = resolved.flatMap((r) =>
     r.result.ok && r.result.regenerate ? [{ path: r.path, command: r.result.regenerate }] : [],
   );
-  if (jobs.length > 0) {
-    const regenerated = await regenerateLockfiles(git, merger, { tree, tip, head, jobs });
-    for (const outcome of regenerated.outcomes) {
-      const app = applications.find((a) => a.file === outcome.path) as MergeRuleApplication;
-      const command = jobs.find((j) => j.path === outcome.path)?.command;
-      if ("skipped" in outcome) Object.assign(app, { result: "skipped", reason: outcome.skipped });
-      else if (command)
-        app.reason = `took ours and regenerated it with \`${[command.program, ...command.args].join(" ")}\``;
+  if (jobs.length === 0) return { tree, applications };
+  return regenerateLockfiles(git, merger, { tree, tip, head, jobs }, applications);
+}
+
+/** `content` as a blob at `path`, with the file's mode on the first side that has it. */
+async function treeFile(
+  git: GitClient,
+  sides: readonly string[],
+  path: string,
+  content: string,
+): Promise<TreeFile> {
+  let mode = "100644";
+  for (const side of sides) {
+    const entry = await git.treeEntry(side, path);
+    if (entry !== undefined) {
+      mode = entry.mode;
+      break;
     }
-    if (regenerated.tree === undefined) return { applications };
-    tree = regenerated.tree;
   }
-  return { tree, applications };
+  return { mode, blob: await git.hashObject(content), path };
 }
 
 /** What one rule made of one file, reading the three sides from git. */
@@ -114,25 +126,31 @@ function application(r: Resolved): MergeRuleApplication {
   };
 }
 
-/** Lockfiles regenerated on a commit of the merged tree; no tree when any could not be. */
+/**
+ * Lockfiles regenerated on a commit of the merged tree, put into it; no tree when any could not
+ * be (the application says why: skipped), so the conflict takes the normal path.
+ */
 async function regenerateLockfiles(
   git: GitClient,
   merger: RuleMerger,
   at: { tree: string; tip: string; head: string; jobs: LockfileJob[] },
-): Promise<{ tree?: string; outcomes: RegeneratedLockfile[] }> {
+  applications: MergeRuleApplication[],
+): Promise<RuleMergeOutcome> {
   // The checkout needs a commit; this one is never referenced by a ref and is collected by git gc.
   const commit = await git.commitTree(at.tree, [at.tip, at.head], "gadugi: merge to regenerate lockfiles on");
   const outcomes = await merger.regenerate(commit, at.jobs);
-  if (outcomes.some((o) => "skipped" in o)) return { outcomes };
   const files: TreeFile[] = [];
+  const updated = applications.map((app) => {
+    const outcome = outcomes.find((o) => o.path === app.file);
+    const job = at.jobs.find((j) => j.path === app.file);
+    if (outcome === undefined || job === undefined) return app;
+    if ("skipped" in outcome) return { ...app, result: "skipped" as const, reason: outcome.skipped };
+    const command = [job.command.program, ...job.command.args].join(" ");
+    return { ...app, reason: `took ours and regenerated it with \`${command}\`` };
+  });
+  if (outcomes.some((o) => "skipped" in o)) return { applications: updated };
   for (const outcome of outcomes) {
-    if ("skipped" in outcome) continue;
-    const entry = await git.treeEntry(at.tree, outcome.path);
-    files.push({
-      mode: entry?.mode ?? "100644",
-      blob: await git.hashObject(outcome.content),
-      path: outcome.path,
-    });
+    if (!("skipped" in outcome)) files.push(await treeFile(git, [at.tree], outcome.path, outcome.content));
   }
-  return { tree: await git.replaceInTree(at.tree, files), outcomes };
+  return { tree: await git.replaceInTree(at.tree, files), applications: updated };
 }
