@@ -118,7 +118,8 @@ describe("IntegrationBranch with merge rules", () => {
     expect(b).toEqual({
       status: "conflict",
       conflictFiles: ["CHANGELOG.md"],
-      reason: "merge conflict",
+      reason:
+        "merge conflict the merge rules did not resolve (CHANGELOG.md: append-only refused, both sides changed line 3 of the base; only added lines are merged by union)",
       rules: [
         {
           file: "CHANGELOG.md",

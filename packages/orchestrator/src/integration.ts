@@ -121,11 +121,16 @@ export class IntegrationBranch {
         : undefined;
       rules = byRules?.applications ?? [];
       if (byRules?.tree === undefined) {
+        if (rules.length === 0)
+          return { status: "conflict", conflictFiles: result.conflictFiles, reason: "merge conflict" };
+        const why = rules
+          .filter((r) => r.result !== "applied")
+          .map((r) => `${r.file}: ${r.rule} ${r.result}, ${r.reason}`);
         return {
           status: "conflict",
           conflictFiles: result.conflictFiles,
-          reason: "merge conflict",
-          ...(rules.length > 0 ? { rules } : {}),
+          reason: `merge conflict the merge rules did not resolve (${why.join("; ")})`,
+          rules,
         };
       }
       tree = byRules.tree;
