@@ -82,6 +82,11 @@ describe("gadugi run --queue with gadugi workers", () => {
     const merged = events
       .filter((e) => e.type === "merge.result" && e.status === "merged")
       .map((e) => (e as { taskId: string }).taskId);
+    // delta and epsilon both appended to shared.txt: the later one's merge conflicted and it was
+    // re-run as a job of its own (`…r1`) on top of the integration branch, then merged.
+    const conflicts = events.filter((e) => e.type === "merge.result" && e.status === "conflict");
+    expect(conflicts).toHaveLength(1);
+    expect(first.log() + second.log()).toMatch(/job \S+:\d+r1: task/);
     // Every task merged exactly once.
     expect(state.taskIds).toHaveLength(6);
     expect(merged.sort()).toEqual([...state.taskIds].sort());
@@ -109,6 +114,11 @@ describe("gadugi run --queue with gadugi workers", () => {
     expect(killedJob).toBeDefined();
     expect(second.log()).toContain(`job ${killedJob}: finished`);
     expect(placed.tasks[killedJob?.split(":")[1] as string].worker.pid).toBe(second.child.pid);
+    // The progress view said where each task ran, and `gadugi status` does.
+    expect(result.stderr).toMatch(/running: on worker \S+ \(pid \d+\)/);
+    const status = await runCli(h.repo.dir, ["status", runId as string]);
+    expect(status.stdout).toContain("WORKER");
+    expect(status.stdout).toContain(`:${second.child.pid}`);
     // The password is nowhere in what the run wrote.
     for (const file of ["events.jsonl", "state.json", "report.json", "report.md", "workers.json"]) {
       expect(readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, file), "utf8")).not.toContain(PASSWORD);

@@ -130,6 +130,15 @@ export class QueueWorker<P, R> {
     return this.#options.heartbeatMs ?? Math.min(5000, (this.#options.lockDurationMs ?? 30_000) / 2);
   }
 
+  /**
+   * Takes up to `n` jobs at once from now on (1..the concurrency it started with): a resource
+   * governor lowers it while the host is short of memory or CPU.
+   */
+  setConcurrency(n: number): void {
+    const to = Math.max(1, Math.min(this.concurrency, Math.floor(n)));
+    if (this.#worker !== undefined) this.#worker.concurrency = to;
+  }
+
   /** This worker as `gadugi workers` lists it. */
   info(): WorkerInfo {
     return {

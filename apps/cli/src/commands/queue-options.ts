@@ -1,3 +1,5 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
 import type { Command } from "commander";
 
 /** `--queue` and `--remote` of the commands that run tasks (run, resume). */
@@ -52,4 +54,19 @@ export async function resumeQueueOptions(
     });
   }
   return { url: used.queue, remote };
+}
+
+/** Which worker runs each task of a queued run (`workers.json`; empty for a local run). */
+export async function taskPlacement(repoRoot: string, runId: string): Promise<Record<string, string>> {
+  let text: string;
+  try {
+    text = await readFile(join(repoRoot, ".gadugi", "runs", runId, "workers.json"), "utf8");
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === "ENOENT") return {};
+    throw error;
+  }
+  const placed = JSON.parse(text) as { tasks?: Record<string, { worker: { host: string; pid: number } }> };
+  return Object.fromEntries(
+    Object.entries(placed.tasks ?? {}).map(([task, p]) => [task, `${p.worker.host}:${p.worker.pid}`]),
+  );
 }

@@ -1,6 +1,7 @@
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
 import { describeRunStatus, judgeLiveness, readRunHolder } from "./liveness.js";
+import { taskPlacement } from "./queue-options.js";
 import { CWD_OPTION, formatDuration, repoRootOf, resolveRunId, table } from "./shared.js";
 
 /** `gadugi status [run]`: where each task of a run stands (the newest run by default). */
@@ -17,16 +18,23 @@ export function statusCommand(io: CliIo): Command {
       const holder = await readRunHolder(repoRoot, runId);
       const state = await new WorkflowStateManager(repoRoot).loadRun(runId);
       const liveness = await judgeLiveness(state.status, state.owner, holder);
+      // A queued run (`--queue`) says which worker (host:pid) runs or ran each task.
+      const placement = await taskPlacement(repoRoot, runId);
+      const queued = Object.keys(placement).length > 0;
       if (options.json) {
         // `status` keeps the state's meaning; whether its orchestrator is still there comes beside it.
         const { interrupted, orchestratorAlive } = liveness;
         const extra = orchestratorAlive === undefined ? { interrupted } : { interrupted, orchestratorAlive };
-        io.stdout(`${JSON.stringify({ ...state, ...extra }, null, 2)}\n`);
+        io.stdout(
+          `${JSON.stringify({ ...state, ...extra, ...(queued ? { workers: placement } : {}) }, null, 2)}\n`,
+        );
         return;
       }
       io.stdout(`run ${state.runId}: ${describeRunStatus(state.runId, state.status, liveness)}\n`);
       if (state.integrationBranch) io.stdout(`integration branch: ${state.integrationBranch}\n`);
-      const rows = [["TASK", "STATUS", "PHASE", "ATTEMPTS", "DURATION", "MERGE", "NOTE"]];
+      const rows = [
+        ["TASK", "STATUS", "PHASE", "ATTEMPTS", "DURATION", "MERGE", ...(queued ? ["WORKER"] : []), "NOTE"],
+      ];
       for (const id of state.taskIds) {
         const t = state.tasks[id];
         const def = state.definitions[id];
@@ -40,6 +48,7 @@ export function statusCommand(io: CliIo): Command {
           String(t?.attempts ?? 0),
           formatDuration(ms),
           state.merges[id]?.status ?? "—",
+          ...(queued ? [placement[id] ?? "—"] : []),
           t?.error ?? "",
         ]);
       }

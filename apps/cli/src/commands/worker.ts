@@ -86,6 +86,14 @@ export function workerCommand(io: CliIo): Command {
         onLog: log,
         handler: (payload: Parameters<typeof handle>[0], context) => handle(payload, context),
       });
+      // The host's own governor: fewer jobs at once while memory or CPU run short (as locally).
+      const { ResourceGovernor } = await import("@gadugi/execution-monitor");
+      const governor = new ResourceGovernor({ max: concurrency });
+      governor.onChange((change) => {
+        worker.setConcurrency(change.to);
+        log(`concurrency ${change.from} → ${change.to}: ${change.reason}`);
+      });
+      governor.start();
       io.stdout(
         `worker ${worker.ref.id} on ${worker.ref.host} (pid ${worker.ref.pid}): ${concurrency} at a time from ${worker.url.masked}, clones in ${workDir}\n`,
       );
@@ -94,6 +102,7 @@ export function workerCommand(io: CliIo): Command {
           io.stderr(
             now ? "[worker] stopping now\n" : "[worker] finishing the tasks running (again to stop now)\n",
           );
+          governor.stop();
           worker.close({ now }).then(
             () => {
               release();

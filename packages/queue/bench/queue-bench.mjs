@@ -1,0 +1,200 @@
+#!/usr/bin/env node
+// A queued run on one machine: N independent tasks of --work-ms command-agent work each, run by
+// W `gadugi worker` processes × concurrency C (each with a work dir of its own) fed through a
+// real redis-server, the orchestrator in its own repository pushing to a bare remote. Prints
+// the wall time against the ideal ceil(N / (W×C)) × work, and per task the queue latency:
+// enqueue → a worker starts it, and the worker's finish → merged on the integration branch.
+//   node bench/queue-bench.mjs [--tasks 24] [--workers 3] [--concurrency 2] [--work-ms 3000] [--local]
+// --local also runs the same tasks in one process (`gadugi run --max-parallel W×C`, no queue), as
+// the baseline of what the workflow itself costs on this machine.
+// Needs the built CLI (apps/cli/dist) and redis-server on PATH.
+import { execFileSync, spawn } from "node:child_process";
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { startRedis } from "@gadugi/test-utils";
+import { Queue } from "bullmq";
+import { parseQueueUrl, QUEUE_PREFIX, redisOptions } from "../dist/index.js";
+
+const arg = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+};
+const tasks = arg("tasks", 24);
+const workerCount = arg("workers", 3);
+const concurrency = arg("concurrency", 2);
+const workMs = arg("work-ms", 3000);
+const slots = workerCount * concurrency;
+const local = process.argv.includes("--local");
+
+const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
+const gadugi = join(repoRoot, "apps", "cli", "dist", "bin", "gadugi.js");
+const sampleAgent = join(repoRoot, "packages", "orchestrator", "sample-repo", "tools", "sample-agent.mjs");
+const git = (cwd, ...args) =>
+  execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"] }).toString();
+const identity = {
+  GIT_AUTHOR_NAME: "Bench",
+  GIT_AUTHOR_EMAIL: "bench@localhost",
+  GIT_COMMITTER_NAME: "Bench",
+  GIT_COMMITTER_EMAIL: "bench@localhost",
+};
+
+function makeRepo(dir, remote) {
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  mkdirSync(join(dir, "tools"), { recursive: true });
+  mkdirSync(join(dir, "test"), { recursive: true });
+  cpSync(sampleAgent, join(dir, "tools", "sample-agent.mjs"));
+  writeFileSync(join(dir, "package.json"), '{ "name": "bench", "private": true, "type": "module" }\n');
+  writeFileSync(
+    join(dir, "test", "ok.test.js"),
+    'import { test } from "node:test";\ntest("ok", () => {});\n',
+  );
+  const command = ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)];
+  writeFileSync(
+    join(dir, "gadugi.config.json"),
+    JSON.stringify({
+      agent: "sample",
+      agents: { sample: { kind: "command", command } },
+      workflow: { testCommand: "node --test" },
+      integration: { testCommand: "node --test" },
+    }),
+  );
+  for (let i = 1; i <= tasks; i++) {
+    writeFileSync(
+      join(dir, "prompts", `task-${String(i).padStart(2, "0")}.md`),
+      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
+    );
+  }
+  git(dir, "init", "--quiet", "--initial-branch=main");
+  git(dir, "add", "--all");
+  git(
+    dir,
+    "-c",
+    "user.name=Bench",
+    "-c",
+    "user.email=bench@localhost",
+    "commit",
+    "--quiet",
+    "-m",
+    "bench repository",
+  );
+  git(remote, "init", "--quiet", "--bare");
+  git(dir, "remote", "add", "origin", remote);
+  git(dir, "push", "--quiet", "origin", "main");
+}
+
+function startWorker(url, workDir) {
+  const child = spawn(
+    process.execPath,
+    [gadugi, "worker", "--queue", url, "--concurrency", String(concurrency), "--workdir", workDir],
+    { env: { ...process.env, ...identity }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let out = "";
+  child.stdout.on("data", (d) => {
+    out += d.toString();
+  });
+  child.stderr.on("data", (d) => {
+    out += d.toString();
+  });
+  return { child, started: () => out.includes("worker "), output: () => out };
+}
+
+function stats(values) {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+  return `median ${(at(0.5) / 1000).toFixed(2)} s, p90 ${(at(0.9) / 1000).toFixed(2)} s, max ${(sorted.at(-1) / 1000).toFixed(2)} s`;
+}
+
+const root = mkdtempSync(join(tmpdir(), "gadugi-queue-bench-"));
+const redis = await startRedis();
+const workers = [];
+try {
+  const repo = join(root, "orchestrator");
+  const remote = join(root, "remote.git");
+  mkdirSync(repo);
+  mkdirSync(remote);
+  makeRepo(repo, remote);
+  for (let i = 0; i < workerCount; i++) workers.push(startWorker(redis.url, join(root, `worker-${i}`)));
+  while (!workers.every((w) => w.started())) await new Promise((r) => setTimeout(r, 50));
+
+  const started = performance.now();
+  const run = spawn(
+    process.execPath,
+    [gadugi, "run", "prompts/*.md", "--queue", redis.url, "--max-parallel", String(slots), "--json"],
+    { cwd: repo, env: { ...process.env, ...identity }, stdio: ["ignore", "pipe", "pipe"] },
+  );
+  let runOut = "";
+  run.stdout.on("data", (d) => {
+    runOut += d.toString();
+  });
+  run.stderr.on("data", (d) => {
+    runOut += d.toString();
+  });
+  const code = await new Promise((resolve) => run.on("exit", resolve));
+  const wallMs = performance.now() - started;
+  if (code !== 0) throw new Error(`gadugi run exited with ${code}:\n${runOut.slice(-4000)}`);
+
+  // Per task: enqueue → start and finish (from the jobs), merged (from the orchestrator's journal).
+  const [runId] = git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/gadugi/integration-*")
+    .trim()
+    .split("\n")
+    .map((b) => b.replace(/^gadugi\/integration-/, ""));
+  const events = readFileSync(join(repo, ".gadugi", "runs", runId, "events.jsonl"), "utf8")
+    .trim()
+    .split("\n")
+    .map((l) => JSON.parse(l));
+  const merged = new Map(
+    events
+      .filter((e) => e.type === "merge.result" && e.status === "merged")
+      .map((e) => [e.taskId, Date.parse(e.at)]),
+  );
+  const queue = new Queue("tasks", {
+    prefix: QUEUE_PREFIX,
+    connection: redisOptions(parseQueueUrl(redis.url)),
+  });
+  const jobs = (await queue.getJobs(["completed"])).filter((j) => j.data.runId === runId);
+  await queue.close();
+  const pickup = jobs.map((j) => j.processedOn - j.timestamp);
+  const toMerge = jobs
+    .filter((j) => merged.has(j.data.taskId))
+    .map((j) => merged.get(j.data.taskId) - j.finishedOn);
+  const onWorker = jobs.map((j) => j.finishedOn - j.processedOn);
+  const ideal = Math.ceil(tasks / slots) * workMs;
+  console.log(
+    `${tasks} tasks × ${workMs / 1000} s agent work, ${workerCount} workers × concurrency ${concurrency} (${slots} slots), full workflow per task, real Redis and git remote`,
+  );
+  console.log(
+    `wall ${(wallMs / 1000).toFixed(1)} s vs ideal ${(ideal / 1000).toFixed(0)} s: ${(wallMs / ideal).toFixed(2)}× the ideal (target ≤ 1.25×) · ${merged.size}/${tasks} merged`,
+  );
+  console.log(`enqueue → worker start: ${stats(pickup)}`);
+  console.log(`on the worker (fetch, worktree, workflow, push): ${stats(onWorker)}`);
+  console.log(`worker finish → merged: ${stats(toMerge)}`);
+  if (local) {
+    const plain = join(root, "local");
+    mkdirSync(plain);
+    mkdirSync(join(root, "local-remote.git"));
+    makeRepo(plain, join(root, "local-remote.git"));
+    const t0 = performance.now();
+    execFileSync(
+      process.execPath,
+      [gadugi, "run", "prompts/*.md", "--max-parallel", String(slots), "--json"],
+      {
+        cwd: plain,
+        env: { ...process.env, ...identity },
+        stdio: "ignore",
+      },
+    );
+    const localMs = performance.now() - t0;
+    console.log(
+      `the same run in one process (no queue, --max-parallel ${slots}): ${(localMs / 1000).toFixed(1)} s (${(localMs / ideal).toFixed(2)}× the ideal); queued / local ${(wallMs / localMs).toFixed(2)}`,
+    );
+  }
+} finally {
+  for (const w of workers) w.child.kill("SIGTERM");
+  await Promise.all(
+    workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r() : w.child.on("exit", r)))),
+  );
+  await redis.stop();
+  rmSync(root, { recursive: true, force: true });
+}
