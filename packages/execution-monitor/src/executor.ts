@@ -43,6 +43,20 @@ export type TaskOutcome = z.infer<typeof TaskOutcome>;
 export interface ExecutionContext {
   /** Aborted when the run is cancelled; the work must stop and report `cancelled`. */
   signal: AbortSignal;
+  /**
+   * The task's slot among the run's parallel ones, when the scheduler runs it (absent when an
+   * executor is called directly). Slots are for agents: work that needs none (a merge, cleanup)
+   * `release`s it so the next ready task starts at once, and `reacquire`s one before an agent
+   * runs again (a conflict re-run). The task still counts as running for its dependents.
+   */
+  slot?: TaskSlot;
+}
+
+export interface TaskSlot {
+  /** Gives the slot up (again: nothing). */
+  release(): void;
+  /** Waits for a free slot and takes it (holding one already: nothing). */
+  reacquire(): Promise<void>;
 }
 
 /**

@@ -10,6 +10,7 @@ export {
   TaskInput,
   TaskOutcome,
   TaskOutcomeStatus,
+  type TaskSlot,
 } from "./executor.js";
 export {
   type ConcurrencyChange,

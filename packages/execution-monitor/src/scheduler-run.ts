@@ -1,6 +1,6 @@
 import { redactSecrets } from "@gadugi/error-handling";
 import type { TaskStatus } from "@gadugi/interfaces";
-import { cancelReason, type TaskOutcome } from "./executor.js";
+import { cancelReason, type TaskOutcome, type TaskSlot } from "./executor.js";
 import type { SchedulerEvent, TaskResultStatus } from "./scheduler.js";
 import { type Node, removeReady, takeBest } from "./task-graph.js";
 
@@ -15,7 +15,7 @@ export interface GraphRunHost {
   /** Set once the breaker stopped new launches. */
   stoppedReason(): string | undefined;
   /** All attempts of one task; never rejects. */
-  attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus): Promise<TaskOutcome>;
+  attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus, slot: TaskSlot): Promise<TaskOutcome>;
   /** Counts a finished task in the circuit breaker; absent when the breaker is off. */
   feedBreaker: ((outcome: TaskOutcome) => Promise<void>) | undefined;
 }
@@ -30,7 +30,10 @@ export class GraphRun {
   maxConcurrent = 0;
   /** Resolves once every task is finished and none runs. */
   readonly done: Promise<void>;
+  /** Tasks holding a slot (running, slot not released). */
   #active = 0;
+  /** Running tasks waiting to take a slot back (TaskSlot.reacquire); served before new launches. */
+  readonly #waiting: Array<() => void> = [];
   #unfinished: number;
   #resolveDone: () => void = () => undefined;
 
@@ -56,6 +59,10 @@ export class GraphRun {
     if (this.signal.aborted) {
       this.#endRemaining("cancelled", `run cancelled: ${cancelReason(this.signal)}`);
     } else {
+      while (this.#active < this.host.limit() && this.#waiting.length > 0) {
+        this.#active++;
+        (this.#waiting.shift() as () => void)();
+      }
       while (this.#active < this.host.limit() && this.ready.length > 0 && !this.host.stoppedReason()) {
         this.#launch(takeBest(this.ready));
       }
@@ -120,12 +127,37 @@ export class GraphRun {
     this.startOrder.push(node.task.id);
     node.result.startedAt = this.host.now();
     // attempt never rejects; settle only runs listeners that are guarded.
-    void this.host.attempt(node, this.signal, this.setStatus).then((outcome) => this.#settle(node, outcome));
+    void this.host
+      .attempt(node, this.signal, this.setStatus, this.#slotOf(node))
+      .then((outcome) => this.#settle(node, outcome));
+  }
+
+  /** The task's slot: released, the next ready task launches; reacquired, it waits its turn. */
+  #slotOf(node: Node): TaskSlot {
+    return {
+      release: () => {
+        if (node.slotReleased) return;
+        node.slotReleased = true;
+        this.#active--;
+        this.pump();
+      },
+      reacquire: async () => {
+        if (!node.slotReleased) return;
+        // Aborted: the work is being cancelled; it need not wait for a slot to notice.
+        if (this.signal.aborted) return;
+        await new Promise<void>((resolve) => {
+          this.#waiting.push(resolve);
+          this.pump();
+        });
+        node.slotReleased = false;
+      },
+    };
   }
 
   /** Records a finished task, feeds the breaker, then queues or skips its dependents. */
   async #settle(node: Node, reported: TaskOutcome): Promise<void> {
-    this.#active--;
+    if (!node.slotReleased) this.#active--;
+    node.slotReleased = false;
     const outcome =
       reported.status === "cancelled" && this.signal.aborted
         ? { ...reported, reason: `run cancelled: ${cancelReason(this.signal)}` }

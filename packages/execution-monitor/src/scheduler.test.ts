@@ -76,6 +76,48 @@ describe("Scheduler", () => {
     expect(result.tasks.map((t) => t.status)).toEqual(Array(9).fill("completed"));
   });
 
+  it("starts the next task when a running one releases its slot, and never runs more agents than the limit", async () => {
+    // Each task: 30 ms of "agent" work holding a slot, then 60 ms of slot-free work (a merge);
+    // the second task also runs its agent again (a conflict re-run) after taking a slot back.
+    let agents = 0;
+    let maxAgents = 0;
+    const agent = async (signal: AbortSignal) => {
+      agents++;
+      maxAgents = Math.max(maxAgents, agents);
+      await sleep(30, signal);
+      agents--;
+    };
+    const starts: string[] = [];
+    const done: string[] = [];
+    const executor = new LocalExecutor(async (input, { signal, slot }) => {
+      starts.push(input.taskId);
+      await agent(signal);
+      slot?.release();
+      slot?.release(); // twice: nothing more happens
+      await sleep(60, signal);
+      if (input.taskId === "t2") {
+        await slot?.reacquire();
+        await agent(signal);
+        slot?.release();
+      }
+      done.push(input.taskId);
+      return { status: "completed" };
+    });
+    const { s } = scheduler({ executor, maxParallel: 2 });
+    const tasks: ScheduledTask[] = [...independent(6), { id: "after", dependencies: ["t1"] }];
+    const result = await s.run(tasks);
+    expect(result.status).toBe("completed");
+    expect(maxAgents).toBe(2);
+    const timing = (id: string) => result.tasks.find((t) => t.taskId === id) as (typeof result.tasks)[number];
+    // t3 and t4 started while t1 and t2 were still merging: slots, not tasks, were limited.
+    expect(timing("t3").startedAt).toBeLessThan(timing("t1").endedAt as number);
+    expect(timing("t4").startedAt).toBeLessThan(timing("t2").endedAt as number);
+    expect(starts.slice(0, 4).sort()).toEqual(["t1", "t2", "t3", "t4"]);
+    expect(done).toHaveLength(7);
+    // A dependent still waits for its dependency to finish, slot or not.
+    expect(timing("after").startedAt).toBeGreaterThanOrEqual(timing("t1").endedAt as number);
+  });
+
   it("starts a task only after all its dependencies completed", async () => {
     const { probe, executor } = probeExecutor(15);
     const { s } = scheduler({ executor });

@@ -7,7 +7,7 @@ import {
   retry,
 } from "@gadugi/error-handling";
 import type { RunEventInput } from "@gadugi/interfaces";
-import { cancelReason, type Json, type TaskExecutor, type TaskOutcome } from "./executor.js";
+import { cancelReason, type Json, type TaskExecutor, type TaskOutcome, type TaskSlot } from "./executor.js";
 import type { ResourceGovernor } from "./governor.js";
 import { GraphRun, type SetTaskStatus } from "./scheduler-run.js";
 import { buildGraph, invalid, type Node } from "./task-graph.js";
@@ -232,7 +232,7 @@ export class Scheduler {
       emit: (event) => this.#emit(event),
       limit: () => this.#limit,
       stoppedReason: () => this.#stoppedReason,
-      attempt: (node, signal, setStatus) => this.#attempt(node, signal, setStatus),
+      attempt: (node, signal, setStatus, slot) => this.#attempt(node, signal, setStatus, slot),
       feedBreaker: breaker ? (outcome) => this.#feedBreaker(breaker, outcome) : undefined,
     });
     this.#pump = () => graph.pump();
@@ -268,7 +268,12 @@ export class Scheduler {
   }
 
   /** All attempts of one task: transient failures go through `retry`. Never rejects. */
-  async #attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus): Promise<TaskOutcome> {
+  async #attempt(
+    node: Node,
+    signal: AbortSignal,
+    setStatus: SetTaskStatus,
+    slot: TaskSlot,
+  ): Promise<TaskOutcome> {
     const id = node.task.id;
     const maxAttempts = this.#retry.maxAttempts ?? 3;
     let last: TaskOutcome | undefined;
@@ -276,8 +281,10 @@ export class Scheduler {
       return await retry(
         async ({ attempt }) => {
           node.result.attempts = attempt;
+          // A retry runs the agent again: it needs a slot, whatever the last attempt did with its own.
+          await slot.reacquire();
           setStatus(node, "running", attempt > 1 ? `attempt ${attempt} of ${maxAttempts}` : undefined);
-          const outcome = await this.#executeOnce(node, attempt, signal);
+          const outcome = await this.#executeOnce(node, attempt, signal, slot);
           if (outcome.status === "failed" && outcome.transient) {
             last = outcome;
             throw new TransientFailure(outcome);
@@ -314,11 +321,11 @@ export class Scheduler {
     }
   }
 
-  async #executeOnce(node: Node, attempt: number, signal: AbortSignal): Promise<TaskOutcome> {
+  async #executeOnce(node: Node, attempt: number, signal: AbortSignal, slot: TaskSlot): Promise<TaskOutcome> {
     try {
       return await this.#executor.execute(
         { runId: this.runId, taskId: node.task.id, attempt, payload: node.task.payload ?? null },
-        { signal },
+        { signal, slot },
       );
     } catch (error) {
       if (signal.aborted) return { status: "cancelled", reason: `run cancelled: ${cancelReason(signal)}` };

@@ -11,6 +11,8 @@ export interface Node {
   rank: number;
   status: TaskStatus;
   result: TaskResult;
+  /** Running, but its slot given back (ExecutionContext.slot). */
+  slotReleased?: boolean;
 }
 
 export function invalid(name: string, value: string, expected: string): GadugiError {
