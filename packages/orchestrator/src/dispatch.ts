@@ -8,6 +8,7 @@ import {
   Scheduler,
   type SchedulerEvent,
   type SchedulerResult,
+  type TaskSlot,
 } from "@gadugi/execution-monitor";
 import type { ProcessRunner } from "@gadugi/git";
 import type { RunState } from "@gadugi/interfaces";
@@ -24,7 +25,12 @@ import type { TaskAttemptOutcome } from "./task-work.js";
 export type TaskAttempt = (
   input: { taskId: string; attempt: number },
   signal: AbortSignal,
+  /** The task's slot among the run's --max-parallel: released once its agents are done. */
+  slot: TaskSlot,
 ) => Promise<TaskAttemptOutcome>;
+
+/** A slot that is no slot: for an executor called without a scheduler. */
+const NO_SLOT: TaskSlot = { release: () => undefined, reacquire: async () => undefined };
 
 export interface RunProcesses {
   registry: ProcessRegistry;
@@ -71,10 +77,10 @@ export async function dispatch(
 ): Promise<SchedulerResult> {
   const { config, plan } = session;
   const checkpoint = checkpointer(session);
-  const executor = new LocalExecutor(async (input, { signal }) => {
+  const executor = new LocalExecutor(async (input, { signal, slot }) => {
     let outcome: TaskAttemptOutcome;
     try {
-      outcome = await attempt(input, signal);
+      outcome = await attempt(input, signal, slot ?? NO_SLOT);
     } catch (error) {
       // Something outside the workflow failed (git, a merge, the journal): the task fails
       // with the reason, so its state does not stay "running".

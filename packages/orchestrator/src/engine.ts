@@ -138,21 +138,30 @@ export class Orchestrator {
       closeQueue = queued?.close;
       const work = queued?.work ?? local;
       const rules = ruleMergerFor(session, { worktrees, runner, env });
-      // One attempt of a task: its work, then (when it completed) its merge.
-      const attempt: TaskAttempt = async (input, signal) => {
+      // One attempt of a task: its work, then (when it completed) its merge. Slots are for
+      // agents: the merge, the worktree's release and the checkpoint run beside the next task,
+      // and a conflict re-run takes a slot again first.
+      const attempt: TaskAttempt = async (input, signal, slot) => {
         const workInput = await taskWorkInput(session, input, resumeStates);
         const result = await work(workInput, signal, { attempt: input.attempt });
         resumeStates.delete(input.taskId);
         if (result.status !== "completed") return workOutcome(result);
+        slot.release();
         const merged = await integrateTask(
           session,
           result,
           signal,
-          (restart) =>
-            work(restartInput(workInput, result.state, restart), signal, {
-              attempt: input.attempt,
-              rerun: 1,
-            }),
+          async (restart) => {
+            await slot.reacquire();
+            try {
+              return await work(restartInput(workInput, result.state, restart), signal, {
+                attempt: input.attempt,
+                rerun: 1,
+              });
+            } finally {
+              slot.release();
+            }
+          },
           rules,
         );
         if (merged.status === "completed" && !session.keepWorktrees) {
