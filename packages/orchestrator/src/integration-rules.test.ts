@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
-import { join } from "node:path";
+import { delimiter, join } from "node:path";
+import { fileURLToPath } from "node:url";
 import { createProcessRunner, GitClient } from "@gadugi/git";
 import { GadugiConfig } from "@gadugi/interfaces";
 import { MergeRuleTable } from "@gadugi/merge-rules";
@@ -11,6 +12,8 @@ import { lockfileRegenerator } from "./lockfile-regen.js";
 import type { RuleMerger } from "./merge-by-rules.js";
 
 const temp = useTempDirs();
+/** PATH with the workspace's pinned pnpm (installed into .tools/ by the bootstrap) first. */
+const TOOLS_PATH = `${fileURLToPath(new URL("../../../.tools/node_modules/.bin", import.meta.url))}${delimiter}${process.env.PATH ?? ""}`;
 
 /** Two branches from main's tip, each with its own commit of `files`. */
 async function twoBranches(
@@ -35,8 +38,8 @@ function merger(
   configured: ConstructorParameters<typeof MergeRuleTable>[0] = {},
 ): RuleMerger {
   const config = GadugiConfig.parse({});
-  // file: dependencies only: npm needs no registry, and must not ask one.
-  const env = { ...repo.env, npm_config_offline: "true" };
+  // file: dependencies only: the package managers need no registry, and must not ask one.
+  const env = { ...repo.env, PATH: TOOLS_PATH, npm_config_offline: "true" };
   return {
     table: new MergeRuleTable(configured),
     regenerate: lockfileRegenerator({
@@ -146,51 +149,55 @@ describe("IntegrationBranch with merge rules", () => {
     });
   });
 
-  it("regenerates a conflicting package-lock.json with npm on the merged manifests", async () => {
-    const manifest = (deps: Record<string, string>) =>
-      `${JSON.stringify({ name: "app", version: "1.0.0", dependencies: deps }, null, 2)}\n`;
-    const repo = temp.track(
-      await createTempRepo({
-        files: {
-          "package.json": manifest({}),
-          "libs/a/package.json": '{ "name": "a", "version": "1.0.0" }\n',
-          "libs/b/package.json": '{ "name": "b", "version": "2.0.0" }\n',
-        },
-      }),
-    );
-    const npm = (cwd: string) =>
-      execFileSync("npm", ["install", "--package-lock-only", "--ignore-scripts", "--offline"], {
-        cwd,
-        env: { ...process.env, ...repo.env },
-        stdio: "ignore",
-      });
-    npm(repo.dir);
-    await repo.commit("lockfile");
-    const lockFor = (deps: Record<string, string>) => {
-      repo.write({ "package.json": manifest(deps) });
-      npm(repo.dir);
-      return { "package.json": manifest(deps), "package-lock.json": repo.read("package-lock.json") };
-    };
-    const a = lockFor({ a: "file:libs/a" });
-    const b = lockFor({ b: "file:libs/b" });
-    await repo.git(["checkout", "-q", "--", "."]);
-    const base = await twoBranches(repo, a, b);
+  it.each([
+    ["npm", "package-lock.json", ["install", "--package-lock-only", "--ignore-scripts", "--offline"]],
+    ["pnpm", "pnpm-lock.yaml", ["install", "--lockfile-only", "--ignore-scripts", "--offline"]],
+  ] as const)(
+    "regenerates a conflicting lockfile with %s on the merged manifests",
+    async (program, lockfile, args) => {
+      const manifest = (deps: Record<string, string>) =>
+        `${JSON.stringify({ name: "app", version: "1.0.0", dependencies: deps }, null, 2)}\n`;
+      const repo = temp.track(
+        await createTempRepo({
+          files: {
+            "package.json": manifest({}),
+            "libs/a/package.json": '{ "name": "a", "version": "1.0.0" }\n',
+            "libs/b/package.json": '{ "name": "b", "version": "2.0.0" }\n',
+          },
+        }),
+      );
+      const env = { ...process.env, ...repo.env, PATH: TOOLS_PATH };
+      const lock = () => execFileSync(program, args, { cwd: repo.dir, env, stdio: "ignore" });
+      lock();
+      await repo.commit("lockfile");
+      const lockFor = (deps: Record<string, string>) => {
+        repo.write({ "package.json": manifest(deps) });
+        lock();
+        return { "package.json": manifest(deps), [lockfile]: repo.read(lockfile) };
+      };
+      const a = lockFor({ a: "file:libs/a" });
+      const b = lockFor({ b: "file:libs/b" });
+      await repo.git(["checkout", "-q", "--", "."]);
+      const base = await twoBranches(repo, a, b);
 
-    const merged = await mergeBoth(repo, base, merger(repo));
-    expect(merged.b).toMatchObject({ status: "merged" });
-    expect(merged.b.rules?.map((r) => [r.file, r.rule, r.result])).toEqual([
-      ["package-lock.json", "lockfile", "applied"],
-      ["package.json", "version", "applied"],
-    ]);
-    expect(merged.b.rules?.[0]?.reason).toMatch(/regenerated it with `npm install --package-lock-only/);
-    const lock = JSON.parse(await repo.git(["show", `${merged.tip}:package-lock.json`]));
-    expect(lock.packages[""].dependencies).toEqual({ a: "file:libs/a", b: "file:libs/b" });
-    expect(Object.keys(lock.packages)).toEqual(
-      expect.arrayContaining(["libs/a", "libs/b", "node_modules/a", "node_modules/b"]),
-    );
-    // The throwaway checkout is gone; only the main worktree is left.
-    expect((await repo.git(["worktree", "list"])).split("\n")).toHaveLength(1);
-  }, 60_000);
+      const merged = await mergeBoth(repo, base, merger(repo));
+      expect(merged.b).toMatchObject({ status: "merged" });
+      expect(merged.b.rules?.map((r) => [r.file, r.rule, r.result])).toEqual(
+        [
+          ["package.json", "version", "applied"],
+          [lockfile, "lockfile", "applied"],
+        ].sort(),
+      );
+      const applied = merged.b.rules?.find((r) => r.file === lockfile);
+      expect(applied?.reason).toContain(`regenerated it with \`${program} install`);
+      // Both sides' dependencies are in the regenerated lockfile.
+      const text = await repo.git(["show", `${merged.tip}:${lockfile}`]);
+      for (const dep of ["file:libs/a", "file:libs/b"]) expect(text).toContain(dep);
+      // The throwaway checkout is gone; only the main worktree is left.
+      expect((await repo.git(["worktree", "list"])).split("\n")).toHaveLength(1);
+    },
+    60_000,
+  );
 
   it("skips a lockfile whose package manager is not installed, with the reason, and the conflict stands", async () => {
     const repo = temp.track(await createTempRepo({ files: { "uv.lock": "version = 1\n" } }));
