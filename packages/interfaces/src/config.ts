@@ -128,6 +128,19 @@ export const GadugiConfig = z.strictObject({
       maxLoadPerCore: z.number().positive().default(2),
     })
     .prefault({}),
+  /**
+   * `gadugi run`'s queue: with a URL, each task runs on `gadugi worker`s through this Redis
+   * (`--queue` and GADUGI_QUEUE_URL win). A password belongs in GADUGI_QUEUE_URL, not in a
+   * committed file.
+   */
+  queue: z
+    .strictObject({
+      /** `redis://[:password@]host:port[/db]` or `rediss://` (TLS). */
+      url: z.string().min(1).optional(),
+      /** The git remote workers fetch from and push to (default origin). */
+      remote: z.string().min(1).optional(),
+    })
+    .prefault({}),
   github: z
     .strictObject({
       /** REST base URL; GITHUB_API_URL or https://api.github.com when unset. */

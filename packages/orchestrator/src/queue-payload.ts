@@ -30,7 +30,7 @@ export interface QueuedTaskResult {
   agentRuns: AgentRunRecord[];
 }
 
-/** The config as a job carries it: secret-looking agent env values replaced. */
+/** The config as a job carries it: secret-looking agent env values replaced, no queue URL. */
 export function configForJob(config: GadugiConfig): GadugiConfig {
   const agents = Object.fromEntries(
     Object.entries(config.agents ?? {}).map(([name, agent]) => [
@@ -43,7 +43,7 @@ export function configForJob(config: GadugiConfig): GadugiConfig {
       },
     ]),
   );
-  return { ...config, agents } as GadugiConfig;
+  return { ...config, agents, queue: {} } as GadugiConfig;
 }
 
 /** The task input of a job: its agent's secret-looking env values replaced too. */

@@ -20,14 +20,19 @@ export interface QueueCliOptions {
   remote?: string;
 }
 
-/** The queue a run uses: --queue, else GADUGI_QUEUE_URL, else none (tasks run in this process). */
+/**
+ * The queue a run uses: --queue, else GADUGI_QUEUE_URL, else the config's `queue.url`, else none
+ * (tasks run in this process). The remote: --remote, else `queue.remote`, else origin.
+ */
 export function queueRunOptions(
   options: QueueCliOptions,
   env: NodeJS.ProcessEnv = process.env,
+  config: { url?: string; remote?: string } = {},
 ): { url: string; remote?: string } | undefined {
-  const url = options.queue ?? (env.GADUGI_QUEUE_URL || undefined);
+  const url = options.queue ?? (env.GADUGI_QUEUE_URL || undefined) ?? config.url;
   if (url === undefined) return undefined;
-  return { url, ...(options.remote === undefined ? {} : { remote: options.remote }) };
+  const remote = options.remote ?? config.remote;
+  return { url, ...(remote === undefined ? {} : { remote }) };
 }
 
 /**

@@ -68,7 +68,7 @@ export async function runPrompts(
     await printPlan(io, plan, options.json === true);
     return;
   }
-  const queue = queueRunOptions(options);
+  const queue = queueRunOptions(options, process.env, config.queue);
   const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
     new Orchestrator({
       repoRoot,
