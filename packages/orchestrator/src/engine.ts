@@ -2,10 +2,10 @@ import { createProcessRunner, GitClient, type ProcessRunner } from "@gadugi/git"
 import type { ExecutionPlan, GadugiConfig, RunReport } from "@gadugi/interfaces";
 import type { CleanupResult } from "@gadugi/worktree-manager";
 import { type CancelResult, cancelRun } from "./cancel.js";
-import { cleanupWorktrees, releaseTaskWorktree, worktreeManager } from "./cleanup.js";
+import { cleanupWorktrees, worktreeManager } from "./cleanup.js";
 import { loadConfig } from "./config.js";
-import { dispatch, finishedTasks, openRunProcesses, type TaskAttempt } from "./dispatch.js";
-import { integrateRun, integrateTask } from "./integrate.js";
+import { dispatch, finishedTasks, openRunProcesses } from "./dispatch.js";
+import { integrateRun } from "./integrate.js";
 import { ruleMergerFor } from "./lockfile-regen.js";
 import { analyzePrompts, type PlanContext, planResume, planRun } from "./plan-run.js";
 import { openQueueWorker } from "./queue-work.js";
@@ -13,7 +13,8 @@ import type { OrchestratorOptions, ResumeRequest, RunRequest, RunResult } from "
 import { runEnv, runGitHub } from "./run-env.js";
 import { finishRun, readRunReport, writeRunReport } from "./run-report.js";
 import type { PlannedRun } from "./session.js";
-import { localTaskWorker, restartInput, taskWorkInput, workOutcome } from "./task-work.js";
+import { taskAttempt } from "./task-attempt.js";
+import { localTaskWorker } from "./task-work.js";
 import { validateRun } from "./validate-run.js";
 
 export type { LiveEvent, OrchestratorOptions, ResumeRequest, RunRequest, RunResult } from "./requests.js";
@@ -138,37 +139,7 @@ export class Orchestrator {
       closeQueue = queued?.close;
       const work = queued?.work ?? local;
       const rules = ruleMergerFor(session, { worktrees, runner, env });
-      // One attempt of a task: its work, then (when it completed) its merge. Slots are for
-      // agents: the merge, the worktree's release and the checkpoint run beside the next task,
-      // and a conflict re-run takes a slot again first.
-      const attempt: TaskAttempt = async (input, signal, slot) => {
-        const workInput = await taskWorkInput(session, input, resumeStates);
-        const result = await work(workInput, signal, { attempt: input.attempt });
-        resumeStates.delete(input.taskId);
-        if (result.status !== "completed") return workOutcome(result);
-        slot.release();
-        const merged = await integrateTask(
-          session,
-          result,
-          signal,
-          async (restart) => {
-            await slot.reacquire();
-            try {
-              return await work(restartInput(workInput, result.state, restart), signal, {
-                attempt: input.attempt,
-                rerun: 1,
-              });
-            } finally {
-              slot.release();
-            }
-          },
-          rules,
-        );
-        if (merged.status === "completed" && !session.keepWorktrees) {
-          await releaseTaskWorktree(session, worktrees, input.taskId);
-        }
-        return merged;
-      };
+      const attempt = taskAttempt(session, { work, worktrees, rules, resumeStates });
       const outcome = await dispatch(session, finishedTasks(session, previous), attempt, {
         remoteWork: queued !== undefined,
       });

@@ -1,0 +1,50 @@
+import type { WorkflowState } from "@gadugi/interfaces";
+import type { WorktreeManager } from "@gadugi/worktree-manager";
+import { releaseTaskWorktree } from "./cleanup.js";
+import type { TaskAttempt } from "./dispatch.js";
+import { integrateTask } from "./integrate.js";
+import type { RuleMerger } from "./merge-by-rules.js";
+import type { Session } from "./session.js";
+import { restartInput, type TaskWorker, taskWorkInput, workOutcome } from "./task-work.js";
+
+export interface TaskAttemptDeps {
+  /** Runs a task's work: in this process, or as a job for queue workers. */
+  work: TaskWorker;
+  worktrees: WorktreeManager;
+  rules: RuleMerger | undefined;
+  /** Task states of a resumed run, used (and dropped) by each task's first attempt. */
+  resumeStates: Map<string, WorkflowState>;
+}
+
+/**
+ * One attempt of a task as the dispatch stage runs it: its work, then (when it completed) its
+ * merge, then its worktree into the pool. Slots are for agents: the merge, the worktree's release
+ * and the checkpoint after it run beside the next task, and a conflict re-run takes a slot again
+ * before its agent starts.
+ */
+export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttempt {
+  const { work, worktrees, rules, resumeStates } = deps;
+  return async (input, signal, slot) => {
+    const workInput = await taskWorkInput(session, input, resumeStates);
+    const result = await work(workInput, signal, { attempt: input.attempt });
+    resumeStates.delete(input.taskId);
+    if (result.status !== "completed") return workOutcome(result);
+    slot.release();
+    const rerun = async (restart: { startPoint: string; reason: string }) => {
+      await slot.reacquire();
+      try {
+        return await work(restartInput(workInput, result.state, restart), signal, {
+          attempt: input.attempt,
+          rerun: 1,
+        });
+      } finally {
+        slot.release();
+      }
+    };
+    const merged = await integrateTask(session, result, signal, rerun, rules);
+    if (merged.status === "completed" && !session.keepWorktrees) {
+      await releaseTaskWorktree(session, worktrees, input.taskId);
+    }
+    return merged;
+  };
+}
