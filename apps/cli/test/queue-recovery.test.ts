@@ -104,4 +104,21 @@ describe("a queued run across orchestrator crashes and cancellation", () => {
     expect(state.status).toBe("cancelled");
     expect(Object.values(state.tasks).map((t) => t.status)).toEqual(["cancelled", "cancelled", "cancelled"]);
   }, 90_000);
+  it("gadugi cancel of a run whose orchestrator is gone still stops its jobs on the workers", async () => {
+    const h = await hosts(temp, threeTasks, 60_000);
+    const worker = startWorker(processes, redis.url, temp.dir("gadugi-host-a-"), h.env, 3);
+    await waitFor(() => worker.log().includes("worker "), 20_000, "the worker did not start");
+    const run = orchestrator(h.repo.dir, ["run", "prompts/*.md", "--queue", redis.url], h.env);
+    await waitFor(() => started(worker.log()) === 3, 30_000, "the worker did not take all three jobs");
+    run.kill("SIGKILL");
+    const [runId] = readdirSync(join(h.repo.dir, ".gadugi", "runs"));
+    const cancel = await runCli(h.repo.dir, ["cancel", runId as string], { env: h.env });
+    expect(cancel.code, cancel.stdout + cancel.stderr).toBe(0);
+    expect(cancel.stdout).toContain(`cancelled its jobs on ${redis.url}`);
+    await waitFor(
+      () => (worker.log().match(/finished \(cancelled\)/g) ?? []).length === 3,
+      20_000,
+      `jobs not cancelled: ${worker.log()}`,
+    );
+  }, 90_000);
 });

@@ -67,6 +67,8 @@ export async function openQueueWorker(
     ...(options.name === undefined ? {} : { name: options.name }),
     onWarning: (message) => session.background.add(record({ type: "warning", message })),
   });
+  // A cancel of an earlier life of the run (gadugi cancel) must not stop the jobs of this one.
+  await queue.clearRunCancel(session.runId);
   // Kept from an earlier life of the run (a resume); says `resume` should use the queue again.
   const workers: TaskWorkers = {
     ...(await readTaskWorkers(session.repoRoot, session.runId)),

@@ -75,3 +75,20 @@ export async function taskPlacement(repoRoot: string, runId: string): Promise<Re
     Object.entries(placed.tasks ?? {}).map(([task, p]) => [task, `${p.worker.host}:${p.worker.pid}`]),
   );
 }
+
+/**
+ * The queue of a run that used one (workers.json): the URL to reach it (--queue, GADUGI_QUEUE_URL,
+ * or the run's own when it has no password) and its masked form; undefined for a local run.
+ */
+export async function queuedRunUrl(
+  options: QueueCliOptions,
+  repoRoot: string,
+  runId: string,
+): Promise<{ url?: string; masked: string } | undefined> {
+  const { readTaskWorkers } = await import("@gadugi/orchestrator");
+  const used = await readTaskWorkers(repoRoot, runId);
+  if (!("queue" in used)) return undefined;
+  const given = options.queue ?? (process.env.GADUGI_QUEUE_URL || undefined);
+  if (given !== undefined) return { url: given, masked: used.queue };
+  return used.queue.includes("***") ? { masked: used.queue } : { url: used.queue, masked: used.queue };
+}
