@@ -59,10 +59,25 @@ describe("hotspot files merged by rule", () => {
 
     expect(result.plan.levels).toHaveLength(1);
     expect(result.plan.edges.every((e) => e.kind === "hotspot" && !e.hard)).toBe(true);
-    expect(result.status).toBe("completed");
-    expect(result.report.tasks.map((t) => [t.status, t.attempts, t.merge?.status])).toEqual(
-      Array.from({ length: 6 }, () => ["completed", 1, "merged"]),
+    // Each task's outcome with its error and merge reason, so a failure says what went wrong.
+    expect(
+      result.report.tasks.map((t) => ({
+        status: t.status,
+        attempts: t.attempts,
+        merge: t.merge?.status,
+        error: t.error,
+        why: t.merge?.status === "merged" ? undefined : t.merge?.reason,
+      })),
+    ).toEqual(
+      Array.from({ length: 6 }, () => ({
+        status: "completed",
+        attempts: 1,
+        merge: "merged",
+        error: undefined,
+        why: undefined,
+      })),
     );
+    expect(result.status).toBe("completed");
     // No task went back to the queue for a conflict re-run.
     const journal = readFileSync(join(runFiles(repo.dir, result.runId).dir, "events.jsonl"), "utf8");
     expect(journal).not.toContain("re-run:");
