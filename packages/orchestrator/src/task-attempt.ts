@@ -18,9 +18,8 @@ export interface TaskAttemptDeps {
 
 /**
  * One attempt of a task as the dispatch stage runs it: its work, then (when it completed) its
- * merge, then its worktree into the pool. Slots are for agents: the merge, the worktree's release
- * and the checkpoint after it run beside the next task, and a conflict re-run takes a slot again
- * before its agent starts.
+ * worktree into the pool and its merge. Slots are for agents: the merge and the checkpoint after
+ * it run beside the next task, and a conflict re-run takes a slot again before its agent starts.
  */
 export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttempt {
   const { work, worktrees, rules, resumeStates } = deps;
@@ -29,6 +28,14 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
     const result = await work(workInput, signal, { attempt: input.attempt });
     resumeStates.delete(input.taskId);
     if (result.status !== "completed") return workOutcome(result);
+    // The merge needs no working tree (merge-tree on the branches), so unless a conflict can
+    // re-run the task in it, the worktree goes into the pool first: the task that takes this
+    // slot then finds it there instead of making a new checkout.
+    const rerunPossible = session.integration !== undefined && session.config.integration.resolveConflicts;
+    const pool = !session.keepWorktrees;
+    if (pool && !rerunPossible) await releaseTaskWorktree(session, worktrees, input.taskId);
+    // Otherwise it follows the merge, and the next task's setup waits for it (briefly).
+    const released = pool && rerunPossible ? worktrees.releaseDue() : () => undefined;
     slot.release();
     const rerun = async (restart: { startPoint: string; reason: string }) => {
       await slot.reacquire();
@@ -41,10 +48,12 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
         slot.release();
       }
     };
-    const merged = await integrateTask(session, result, signal, rerun, rules);
-    if (merged.status === "completed" && !session.keepWorktrees) {
-      await releaseTaskWorktree(session, worktrees, input.taskId);
+    try {
+      const merged = await integrateTask(session, result, signal, rerun, rules);
+      if (pool) await releaseTaskWorktree(session, worktrees, input.taskId);
+      return merged;
+    } finally {
+      released();
     }
-    return merged;
   };
 }

@@ -29,7 +29,14 @@ import {
   MIB,
 } from "./disk.js";
 import { type ListedWorktree, type ListOptions, listWorktrees } from "./list.js";
-import { DEFAULT_POOL, type PoolSettings, releaseWorktree } from "./pool.js";
+import { DEFAULT_POOL, idlePooled, type PoolSettings, releaseWorktree } from "./pool.js";
+
+/**
+ * Longest a `create` waits for a release announced by `releaseDue`: a merge and a release take
+ * about a tenth of a second, a new checkout of a large tree most of a second or more.
+ */
+const RELEASE_WAIT_MS = 2000;
+
 import { type PruneOptions, type PruneResult, pruneWorktrees } from "./prune.js";
 import { findRecord, type WorktreeRecord } from "./registry.js";
 
@@ -83,6 +90,8 @@ export class WorktreeManager {
   private readonly runner: ProcessRunner;
   private readonly freeSpace: FreeSpaceFn;
   private contextPromise: Promise<Context> | undefined;
+  /** Releases announced by `releaseDue` and not done yet. */
+  private readonly due = new Set<Promise<void>>();
   private diskCheck: DiskSpaceCheck | undefined;
   private excludesDone = false;
   private prefixValid: Promise<boolean> | undefined;
@@ -164,6 +173,7 @@ export class WorktreeManager {
     assertSafeId("runId", options.runId);
     assertSafeId("taskId", options.taskId);
     const ctx = await this.context();
+    await this.waitForDueRelease(ctx);
     return createWorktree(ctx, options, {
       prefixValid: () => {
         this.prefixValid ??= ctx.git.isValidBranchName(toBranchName("x", this.branchPrefix));
@@ -174,6 +184,35 @@ export class WorktreeManager {
       addAttempts: this.options.addAttempts ?? 5,
       ...(this.poolKeep() ? { poolKeep: this.poolKeep() } : {}),
     });
+  }
+
+  /**
+   * Says a worktree will be released shortly (its task is being merged): until the returned
+   * function is called, a `create` that finds the pool empty waits for it (at most
+   * RELEASE_WAIT_MS) instead of making a new checkout at once.
+   */
+  releaseDue(): () => void {
+    let done: () => void = () => undefined;
+    const due = new Promise<void>((resolve) => {
+      done = resolve;
+    });
+    this.due.add(due);
+    return () => {
+      this.due.delete(due);
+      done();
+    };
+  }
+
+  private async waitForDueRelease(ctx: Context): Promise<void> {
+    if (this.due.size === 0 || !this.poolKeep() || (await idlePooled(ctx)).length > 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      Promise.race(this.due),
+      new Promise<void>((resolve) => {
+        timer = setTimeout(resolve, RELEASE_WAIT_MS);
+      }),
+    ]);
+    clearTimeout(timer);
   }
 
   /** The pool settings, defaults filled in. */

@@ -181,4 +181,16 @@ describe("the worktree pool", () => {
     const next = await manager.create({ runId: "run-3", taskId: "task-c", slug: "task-c" });
     expect(next.recycled).toBe(true);
   });
+
+  it("lets a create wait for a release that is due instead of making a new checkout", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const first = await finishedTask(manager, repo, "task-a");
+    const released = manager.releaseDue();
+    const next = manager.create({ runId: "run-2", taskId: "task-b", slug: "task-b" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await manager.release("run-1", "task-a");
+    released();
+    expect((await next).path).toBe(first.path);
+    expect((await next).recycled).toBe(true);
+  });
 });

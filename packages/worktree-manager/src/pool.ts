@@ -132,7 +132,7 @@ export async function takePooled(
 }
 
 /** Pooled records not lent out (or lent by a process that is gone), most recently pooled first. */
-async function idlePooled(ctx: Context): Promise<WorktreeRecord[]> {
+export async function idlePooled(ctx: Context): Promise<WorktreeRecord[]> {
   return (await ctx.registry.read())
     .filter((r) => r.status === "pooled" && (r.lentAs === undefined || !ownerAlive(r)))
     .sort((a, b) => (b.pooledAt ?? "").localeCompare(a.pooledAt ?? ""));
