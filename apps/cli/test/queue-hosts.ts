@@ -30,7 +30,7 @@ export interface WorkerProcess {
   log: () => string;
 }
 
-/** A `gadugi worker` process with a 2 s lock; `workers` collects it for killing after the test. */
+/** A `gadugi worker` process with a 4 s lock; `workers` collects it for killing after the test. */
 export function startWorker(
   workers: ChildProcess[],
   url: string,
@@ -50,7 +50,7 @@ export function startWorker(
       "--workdir",
       workDir,
       "--lock-duration",
-      "2s",
+      "4s",
     ],
     { env: { ...process.env, ...env, NO_COLOR: "1", CI: "1" }, stdio: ["ignore", "pipe", "pipe"] },
   );

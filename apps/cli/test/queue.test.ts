@@ -23,16 +23,21 @@ afterEach(() => {
 });
 
 describe("gadugi run --queue with gadugi workers", () => {
-  it("runs a DAG with a shared file on two workers, survives a worker killed mid-task, merges every task once", async () => {
+  it("runs a 12-task DAG with a shared file on two workers, survives a worker killed mid-task, merges every task once", async () => {
     const h = await hosts(
       temp,
       {
-        "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]),
+        // alpha, gamma and iota share src/alpha.js (declared): the plan runs them one after another.
+        "alpha.md": prompt(
+          "Alpha",
+          [{ file: "src/alpha.js", mode: "create", body: line("alpha") }],
+          "files: [src/alpha.js]",
+        ),
         "beta.md": prompt("Beta", [{ file: "src/beta.js", mode: "create", body: line("beta") }]),
         "gamma.md": prompt(
           "Gamma",
           [{ file: "src/alpha.js", mode: "append", body: line("gamma") }],
-          "depends_on: [alpha]",
+          "depends_on: [alpha]\nfiles: [src/alpha.js]",
         ),
         "delta.md": prompt(
           "Delta",
@@ -55,6 +60,24 @@ describe("gadugi run --queue with gadugi workers", () => {
           [{ file: "src/zeta.js", mode: "create", body: line("zeta") }],
           "depends_on: [beta, gamma]",
         ),
+        "eta.md": prompt("Eta", [{ file: "src/eta.js", mode: "create", body: line("eta") }]),
+        "theta.md": prompt(
+          "Theta",
+          [{ file: "src/delta.js", mode: "append", body: line("theta") }],
+          "depends_on: [delta]",
+        ),
+        "iota.md": prompt(
+          "Iota",
+          [{ file: "src/alpha.js", mode: "append", body: line("iota") }],
+          "files: [src/alpha.js]",
+        ),
+        "kappa.md": prompt("Kappa", [{ file: "src/kappa.js", mode: "create", body: line("kappa") }]),
+        "lambda.md": prompt(
+          "Lambda",
+          [{ file: "src/lambda.js", mode: "create", body: line("lambda") }],
+          "depends_on: [kappa, theta]",
+        ),
+        "mu.md": prompt("Mu", [{ file: "src/mu.js", mode: "create", body: line("mu") }]),
       },
       1500,
     );
@@ -88,7 +111,7 @@ describe("gadugi run --queue with gadugi workers", () => {
     expect(conflicts).toHaveLength(1);
     expect(first.log() + second.log()).toMatch(/job \S+:\d+r1: task/);
     // Every task merged exactly once.
-    expect(state.taskIds).toHaveLength(6);
+    expect(state.taskIds).toHaveLength(12);
     expect(merged.sort()).toEqual([...state.taskIds].sort());
     const branch = state.integrationBranch as string;
     const show = (path: string) => h.repo.git(["show", `${branch}:${path}`]);
@@ -96,6 +119,9 @@ describe("gadugi run --queue with gadugi workers", () => {
     expect(await show("shared.txt")).toContain("delta line");
     expect(await show("shared.txt")).toContain("epsilon line");
     expect(await show("src/zeta.js")).toContain("zeta");
+    expect(await show("src/alpha.js")).toMatch(/iota/);
+    expect(await show("src/delta.js")).toMatch(/delta[\s\S]*theta/);
+    expect(await show("src/lambda.js")).toContain("lambda");
     const report = JSON.parse(
       readFileSync(join(h.repo.dir, ".gadugi", "runs", runId!, "report.json"), "utf8"),
     );

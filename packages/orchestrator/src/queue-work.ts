@@ -76,52 +76,21 @@ export async function openQueueWorker(
     remote,
   };
   await writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
+  const ctx: JobContext = { session, queue, git, remote, remoteUrl, workers, options, jobId };
   const pushes = new RemotePushes(session, git, remote);
   const work: TaskWorker = async (input, signal, meta = { attempt: 1 }) => {
-    const id = jobId(
-      session.runId,
-      input.task.id,
-      meta.rerun ? `${meta.attempt}r${meta.rerun}` : meta.attempt,
-    );
+    const attempt = meta.rerun ? `${meta.attempt}r${meta.rerun}` : meta.attempt;
+    const id = jobId(session.runId, input.task.id, attempt);
     const startCommit = input.restart?.startPoint ?? input.startPoint ?? session.baseCommit;
-    const fetch = await pushes.ensure(startCommit);
-    const payload: QueuedTaskWork = {
+    await enqueue(ctx, id, {
       version: 1,
       input: inputForJob(input),
       config: configForJob(session.config),
       remote: remoteUrl,
-      fetch,
+      fetch: await pushes.ensure(startCommit),
       startCommit,
-    };
-    const how = await queue.submit(
-      id,
-      { runId: session.runId, taskId: input.task.id, payload },
-      (r) => r.value.result.status === "completed",
-    );
-    if (how !== "added")
-      await record({
-        type: "warning",
-        taskId: input.task.id,
-        message: `job ${id} was ${how === "attached" ? "still in flight: re-attached to it" : "already done: its result is collected"}`,
-      });
-    let started: Promise<unknown> = Promise.resolve();
-    const end = await queue.wait(id, {
-      signal,
-      lostAfterMs: (options.lostAfterSec ?? 300) * 1000,
-      onStart: (progress) => {
-        workers.tasks[input.task.id] = {
-          jobId: id,
-          worker: progress.worker,
-          startedAt: new Date(progress.startedAt).toISOString(),
-        };
-        started = running(
-          session,
-          input.task.id,
-          `on worker ${progress.worker.host} (pid ${progress.worker.pid})`,
-        ).then(() => writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers));
-      },
     });
-    await started;
+    const end = await awaitJob(ctx, id, input.task.id, signal);
     if (end.status === "cancelled")
       return finish(session, input, { status: "cancelled", reason: end.reason });
     if (end.status === "failed")
@@ -132,6 +101,54 @@ export async function openQueueWorker(
     return finish(session, input, done.result, done.result.state.status);
   };
   return { work, close: () => queue.close() };
+}
+
+interface JobContext {
+  session: Session;
+  queue: Queue;
+  git: GitClient;
+  remote: string;
+  remoteUrl: string;
+  workers: TaskWorkers;
+  options: QueueRunOptions;
+  jobId: (runId: string, taskId: string, attempt: number | string) => string;
+}
+
+/** Enqueues job `id` unless it exists (see TaskQueue.submit); says so when it was found. */
+async function enqueue(ctx: JobContext, id: string, payload: QueuedTaskWork): Promise<void> {
+  const taskId = payload.input.task.id;
+  const how = await ctx.queue.submit(
+    id,
+    { runId: ctx.session.runId, taskId, payload },
+    (done) => done.value.result.status === "completed",
+  );
+  if (how === "added") return;
+  await recordOf(ctx.session)({
+    type: "warning",
+    taskId,
+    message: `job ${id} was ${how === "attached" ? "still in flight: re-attached to it" : "already done: its result is collected"}`,
+  });
+}
+
+/** Waits for job `id`; journals `running` (and workers.json) when a worker takes it up. */
+async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: AbortSignal) {
+  const { session, workers } = ctx;
+  let started: Promise<unknown> = Promise.resolve();
+  const end = await ctx.queue.wait(id, {
+    signal,
+    lostAfterMs: (ctx.options.lostAfterSec ?? 300) * 1000,
+    onStart: (progress) => {
+      const at = new Date(progress.startedAt).toISOString();
+      workers.tasks[taskId] = { jobId: id, worker: progress.worker, startedAt: at };
+      const reason = `on worker ${progress.worker.host} (pid ${progress.worker.pid})`;
+      // Chained: a stalled job taken over by another worker is said after the first.
+      started = started
+        .then(() => running(session, taskId, reason))
+        .then(() => writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers));
+    },
+  });
+  await started;
+  return end;
 }
 
 /** The remote's URL as workers need it: a local path made absolute; no credentials in it. */

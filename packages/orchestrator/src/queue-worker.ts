@@ -47,7 +47,8 @@ export function queueTaskHandler(
     const result = await run.work(input, context.signal);
     const branch = result.state.branch;
     let head: string | undefined;
-    if (branch !== undefined && (await clones.git(repo).branchExists(branch))) {
+    // Cancelled, or the job's lock was lost (it runs again elsewhere): nothing is pushed.
+    if (!context.signal.aborted && branch !== undefined && (await clones.git(repo).branchExists(branch))) {
       head = await clones.push(repo, branch);
       options.onLog?.(`${context.jobId}: pushed ${branch} (${head.slice(0, 12)})`);
     }

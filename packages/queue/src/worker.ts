@@ -117,6 +117,14 @@ export class QueueWorker<P, R> {
     this.#worker.on("stalled", (jobId: string) =>
       this.#log(`job ${jobId} stalled on its worker; it runs again`),
     );
+    // A lock this worker could not renew (Redis away, the process starved): the job may already
+    // run elsewhere, so this copy stops and its result is not pushed.
+    this.#worker.on("lockRenewalFailed", (jobIds: string[]) => {
+      for (const jobId of jobIds) {
+        this.#log(`job ${jobId}: lock lost; stopping it here (it runs again elsewhere)`);
+        this.#active.get(jobId)?.controller.abort(new Error("the job's lock was lost"));
+      }
+    });
     await this.#worker.waitUntilReady();
     await this.#beat();
     const every = this.#heartbeatMs();
@@ -183,7 +191,8 @@ export class QueueWorker<P, R> {
       this.#log(`job ${jobId}: finished${controller.signal.aborted ? " (cancelled)" : ""}`);
       return { version: 1, worker: this.ref, startedAt, finishedAt: Date.now(), value };
     } finally {
-      this.#active.delete(jobId);
+      // The same job taken up again meanwhile (after a lost lock) keeps its own entry.
+      if (this.#active.get(jobId)?.controller === controller) this.#active.delete(jobId);
       await this.#beat().catch((error: unknown) => this.#log(`heartbeat: ${String(error)}`));
     }
   }
