@@ -133,7 +133,20 @@ try {
   });
   const code = await new Promise((resolve) => run.on("exit", resolve));
   const wallMs = performance.now() - started;
-  if (code !== 0) throw new Error(`gadugi run exited with ${code}:\n${runOut.slice(-4000)}`);
+  if (code !== 0) {
+    const last = runOut.trim().split("\n").at(-1) ?? "";
+    const report = last.startsWith("{") ? JSON.parse(last).report : undefined;
+    const bad = (report?.tasks ?? []).filter((t) => t.status !== "completed" || t.merge?.status !== "merged");
+    const why = bad.map(
+      (t) => `${t.slug}: ${t.status}, merge ${t.merge?.status ?? "none"} ${t.error ?? t.merge?.reason ?? ""}`,
+    );
+    throw new Error(
+      `gadugi run exited with ${code}:\n${why.join("\n") || runOut.slice(-3000)}\n${workers
+        .map((w) => w.output())
+        .join("\n")
+        .slice(-3000)}`,
+    );
+  }
 
   // Per task: enqueue → start and finish (from the jobs), merged (from the orchestrator's journal).
   const [runId] = git(repo, "for-each-ref", "--format=%(refname:short)", "refs/heads/gadugi/integration-*")
