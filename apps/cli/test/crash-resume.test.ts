@@ -44,9 +44,10 @@ if (process.env.CRASH_PAUSE === mode && process.env.CRASH_TASK === id && !exists
 /** A step script (setup, tests) that pauses when CRASH_PAUSE names it and the place matches. */
 const STEP = `
 import { existsSync, writeFileSync } from "node:fs";
-import { basename } from "node:path";
 const [step] = process.argv.slice(2);
-const integration = basename(process.cwd()).startsWith("integration-");
+// The integration tests run on a detached checkout (a pooled worktree lent out, or a new one);
+// every task's worktree is on its task branch.
+const integration = (await import("node:child_process")).execFileSync("git", ["rev-parse", "--abbrev-ref", "HEAD"], { encoding: "utf8" }).trim() === "HEAD";
 const here = integration ? "integration-tests" : step;
 if (process.env.CRASH_PAUSE === here && !existsSync(process.env.CRASH_MARKER)) {
   writeFileSync(process.env.CRASH_MARKER, here);
@@ -246,7 +247,8 @@ const MOMENTS: Moment[] = [
   { name: "during a conflict re-run", env: { CRASH_PAUSE: "redo", CRASH_TASK: "epsilon" } },
   { name: "during the integration tests", env: { CRASH_PAUSE: "integration-tests" } },
   { name: "during report writing", env: { CRASH_GIT: "*diff --name-only -z --no-renames*gadugi/*" } },
-  { name: "during cleanup", env: { CRASH_GIT: "*worktree remove*-- *" } },
+  // A merged task's worktree going into the worktree pool (the run's cleanup is the same release).
+  { name: "during cleanup", env: { CRASH_GIT: "*checkout --quiet --detach*" } },
 ];
 
 describe("a power cut at any moment of a run, then resume", () => {
@@ -330,11 +332,16 @@ describe("a power cut at any moment of a run, then resume", () => {
       expect(await show("src/alpha.js")).toBe("export const a = 1;\nexport const b = 2;");
       expect((await show("shared.txt")).split("\n").sort()).toEqual(["delta", "epsilon", "shared"]);
 
-      // No orphan process, no stale worktree, the user's checkout untouched.
+      // No orphan process, no stale worktree (only pooled ones, detached and clean, for the next
+      // run), the user's checkout untouched.
       expect(processesIn(repo.dir)).toEqual([]);
-      expect((await repo.git(["worktree", "list", "--porcelain"])).match(/^worktree /gm)).toHaveLength(1);
       const listed = await runCli(repo.dir, ["worktrees", "list", "--json"], { env });
-      expect(JSON.parse(listed.stdout)).toEqual([]);
+      const worktrees = JSON.parse(listed.stdout) as Array<{ status: string; path: string }>;
+      expect(worktrees.map((w) => w.status)).toEqual(worktrees.map(() => "pooled"));
+      const porcelain = await repo.git(["worktree", "list", "--porcelain"]);
+      expect(porcelain.match(/^worktree /gm)).toHaveLength(1 + worktrees.length);
+      expect(porcelain).not.toMatch(/^branch refs\/heads\/gadugi\//m);
+      for (const w of worktrees) expect(await repo.git(["-C", w.path, "status", "--porcelain"])).toBe("");
       expect(treeDigest(repo.dir)).toEqual(before.tree);
       expect(await repo.git(["status", "--porcelain=v1", "--untracked-files=all"])).toBe(before.status);
       expect(await repo.git(["rev-parse", "HEAD"])).toBe(before.head);
