@@ -117,6 +117,22 @@ describe("gadugi worktrees", () => {
     expect((await gadugi(repo, ["worktrees", "list"])).stdout).toBe("No Gadugi worktrees.\n");
   });
 
+  it("lists pooled worktrees as pooled and detached, and cleans them (the branches stay)", async () => {
+    const { repo, a } = await setup();
+    const manager = new WorktreeManager({ repoRoot: repo.dir, env: repo.env });
+    expect((await manager.release(a.runId, a.taskId)).action).toBe("pooled");
+    const listed = await gadugi(repo, ["worktrees", "list"]);
+    expect(listed.stdout).toMatch(
+      new RegExp(`${a.taskId}\\s+\\S+\\s+\\(detached\\)\\s+pooled \\(the next task takes it up\\)`),
+    );
+    const cleaned = await gadugi(repo, ["worktrees", "clean", "--json"]);
+    expect(cleaned.code).toBe(0);
+    const entries = JSON.parse(cleaned.stdout) as Array<{ taskId: string; action: string }>;
+    expect(entries.find((e) => e.taskId === a.taskId)?.action).toBe("removed");
+    expect(existsSync(a.path)).toBe(false);
+    expect(await repo.git(["branch", "--list", a.branch])).toContain(a.branch);
+  });
+
   it("leaves worktrees of a process that still runs unless --force", async () => {
     const repo = temp.track(await createTempRepo({ files: { "README.md": "# demo\n" } }));
     const manager = new WorktreeManager({ repoRoot: repo.dir, env: repo.env });

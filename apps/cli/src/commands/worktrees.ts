@@ -79,7 +79,8 @@ async function listWorktrees(io: CliIo, options: ListOptions): Promise<void> {
       : [
           w.taskId,
           w.runId,
-          w.branch,
+          // A pooled checkout is detached: its last task's branch is no longer checked out there.
+          w.status === "pooled" ? "(detached)" : w.branch,
           stateOf(w),
           w.ahead === undefined ? "-" : `+${w.ahead}/-${w.behind ?? 0}`,
           w.path,
@@ -147,6 +148,7 @@ function stateOf(w: {
   marked: boolean;
   dirty?: boolean;
   interrupted?: boolean;
+  lentAs?: string;
   owner: { pid: number };
 }): string {
   if (w.status === "creating") {
@@ -154,6 +156,9 @@ function stateOf(w: {
   }
   if (!w.exists) return "missing";
   if (!w.marked) return "unmarked";
+  if (w.status === "pooled") {
+    return w.lentAs ? `pooled, lent as ${w.lentAs}` : "pooled (the next task takes it up)";
+  }
   return w.dirty ? "dirty" : "clean";
 }
 
