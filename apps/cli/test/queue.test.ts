@@ -1,5 +1,5 @@
 import type { ChildProcess } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { RunState } from "@gadugi/interfaces";
 import { startRedis, type TestRedis, useTempDirs, waitFor } from "@gadugi/test-utils";
@@ -172,5 +172,24 @@ describe("gadugi run --queue with gadugi workers", () => {
     expect(result.stderr).toContain("GADUGI_QUEUE_UNREACHABLE");
     expect(result.stderr).toContain("redis://:***@127.0.0.1:1");
     expect(result.stdout + result.stderr).not.toContain(PASSWORD);
+    // Checked before the run is made: nothing is left to resume or clean up.
+    expect(existsSync(join(h.repo.dir, ".gadugi", "runs"))).toBe(false);
+  }, 30_000);
+
+  it("refuses a queued run without the git remote the workers need, before anything runs", async () => {
+    const h = await hosts(
+      temp,
+      { "alpha.md": prompt("Alpha", [{ file: "src/alpha.js", mode: "create", body: line("alpha") }]) },
+      0,
+    );
+    const result = await runCli(
+      h.repo.dir,
+      ["run", "prompts/*.md", "--queue", redis.url, "--remote", "upstream"],
+      { env: h.env },
+    );
+    expect(result.code).toBe(4);
+    expect(result.stderr).toContain("GADUGI_QUEUE_NO_REMOTE");
+    expect(result.stderr).toContain("upstream");
+    expect(existsSync(join(h.repo.dir, ".gadugi", "runs"))).toBe(false);
   }, 30_000);
 });

@@ -8,7 +8,7 @@ import { dispatch, finishedTasks, openRunProcesses } from "./dispatch.js";
 import { integrateRun } from "./integrate.js";
 import { ruleMergerFor } from "./lockfile-regen.js";
 import { analyzePrompts, type PlanContext, planResume, planRun } from "./plan-run.js";
-import { openQueueWorker } from "./queue-work.js";
+import { openQueueWorker, preflightQueue } from "./queue-work.js";
 import type { OrchestratorOptions, ResumeRequest, RunRequest, RunResult } from "./requests.js";
 import { runEnv, runGitHub } from "./run-env.js";
 import { finishRun, readRunReport, writeRunReport } from "./run-report.js";
@@ -83,6 +83,7 @@ export class Orchestrator {
   async run(request: RunRequest): Promise<RunResult> {
     // Before anything runs: merges need git >= 2.38, and would otherwise fail after all agent work.
     await GitClient.assertVersion();
+    await this.#preflightQueue();
     return this.#execute(await planRun(await this.#planContext(), request));
   }
 
@@ -92,7 +93,14 @@ export class Orchestrator {
    */
   async resume(request: ResumeRequest): Promise<RunResult> {
     await GitClient.assertVersion();
+    await this.#preflightQueue();
     return this.#execute(await planResume(await this.#planContext(), request));
+  }
+
+  /** `queue`: the remote and Redis are there, before a run is made. */
+  async #preflightQueue(): Promise<void> {
+    if (this.#options.queue)
+      await preflightQueue(await this.repoRoot(), this.#options.queue, this.#options.env ?? {});
   }
 
   async #planContext(): Promise<PlanContext> {

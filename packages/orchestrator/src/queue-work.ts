@@ -48,6 +48,17 @@ export async function readTaskWorkers(
 type Queue = TaskQueue<QueuedTaskWork, QueuedTaskResult>;
 
 /**
+ * What a queued run needs before it is started (so a missing remote or an unreachable Redis
+ * leaves no run behind): the remote workers use (GADUGI_QUEUE_NO_REMOTE) and Redis answering
+ * (GADUGI_QUEUE_URL_INVALID, GADUGI_QUEUE_UNREACHABLE, the URL masked).
+ */
+export async function preflightQueue(repoRoot: string, options: QueueRunOptions, env: Env): Promise<void> {
+  await workerRemoteUrl(new GitClient(repoRoot, { env }), repoRoot, options.remote ?? "origin");
+  const { assertReachable, parseQueueUrl } = await import("@gadugi/queue");
+  await assertReachable(parseQueueUrl(options.url));
+}
+
+/**
  * The queue's task worker for the coordinator: each task work becomes a job (`<run>:<task>:<attempt>`)
  * for a `gadugi worker` on any host. The commits a job starts from are pushed to the remote
  * first; a finished job's branch is fetched back, and the worker's record of the task (phases,
