@@ -36,13 +36,23 @@ describe("the worktree pool", () => {
   it("keeps a finished task's checkout, detached and cleaned but with its dependencies, and gives it to the next task", async () => {
     const { repo, manager } = await repoWithManager(temp, FILES);
     const first = await finishedTask(manager, repo, "task-a");
-    // Uncommitted work is committed to the task branch before the checkout is pooled.
+    // Uncommitted work is committed to the task branch before the checkout is pooled; what
+    // setup changed (an install rewriting a tracked lockfile) is not work, and is discarded.
     writeFileSync(path.join(first.path, "leftover.txt"), "not yet committed\n");
+    writeFileSync(path.join(first.path, "README.md"), "# rewritten by setup\n");
+    const adminOfFirst = (await worktreeGitDir(first.path)) as string;
+    const readmeId = await repo.git(["-C", first.path, "hash-object", "README.md"]);
+    writeFileSync(
+      path.join(adminOfFirst, SETUP_ARTIFACTS_FILE),
+      JSON.stringify({ version: 1, never: [], dirs: [], files: { "README.md": readmeId } }),
+    );
 
     const released = await manager.release("run-1", "task-a");
     expect(released.action).toBe("pooled");
     expect(released.savedWork?.mode).toBe("commit");
     expect(await repo.git(["show", `${first.branch}:leftover.txt`])).toBe("not yet committed");
+    expect(await repo.git(["show", `${first.branch}:README.md`])).toBe("# demo");
+    expect(readFileSync(path.join(first.path, "README.md"), "utf8")).toBe("# demo\n");
     // Detached, so the branch is free again; the ignored build and secret went, the dependency stayed.
     expect(await repo.git(["-C", first.path, "rev-parse", "--abbrev-ref", "HEAD"])).toBe("HEAD");
     expect(existsSync(path.join(first.path, "node_modules", "dep", "index.js"))).toBe(true);

@@ -79,11 +79,12 @@ export async function releaseWorktree(
   if (!adminDir || existsSync(path.join(adminDir, "locked"))) {
     return { action: "remove", reason: "the worktree is locked" };
   }
+  // The task's work is committed (or, when a commit fails, saved as a patch); what is left
+  // dirty is by the same rule not its work (setup's artifacts, dependency folders): discarded.
   const savedWork = await deps.saveWork(record);
   const saved = savedWork ? { savedWork } : {};
   const wt = ctx.gitAt(record.path);
-  if (await wt.isDirty()) return { action: "remove", reason: "work could not be committed", ...saved };
-  await wt.raw(["checkout", "--quiet", "--detach"]);
+  await wt.raw(["checkout", "--quiet", "--force", "--detach"]);
   await wt.raw(cleanArgs(settings.keep));
   return ctx.locked(async (): Promise<ReleaseOutcome> => {
     const all = await ctx.registry.read();
