@@ -1,0 +1,232 @@
+#!/usr/bin/env node
+/**
+ * Gadugi's own overhead, through the built CLI (build it first: `npm run setup` or `pnpm build`):
+ * issue 15's table. Each workload is one `gadugi run` in a fresh generated repository, with an
+ * agent that works a fixed time per task, so the ideal wall time is known: ceil(N/P) × the agent
+ * time. Reported per workload: ideal, wall, wall/ideal, the target, and the orchestrator's peak
+ * RSS (VmHWM, sampled from /proc).
+ *
+ *   node apps/cli/bench/overhead.mjs [--only 1,3] [--warm] [--keep]
+ *
+ *   --warm   run each workload a second time in the same repository (prompts re-run as a new
+ *            run), so the worktree pool from the first run is in place, and report both
+ *   --only   workload numbers to run (1-based)
+ *
+ * The agents: the sample repository's command agent (`tools/sample-agent.mjs --work-ms`), which
+ * waits and then writes the file its prompt asks for; and for the last workload a fake `claude`
+ * that replays a real Claude Code capture (`../shared/agent-cli/runs/`) paced over 5 s and edits
+ * a file, through the whole workflow (setup, tests, documentation check, merge).
+ */
+import { spawn } from "node:child_process";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { captureFiles, commitGenerated, createFakeAgent, generatePythonRepo } from "@gadugi/test-utils";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const bin = join(here, "..", "dist", "bin", "gadugi.js");
+const sampleAgent = join(
+  here,
+  "..",
+  "..",
+  "..",
+  "packages",
+  "orchestrator",
+  "sample-repo",
+  "tools",
+  "sample-agent.mjs",
+);
+const onlyAt = process.argv.indexOf("--only");
+const only = onlyAt === -1 ? undefined : process.argv[onlyAt + 1].split(",").map(Number);
+const WARM = process.argv.includes("--warm");
+const KEEP = process.argv.includes("--keep");
+
+const WORKLOADS = [
+  {
+    label: "6 tasks × 1 s, P=1, 5,000 tracked files",
+    tasks: 6,
+    workMs: 1000,
+    parallel: 1,
+    files: 5000,
+    own: true,
+  },
+  {
+    label: "12 tasks × 5 s, P=4, 5,000 tracked files",
+    tasks: 12,
+    workMs: 5000,
+    parallel: 4,
+    files: 5000,
+    target: 1.1,
+  },
+  {
+    label: "32 tasks × 2 s, P=8, small repository",
+    tasks: 32,
+    workMs: 2000,
+    parallel: 8,
+    files: 0,
+    target: 1.075,
+  },
+  {
+    label: "100 tasks × 1 s, P=8, small repository",
+    tasks: 100,
+    workMs: 1000,
+    parallel: 8,
+    files: 0,
+    target: 14.5 / 13,
+    rssTarget: 150,
+  },
+  {
+    label: "12 tasks × 5 s fake claude, P=4, 600-file Python",
+    tasks: 12,
+    workMs: 5000,
+    parallel: 4,
+    claude: true,
+    target: 16 / 15,
+  },
+];
+
+const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 3).join(" ");
+
+/** A repository for a sample-agent workload: `files` filler modules, one prompt per task. */
+function sampleRepo(dir, { tasks, workMs, files }) {
+  mkdirSync(join(dir, "tools"), { recursive: true });
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  cpSync(sampleAgent, join(dir, "tools", "sample-agent.mjs"));
+  writeFileSync(join(dir, "package.json"), '{ "name": "bench", "private": true, "type": "module" }\n');
+  writeFileSync(join(dir, ".gitignore"), "node_modules/\n.env\n");
+  writeFileSync(
+    join(dir, "gadugi.config.json"),
+    JSON.stringify({
+      agent: "sample",
+      agents: {
+        sample: {
+          kind: "command",
+          command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
+        },
+      },
+    }),
+  );
+  for (let i = 0; i < files; i++) {
+    const sub = join(dir, "lib", `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `m${i}.js`), `export const m${i} = ${i};\n${"// filler line\n".repeat(40)}`);
+  }
+  for (let i = 1; i <= tasks; i++) {
+    writeFileSync(
+      join(dir, "prompts", `task-${String(i).padStart(3, "0")}.md`),
+      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
+    );
+  }
+  commitGenerated(dir);
+}
+
+/**
+ * A generated Python repository (600 modules) and a fake `claude` on PATH: it replays a real
+ * Claude Code stream-json capture, one line every `workMs / lines` ms, and edits an existing
+ * module (the same edit in every task, so the merges are clean and no documentation is due).
+ */
+function claudeRepo(dir, binDir, { tasks, workMs }) {
+  generatePythonRepo(dir, { modules: 600 });
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  writeFileSync(join(dir, ".gitignore"), ".venv/\n__pycache__/\n.env\n");
+  writeFileSync(
+    join(dir, "gadugi.config.json"),
+    JSON.stringify({ agent: "claude", setup: { skipMissingUv: true } }),
+  );
+  for (let i = 1; i <= tasks; i++) {
+    writeFileSync(
+      join(dir, "prompts", `task-${String(i).padStart(3, "0")}.md`),
+      `# Tidy module ${i}\n\n## Overview\nAdd a docstring to \`app/pkg${i % 12}/mod${i}.py\`.\n`,
+    );
+  }
+  commitGenerated(dir);
+  const capture = "claude-write-acceptedits";
+  const lines = readFileSync(captureFiles(capture).stdout, "utf8").split("\n").filter(Boolean).length;
+  createFakeAgent(binDir, {
+    name: "claude",
+    capture,
+    delayMs: Math.round(workMs / lines),
+    writeFiles: { "app/pkg0/mod0.py": '"""Tidied by the agent."""\n' },
+  });
+}
+
+/** Runs the CLI; resolves with wall ms, exit code and peak RSS (MB) of the orchestrator. */
+function runCli(args, cwd, env) {
+  return new Promise((resolveRun, reject) => {
+    const started = performance.now();
+    const child = spawn(process.execPath, [bin, ...args], { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (d) => {
+      output += d;
+    });
+    child.stderr.on("data", (d) => {
+      output += d;
+    });
+    let peakKb = 0;
+    const sample = setInterval(() => {
+      try {
+        const m = /VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${child.pid}/status`, "utf8"));
+        if (m) peakKb = Math.max(peakKb, Number(m[1]));
+      } catch {
+        // The process is gone; the last sample stands.
+      }
+    }, 50);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearInterval(sample);
+      resolveRun({ wallMs: performance.now() - started, code, rssMb: peakKb / 1024, output });
+    });
+  });
+}
+
+async function measure(workload, number) {
+  const dir = mkdtempSync(join(tmpdir(), "gadugi-overhead-"));
+  const binDir = join(dir, ".bench-bin");
+  const repo = join(dir, "repo");
+  mkdirSync(repo);
+  try {
+    if (workload.claude) claudeRepo(repo, binDir, workload);
+    else sampleRepo(repo, workload);
+    const env = { ...process.env, NO_COLOR: "1", PATH: `${binDir}:${process.env.PATH}` };
+    const args = ["run", "--all-prompts", "--max-parallel", String(workload.parallel)];
+    const ideal = Math.ceil(workload.tasks / workload.parallel) * workload.workMs;
+    const rows = [];
+    for (const pass of WARM ? ["cold", "warm"] : ["cold"]) {
+      const result = await runCli(args, repo, env);
+      if (result.code !== 0) {
+        console.error(result.output.slice(-3000));
+        throw new Error(`workload ${number} (${pass}) exited ${result.code}`);
+      }
+      rows.push({ pass, ...result, ideal });
+    }
+    return rows;
+  } finally {
+    if (!KEEP) rmSync(dir, { recursive: true, force: true });
+    else console.log(`kept ${dir}`);
+  }
+}
+
+if (!existsSync(bin)) {
+  console.error(`No built CLI at ${bin}: run \`npm run setup\` (or \`pnpm build\`) first.`);
+  process.exit(1);
+}
+console.log(`Gadugi overhead through the built CLI · load average before: ${loadavg()}`);
+console.log("");
+console.log("| # | workload | pass | ideal | wall | wall / ideal | target | peak RSS |");
+console.log("|---|---|---|---|---|---|---|---|");
+for (const [i, workload] of WORKLOADS.entries()) {
+  if (only && !only.includes(i + 1)) continue;
+  for (const row of await measure(workload, i + 1)) {
+    const ratio = row.wallMs / row.ideal;
+    const target = workload.own
+      ? `own work ≤ 0.30 s/task: ${((row.wallMs - workload.tasks * workload.workMs) / workload.tasks / 1000).toFixed(2)} s`
+      : `≤ ${((workload.target * row.ideal) / 1000).toFixed(1)} s ${row.wallMs <= workload.target * row.ideal ? "met" : "missed"}`;
+    const rss = `${row.rssMb.toFixed(0)} MB${workload.rssTarget ? ` (≤ ${workload.rssTarget} ${row.rssMb <= workload.rssTarget ? "met" : "missed"})` : ""}`;
+    console.log(
+      `| ${i + 1} | ${workload.label} | ${row.pass} | ${(row.ideal / 1000).toFixed(1)} s | ${(row.wallMs / 1000).toFixed(1)} s | ${ratio.toFixed(2)} | ${target} | ${rss} |`,
+    );
+  }
+}
+console.log("");
+console.log(`load average after: ${loadavg()}`);
