@@ -121,4 +121,31 @@ describe("a queued run across orchestrator crashes and cancellation", () => {
       `jobs not cancelled: ${worker.log()}`,
     );
   }, 90_000);
+  it("waits with a warning while Redis is away mid-run and finishes when it is back", async () => {
+    const own = await startRedis({ persist: true });
+    try {
+      const h = await hosts(temp, threeTasks, 3000);
+      const worker = startWorker(processes, own.url, temp.dir("gadugi-host-a-"), h.env, 3);
+      await waitFor(() => worker.log().includes("worker "), 20_000, "the worker did not start");
+      const run = orchestrator(h.repo.dir, ["run", "prompts/*.md", "--queue", own.url], h.env);
+      let output = "";
+      run.stderr?.on("data", (d: Buffer) => {
+        output += d.toString();
+      });
+      const exited = new Promise<number | null>((resolve) => run.on("exit", (code) => resolve(code)));
+      await waitFor(() => started(worker.log()) === 3, 30_000, "the worker did not take all three jobs");
+      await own.kill();
+      await waitFor(() => /unreachable/.test(output), 10_000, `no warning: ${output}`);
+      await own.restart();
+      expect(await exited, output + worker.log()).toBe(0);
+      const [runId] = readdirSync(join(h.repo.dir, ".gadugi", "runs"));
+      const notes = journal(h.repo.dir, runId as string)
+        .filter((e) => e.type === "warning")
+        .map((e) => (e as { message: string }).message);
+      expect(notes.some((m) => /is unreachable .*waiting for it/.test(m))).toBe(true);
+      expect(notes.some((m) => /is reachable again/.test(m))).toBe(true);
+    } finally {
+      await own.stop();
+    }
+  }, 90_000);
 });
