@@ -23,6 +23,8 @@ describe("formatError", () => {
     const out = formatError(new TypeError("boom"));
     expect(out.exitCode).toBe(70);
     expect(out.text).toContain("Unexpected error");
+    // Source maps are off by default (start-up time): the message says how to get a mapped stack.
+    expect(out.text).toContain("GADUGI_DEBUG=1");
     expect(out.text).toContain("report");
   });
 });

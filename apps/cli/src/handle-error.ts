@@ -41,7 +41,7 @@ export function formatError(error: unknown, options: { json?: boolean } = {}): E
     return { text: JSON.stringify({ error: { code: "GADUGI_UNEXPECTED", message } }), exitCode: 70 };
   return {
     text: `${pc.red("✖ Unexpected error:")} ${message}\n${pc.dim(
-      "  This is a bug in Gadugi. Please report it with the command you ran and this output.",
+      "  This is a bug in Gadugi. Please report it with the command you ran and this output (run it again with GADUGI_DEBUG=1 for a stack that names the sources).",
     )}`,
     exitCode: 70,
   };
