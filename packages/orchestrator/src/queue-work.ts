@@ -104,8 +104,13 @@ export async function openQueueWorker(
     const end = await awaitJob(ctx, id, input.task.id, signal);
     if (end.status === "cancelled")
       return finish(session, input, { status: "cancelled", reason: end.reason });
-    if (end.status === "failed")
-      throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", { jobId: id, reason: end.reason });
+    if (end.status === "failed") {
+      // The worker could not do the work (clone, fetch, push, its journal): a transient failure,
+      // retried as any other (config.retry) on whichever worker takes the next attempt.
+      const reason = new GadugiError("GADUGI_QUEUE_JOB_FAILED", { jobId: id, reason: end.reason }).message;
+      await running(session, input.task.id, "on a worker");
+      return finish(session, input, { status: "failed", reason, transient: true });
+    }
     const done = end.result.value;
     await fetchBranch(git, remote, done);
     await journalWork(session, done);
@@ -130,7 +135,7 @@ async function enqueue(ctx: JobContext, id: string, payload: QueuedTaskWork): Pr
   const taskId = payload.input.task.id;
   const how = await ctx.queue.submit(
     id,
-    { runId: ctx.session.runId, taskId, payload },
+    { runId: ctx.session.runId, taskId, label: payload.input.task.slug, payload },
     (done) => done.value.result.status === "completed",
   );
   if (how === "added") return;

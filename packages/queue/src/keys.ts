@@ -53,6 +53,8 @@ export interface QueueJobData<P> {
   version: 1;
   runId: string;
   taskId: string;
+  /** A name for people (`gadugi workers`), e.g. the task's slug. */
+  label?: string;
   payload: P;
   /** Epoch ms the orchestrator enqueued it. */
   enqueuedAt: number;

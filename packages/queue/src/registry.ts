@@ -13,7 +13,7 @@ export interface WorkerInfo {
   lastHeartbeat: string;
   /** How often it beats: an entry older than 2.5 beats is a worker gone (killed), not listed. */
   heartbeatMs: number;
-  tasks: { jobId: string; runId: string; taskId: string; startedAt: string }[];
+  tasks: { jobId: string; runId: string; taskId: string; label?: string; startedAt: string }[];
 }
 
 /** Heartbeat entries: one key per worker, expiring unless refreshed (a dead worker drops out). */

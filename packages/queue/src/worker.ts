@@ -49,6 +49,7 @@ interface Active {
   controller: AbortController;
   runId: string;
   taskId: string;
+  label?: string;
   startedAt: number;
 }
 
@@ -159,6 +160,7 @@ export class QueueWorker<P, R> {
         jobId,
         runId: a.runId,
         taskId: a.taskId,
+        ...(a.label === undefined ? {} : { label: a.label }),
         startedAt: new Date(a.startedAt).toISOString(),
       })),
     };
@@ -174,13 +176,14 @@ export class QueueWorker<P, R> {
     const controller = new AbortController();
     bullSignal?.addEventListener("abort", () => controller.abort(bullSignal.reason), { once: true });
     const startedAt = Date.now();
-    this.#active.set(jobId, { controller, runId: data.runId, taskId: data.taskId, startedAt });
+    const label = data.label === undefined ? {} : { label: data.label };
+    this.#active.set(jobId, { controller, runId: data.runId, taskId: data.taskId, ...label, startedAt });
     try {
       if (await this.#cancelled(jobId, data.runId)) controller.abort(new Error("the job was cancelled"));
       const progress: JobProgress = { worker: this.ref, startedAt };
       await job.updateProgress(progress as unknown as object);
       await this.#beat();
-      this.#log(`job ${jobId}: task ${data.taskId} of run ${data.runId} started`);
+      this.#log(`job ${jobId}: task ${data.label ?? data.taskId} of run ${data.runId} started`);
       const value = await this.#options.handler(data.payload, {
         jobId,
         runId: data.runId,

@@ -30,7 +30,7 @@ export function workersCommand(io: CliIo): Command {
       }
       const rows = [["WORKER", "HOST", "PID", "CONCURRENCY", "TASKS", "LAST HEARTBEAT"]];
       for (const w of workers) {
-        const tasks = w.tasks.map((t) => `${t.taskId} (${t.runId})`).join(", ");
+        const tasks = w.tasks.map((t) => `${t.label ?? t.taskId} (${t.runId})`).join(", ");
         rows.push([w.id, w.host, String(w.pid), String(w.concurrency), tasks || "—", w.lastHeartbeat]);
       }
       io.stdout(table(rows));

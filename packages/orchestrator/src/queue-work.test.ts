@@ -1,0 +1,80 @@
+import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { jobId, QueueWorker } from "@gadugi/queue";
+import { rebuildRunState } from "@gadugi/state";
+import { startRedis, type TestRedis, useTempDirs } from "@gadugi/test-utils";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { Orchestrator, runFiles } from "./engine.js";
+import type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
+import { queueTaskHandler } from "./queue-worker.js";
+import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
+
+const temp = useTempDirs();
+let redis: TestRedis;
+
+beforeAll(async () => {
+  redis = await startRedis();
+});
+afterAll(async () => {
+  await redis.stop();
+});
+
+describe("Orchestrator with a queue", () => {
+  it("runs each task's work on a queue worker, retries a job its worker could not do, merges the results here", async () => {
+    const repo = await repoWithSampleAgent(
+      temp,
+      {
+        "one.md": samplePrompt("One", "src/one.js"),
+        "two.md": samplePrompt("Two", "src/two.js", "depends_on: [one]"),
+      },
+      sampleConfig({ retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 } }),
+    );
+    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
+    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    await repo.git(["remote", "add", "origin", remote]);
+    const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
+    const seen: string[] = [];
+    // The first job fails on its worker (as a failed clone would): the scheduler retries it.
+    const worker = await QueueWorker.start<QueuedTaskWork, QueuedTaskResult>({
+      url: redis.url,
+      concurrency: 2,
+      handler: async (work, context) => {
+        seen.push(context.jobId);
+        if (seen.length === 1) throw new Error("fetching the remote failed: network unreachable");
+        return handle(work, context);
+      },
+    });
+    try {
+      const result = await new Orchestrator({
+        repoRoot: repo.dir,
+        github: false,
+        env: repo.env,
+        queue: { url: redis.url },
+      }).run({ promptFiles: ["prompts/one.md", "prompts/two.md"] });
+      expect(result.status).toBe("completed");
+      const [one, two] = result.plan.tasks.map((t) => t.id) as [string, string];
+      expect(seen).toEqual([
+        jobId(result.runId, one, 1),
+        jobId(result.runId, one, 2),
+        jobId(result.runId, two, 1),
+      ]);
+      const state = await rebuildRunState(repo.dir, result.runId);
+      expect(state.tasks[one]?.attempts).toBe(2);
+      expect(Object.values(state.merges).map((m) => m.status)).toEqual(["merged", "merged"]);
+      // two started from one's merged work: its branch holds one's file.
+      const branch = state.tasks[two]?.branch as string;
+      expect(await repo.git(["show", `${branch}:src/one.js`])).toContain("One");
+      // The remote has what the workers needed: the run's base and the integration branch.
+      const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
+      expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
+      expect(refs).toContain(`refs/heads/${state.integrationBranch}`);
+      const placed = JSON.parse(
+        readFileSync(join(runFiles(repo.dir, result.runId).dir, "workers.json"), "utf8"),
+      );
+      expect(placed.tasks[two].worker).toEqual(worker.ref);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+});
