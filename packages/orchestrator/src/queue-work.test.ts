@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobId, QueueWorker } from "@gadugi/queue";
-import { rebuildRunState } from "@gadugi/state";
+import { EventJournal, rebuildRunState } from "@gadugi/state";
 import { startRedis, type TestRedis, useTempDirs } from "@gadugi/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
@@ -69,6 +69,14 @@ describe("Orchestrator with a queue", () => {
       const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
       expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
       expect(refs).toContain(`refs/heads/${state.integrationBranch}`);
+      // While a job ran, the phase its worker was in was journaled here (what `gadugi status` shows).
+      const { events } = await EventJournal.forRun(repo.dir, result.runId).read();
+      const live = events.filter(
+        (e) => e.type === "task.updated" && Object.keys(e.patch).join() === "currentPhase",
+      );
+      expect(live.map((e) => (e as { patch: { currentPhase: string } }).patch.currentPhase)).toContain(
+        "implementation",
+      );
       const placed = JSON.parse(
         readFileSync(join(runFiles(repo.dir, result.runId).dir, "workers.json"), "utf8"),
       );

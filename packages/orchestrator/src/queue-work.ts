@@ -2,7 +2,7 @@ import { readFile } from "node:fs/promises";
 import { isAbsolute, join, resolve } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { type Env, GitClient } from "@gadugi/git";
-import type { TaskStatus, WorkflowState } from "@gadugi/interfaces";
+import { type TaskStatus, WorkflowPhase, type WorkflowState } from "@gadugi/interfaces";
 import type { JobProgress, TaskQueue } from "@gadugi/queue";
 import { writeJsonAtomic } from "@gadugi/state";
 import { configForJob, inputForJob, type QueuedTaskResult, type QueuedTaskWork } from "./queue-payload.js";
@@ -150,6 +150,7 @@ async function enqueue(ctx: JobContext, id: string, payload: QueuedTaskWork): Pr
 async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: AbortSignal) {
   const { session, workers } = ctx;
   let started: Promise<unknown> = Promise.resolve();
+  let shownPhase: WorkflowPhase | undefined;
   const end = await ctx.queue.wait(id, {
     signal,
     lostAfterMs: (ctx.options.lostAfterSec ?? 300) * 1000,
@@ -161,6 +162,15 @@ async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: Abo
       started = started
         .then(() => running(session, taskId, reason))
         .then(() => writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers));
+    },
+    // The phase the worker runs, so `gadugi status` shows it while the job is in flight.
+    onProgress: (progress) => {
+      const phase = WorkflowPhase.safeParse(progress.phase);
+      if (!phase.success || phase.data === shownPhase) return;
+      shownPhase = phase.data;
+      started = started.then(() =>
+        recordOf(session)({ type: "task.updated", taskId, patch: { currentPhase: phase.data } }),
+      );
     },
   });
   await started;

@@ -26,6 +26,8 @@ export interface QueueTaskHandlerOptions {
 export interface QueueTaskContext {
   jobId: string;
   signal: AbortSignal;
+  /** Reports progress to the orchestrator (the phase running). */
+  progress?: (detail: Record<string, unknown>) => Promise<void>;
 }
 
 /**
@@ -44,7 +46,24 @@ export function queueTaskHandler(
     const input = await inputOnThisHost(repo, work.input);
     const startedAt = new Date().toISOString();
     const run = await runs.open(repo, work);
-    const result = await run.work(input, context.signal);
+    // The phase running, as the job's progress: the orchestrator's status shows it.
+    const tell = context.progress;
+    const onPhase =
+      tell === undefined
+        ? undefined
+        : (phase: string) => {
+            tell({ phase }).catch((error: unknown) =>
+              options.onLog?.(`${context.jobId}: progress not sent: ${String(error)}`),
+            );
+          };
+    const taskId = work.input.task.id;
+    if (onPhase !== undefined) run.phaseListeners.set(taskId, onPhase);
+    let result: Awaited<ReturnType<WorkerRun["work"]>>;
+    try {
+      result = await run.work(input, context.signal);
+    } finally {
+      run.phaseListeners.delete(taskId);
+    }
     const branch = result.state.branch;
     let head: string | undefined;
     // Cancelled, or the job's lock was lost (it runs again elsewhere): nothing is pushed.
@@ -173,6 +192,8 @@ interface WorkerRun {
   state: ObservedStateManager;
   background: BackgroundWrites;
   work: ReturnType<typeof localTaskWorker>;
+  /** Per task running: told when each of its phases starts. */
+  phaseListeners: Map<string, (phase: string) => void>;
 }
 
 /** The runs a worker takes part in, one per clone and run id: journal, registry, task worker. */
@@ -219,6 +240,7 @@ class WorkerRuns {
     const runner = registeringRunner(registry, { runner: this.#runner, onError: registryWarning });
     const env = this.#env;
     const session = { runId, repoRoot: repo, config, state, background };
+    const phaseListeners = new Map<string, (phase: string) => void>();
     const work = localTaskWorker(session, {
       env,
       worktrees: worktreeManager(repo, config, env),
@@ -227,7 +249,8 @@ class WorkerRuns {
       runner,
       onEvent: undefined,
       now: this.#now,
+      onPhase: (taskId, phase) => phaseListeners.get(taskId)?.(phase),
     });
-    return { state, background, work };
+    return { state, background, work, phaseListeners };
   }
 }

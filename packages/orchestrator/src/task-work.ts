@@ -1,6 +1,13 @@
 import { type ProcessRegistry, runAgentTask } from "@gadugi/execution-monitor";
 import type { Env, ProcessRunner } from "@gadugi/git";
-import type { AgentConfig, AgentEvent, AgentRunResult, TaskData, WorkflowState } from "@gadugi/interfaces";
+import type {
+  AgentConfig,
+  AgentEvent,
+  AgentRunResult,
+  TaskData,
+  WorkflowPhase,
+  WorkflowState,
+} from "@gadugi/interfaces";
 import { type WorkflowGitHub, WorkflowManager } from "@gadugi/workflow-manager";
 import type { WorktreeManager } from "@gadugi/worktree-manager";
 import { chooseAgent } from "./agents.js";
@@ -113,6 +120,8 @@ export interface LocalWorkerOptions {
   runner: ProcessRunner;
   onEvent: ((event: LiveEvent) => void) | undefined;
   now: () => number;
+  /** Told when each phase of a task starts (a queue worker reports it to the orchestrator). */
+  onPhase?: (taskId: string, phase: WorkflowPhase) => void;
 }
 
 /** A worker that runs task work in this process: a WorkflowManager with the run's agent runner. */
@@ -147,6 +156,13 @@ export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOp
     runDir: runFiles(session.repoRoot, session.runId).dir,
     env,
     now: options.now,
+    ...(options.onPhase === undefined
+      ? {}
+      : {
+          onPhase: (event: { taskId: string; phase: WorkflowPhase; status: string }) => {
+            if (event.status === "running") options.onPhase?.(event.taskId, event.phase);
+          },
+        }),
   });
   return async (input, signal) => {
     const state = await workflow.runTask(input.task, {

@@ -71,6 +71,8 @@ export interface WorkerRef {
 export interface JobProgress {
   worker: WorkerRef;
   startedAt: number;
+  /** What the handler reported last (`JobContext.progress`), e.g. `{ phase: "testing" }`. */
+  [detail: string]: unknown;
 }
 
 /** A finished job's return value: the handler's result and where and when it ran. */

@@ -25,6 +25,8 @@ export interface WaitOptions {
   signal?: AbortSignal;
   /** Called when a worker takes the job, and again when another takes it over (a stalled job). */
   onStart?: (progress: JobProgress) => void;
+  /** Called whenever the job's progress changes (what its handler reports). */
+  onProgress?: (progress: JobProgress) => void;
   /** How long Redis may stay unreachable before GADUGI_QUEUE_LOST. Default 300 s. */
   lostAfterMs?: number;
   /** After the signal aborted: how long to wait for the worker to end the job cancelled. Default 15 s. */
@@ -103,10 +105,17 @@ export class TaskQueue<P, R> {
     const pollMs = options.pollMs ?? 200;
     const lostAfterMs = options.lostAfterMs ?? 300_000;
     let workerId: string | undefined;
+    let last: string | undefined;
     const onStart = (progress: JobProgress) => {
-      if (progress.worker.id === workerId) return;
-      workerId = progress.worker.id;
-      options.onStart?.(progress);
+      if (progress.worker.id !== workerId) {
+        workerId = progress.worker.id;
+        options.onStart?.(progress);
+      }
+      const text = JSON.stringify(progress);
+      if (text !== last) {
+        last = text;
+        options.onProgress?.(progress);
+      }
     };
     let lostSince: number | undefined;
     let cancelledAt: number | undefined;

@@ -21,6 +21,8 @@ export interface JobContext {
   /** Aborted when the job is cancelled (`TaskQueue.cancel` / `cancelRun`) or the worker stops now. */
   signal: AbortSignal;
   worker: WorkerRef;
+  /** Adds `detail` to the job's progress (e.g. the phase running), for the orchestrator to see. */
+  progress: (detail: Record<string, unknown>) => Promise<void>;
 }
 
 export type JobHandler<P, R> = (payload: P, context: JobContext) => Promise<R>;
@@ -190,6 +192,9 @@ export class QueueWorker<P, R> {
         taskId: data.taskId,
         signal: controller.signal,
         worker: this.ref,
+        progress: async (detail) => {
+          await job.updateProgress({ ...detail, ...progress } as unknown as object);
+        },
       });
       this.#log(`job ${jobId}: finished${controller.signal.aborted ? " (cancelled)" : ""}`);
       return { version: 1, worker: this.ref, startedAt, finishedAt: Date.now(), value };
