@@ -145,6 +145,28 @@ describe("TaskQueue and QueueWorker", () => {
     expect(readFileSync(file, "utf8").trim()).toBe(`${id} ${second.pid}`);
   }, 30_000);
 
+  it("finishes the job it runs when stopped with SIGTERM, then exits", async () => {
+    const name = queueName();
+    const queue = await openQueue(name);
+    const dir = temp.dir();
+    const startedFile = join(dir, "started");
+    const worker = await workerProcess(name);
+    const exited = new Promise<number | null>((resolve) => worker.on("exit", (code) => resolve(code)));
+    const id = jobId("run-t", "one", 1);
+    await queue.submit(id, { runId: "run-t", taskId: "one", payload: { sleepMs: 1000, startedFile } });
+    await waitFor(() => {
+      try {
+        return readFileSync(startedFile, "utf8").length > 0;
+      } catch {
+        return false;
+      }
+    }, 10_000);
+    worker.kill("SIGTERM");
+    const end = await queue.wait(id);
+    expect(end.status === "completed" && end.result.value).toEqual({ pid: worker.pid, cancelled: false });
+    expect(await exited).toBe(0);
+  }, 20_000);
+
   it("cancels a running job on its worker, and a run's jobs by run id", async () => {
     const name = queueName();
     const queue = await openQueue(name);
