@@ -48,6 +48,15 @@ export function applyRunEvent(state: RunState | undefined, event: RunEvent, sour
   return fold(state === undefined ? undefined : structuredClone(state), event, source) as RunState;
 }
 
+/**
+ * `applyRunEvent` without the copy: changes `state` itself and returns it. For the owner of a
+ * private state (the state manager's open run), where copying the whole state for every event
+ * made a run's bookkeeping quadratic in its events.
+ */
+export function applyRunEventInPlace(state: RunState, event: RunEvent, source?: string): RunState {
+  return fold(state, event, source) as RunState;
+}
+
 /** Rebuilds a run's state from its journal. No journal (or an empty one): GADUGI_STATE_NOT_FOUND. */
 export async function rebuildRunState(
   repoRoot: string,

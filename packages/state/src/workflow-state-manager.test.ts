@@ -1,5 +1,6 @@
-import { readFile, rm, writeFile } from "node:fs/promises";
+import { readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { GadugiError } from "@gadugi/error-handling";
 import type { RunState } from "@gadugi/interfaces";
 import { afterEach, describe, expect, it } from "vitest";
@@ -145,6 +146,32 @@ describe("WorkflowStateManager", () => {
     const stored = JSON.parse(await readFile(join(repo, ".gadugi/runs/r1/state.json"), "utf8")) as RunState;
     expect(stored.journalSeq).toBe(5);
     expect(stored.tasks[taskInput.id]?.phases[0]?.status).toBe("running");
+  });
+
+  it("rewrites state.json once for a burst of events, shortly after, and on close", async () => {
+    const repo = await tempDir();
+    const m = manager(repo);
+    await m.createRun({ runId: "r1", tasks: [taskInput] });
+    const statePath = join(repo, ".gadugi/runs/r1/state.json");
+    const before = await stat(statePath);
+    await m.record("r1", { type: "task.status", taskId: taskInput.id, status: "running" });
+    for (const phase of ["setup", "issue_creation", "branch_creation"] as const) {
+      await m.record("r1", { type: "phase.started", taskId: taskInput.id, phase });
+    }
+    // Not yet rewritten: every event is in the journal, which any reader catches up from.
+    expect((await stat(statePath)).mtimeMs).toBe(before.mtimeMs);
+    expect((await manager(repo).loadRun("r1")).journalSeq).toBe(6);
+    const storedSeq = async () => (JSON.parse(await readFile(statePath, "utf8")) as RunState).journalSeq;
+    for (let i = 0; i < 100 && (await storedSeq()) !== 6; i++) await sleep(50);
+    expect(await storedSeq()).toBe(6);
+    await m.record("r1", {
+      type: "phase.finished",
+      taskId: taskInput.id,
+      phase: "setup",
+      status: "completed",
+    });
+    await m.close();
+    expect((JSON.parse(await readFile(statePath, "utf8")) as RunState).journalSeq).toBe(7);
   });
 
   it("checkEvent sees the state in journal order and a throw keeps the event out of the journal", async () => {

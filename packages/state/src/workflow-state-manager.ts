@@ -17,7 +17,7 @@ import { EventJournal } from "./journal.js";
 import { loadRunState, runExists } from "./load.js";
 import { acquireLock, type LockHandle } from "./lock.js";
 import { assertSafeId, type StatePaths, statePaths } from "./paths.js";
-import { applyRunEvent } from "./reduce.js";
+import { applyRunEvent, applyRunEventInPlace } from "./reduce.js";
 import { type Clock, errnoCode, fileStamp, ioError, messageOf, randomHex, systemClock } from "./util.js";
 
 export interface WorkflowStateManagerOptions {
@@ -62,6 +62,9 @@ type RunFinishedInput = Extract<RunEventInput, { type: "run.finished" }>;
  * state.json is rewritten on the next state-changing event or on close (a load catches up from
  * the journal anyway).
  */
+/** Longest state.json lags behind a state-changing event while a run is open. */
+const STATE_WRITE_DELAY_MS = 200;
+
 const JOURNAL_ONLY: ReadonlySet<RunEvent["type"]> = new Set([
   "agent.event",
   "agent.run",
@@ -80,6 +83,8 @@ interface OpenRun {
   state: RunState;
   /** state has events state.json does not have yet. */
   dirty: boolean;
+  /** A state.json rewrite is scheduled (#scheduleWrite). */
+  writeTimer?: NodeJS.Timeout | undefined;
   queue: Promise<unknown>;
 }
 
@@ -201,13 +206,10 @@ export class WorkflowStateManager {
     return this.#serial(open, async () => {
       this.#options.checkEvent?.(open.state, input);
       const event = await open.journal.append(input);
-      open.state = applyRunEvent(open.state, event, open.journal.path);
-      if (JOURNAL_ONLY.has(event.type)) {
-        open.dirty = true;
-      } else {
-        await this.#write(open.state);
-        open.dirty = false;
-      }
+      // open.state is this manager's own (readers get copies): no copy per event.
+      open.state = applyRunEventInPlace(open.state, event, open.journal.path);
+      open.dirty = true;
+      if (!JOURNAL_ONLY.has(event.type)) this.#scheduleWrite(open);
       return event;
     });
   }
@@ -279,10 +281,35 @@ export class WorkflowStateManager {
     });
   }
 
+  /**
+   * state.json within STATE_WRITE_DELAY_MS of a state-changing event, once for all the events in
+   * between: it is a cache of the journal (written and fsynced per event, and what every load
+   * catches up from), so rewriting the whole state for every event only cost time.
+   */
+  #scheduleWrite(open: OpenRun): void {
+    if (open.writeTimer !== undefined) return;
+    open.writeTimer = setTimeout(() => {
+      open.writeTimer = undefined;
+      this.#serial(open, async () => {
+        if (!open.dirty) return;
+        await this.#write(open.state);
+        open.dirty = false;
+      }).catch((error: unknown) => {
+        this.#warn([
+          `${this.paths.state(open.state.runId)} not rewritten (the journal has every event): ${messageOf(error)}`,
+        ]);
+      });
+    }, STATE_WRITE_DELAY_MS);
+    // A pending rewrite never keeps the process alive: closeRun writes what is left.
+    open.writeTimer.unref();
+  }
+
   /** Writes pending state and releases the run's lock. */
   async closeRun(runId: string): Promise<void> {
     const open = this.#open.get(runId);
     if (open === undefined) return;
+    clearTimeout(open.writeTimer);
+    open.writeTimer = undefined;
     try {
       await this.#serial(open, async () => {
         if (open.dirty) await this.#write(open.state);
