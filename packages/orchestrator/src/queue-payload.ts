@@ -54,3 +54,12 @@ export function inputForJob(input: TaskWorkInput): TaskWorkInput {
   );
   return { ...input, agent: { ...input.agent, config: { ...input.agent.config, env: clean } } };
 }
+
+/**
+ * Where a task's branch travels on the remote: a ref of the run's own
+ * (`refs/gadugi/<run>/tasks/<task>`), so it never lands on a branch of the remote or of the
+ * orchestrator's repository that an earlier run left.
+ */
+export function taskRef(runId: string, taskId: string): string {
+  return `refs/gadugi/${runId}/tasks/${taskId}`;
+}

@@ -33,6 +33,9 @@ describe("Orchestrator with a queue", () => {
     const remote = join(temp.dir("gadugi-remote-"), "remote.git");
     execFileSync("git", ["init", "--quiet", "--bare", remote]);
     await repo.git(["remote", "add", "origin", remote]);
+    // An earlier run's result under the name the workers will give task two: kept as it is.
+    await repo.git(["branch", "gadugi/two", "HEAD~1"]);
+    const earlier = (await repo.git(["rev-parse", "gadugi/two"])).trim();
     const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
     const seen: string[] = [];
     // The first job fails on its worker (as a failed clone would): the scheduler retries it.
@@ -62,13 +65,18 @@ describe("Orchestrator with a queue", () => {
       const state = await rebuildRunState(repo.dir, result.runId);
       expect(state.tasks[one]?.attempts).toBe(2);
       expect(Object.values(state.merges).map((m) => m.status)).toEqual(["merged", "merged"]);
-      // two started from one's merged work: its branch holds one's file.
+      // two started from one's merged work: its branch holds one's file. It came back under a
+      // name of its own, the earlier run's gadugi/two untouched, and no branch of the remote moved.
       const branch = state.tasks[two]?.branch as string;
+      expect(branch).toBe("gadugi/two-2");
+      expect((await repo.git(["rev-parse", "gadugi/two"])).trim()).toBe(earlier);
       expect(await repo.git(["show", `${branch}:src/one.js`])).toContain("One");
       // The remote has what the workers needed: the run's base and the integration branch.
       const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
       expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
       expect(refs).toContain(`refs/heads/${state.integrationBranch}`);
+      expect(refs).toContain(`refs/gadugi/${result.runId}/tasks/${two}`);
+      expect(refs).not.toContain("refs/heads/gadugi/two");
       // While a job ran, the phase its worker was in was journaled here (what `gadugi status` shows).
       const { events } = await EventJournal.forRun(repo.dir, result.runId).read();
       const live = events.filter(

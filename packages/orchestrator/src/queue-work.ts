@@ -5,7 +5,13 @@ import { type Env, GitClient } from "@gadugi/git";
 import { type TaskStatus, WorkflowPhase, type WorkflowState } from "@gadugi/interfaces";
 import type { JobProgress, TaskQueue } from "@gadugi/queue";
 import { writeJsonAtomic } from "@gadugi/state";
-import { configForJob, inputForJob, type QueuedTaskResult, type QueuedTaskWork } from "./queue-payload.js";
+import {
+  configForJob,
+  inputForJob,
+  type QueuedTaskResult,
+  type QueuedTaskWork,
+  taskRef,
+} from "./queue-payload.js";
 import { recordOf, runFiles, type Session } from "./session.js";
 import type { TaskWorker, TaskWorkInput, TaskWorkResult } from "./task-work.js";
 
@@ -25,7 +31,17 @@ export interface QueueRunOptions {
 export interface TaskWorkers {
   queue: string;
   remote: string;
-  tasks: Record<string, { jobId: string; worker: JobProgress["worker"]; startedAt: string }>;
+  tasks: Record<
+    string,
+    {
+      jobId: string;
+      worker: JobProgress["worker"];
+      startedAt: string;
+      /** The task branch's name on the workers, and here when that name was taken (`-2`). */
+      branch?: string;
+      localBranch?: string;
+    }
+  >;
 }
 
 export function workersFile(repoRoot: string, runId: string): string {
@@ -95,7 +111,7 @@ export async function openQueueWorker(
     const startCommit = input.restart?.startPoint ?? input.startPoint ?? session.baseCommit;
     await enqueue(ctx, id, {
       version: 1,
-      input: inputForJob(input),
+      input: inputForJob(workerNames(workers, input)),
       config: configForJob(session.config),
       remote: remoteUrl,
       fetch: await pushes.ensure(startCommit),
@@ -112,11 +128,26 @@ export async function openQueueWorker(
       return finish(session, input, { status: "failed", reason, transient: true });
     }
     const done = end.result.value;
-    await fetchBranch(git, remote, done);
-    await journalWork(session, done);
+    const branch = await fetchBranch(session, git, remote, done);
+    const placed = workers.tasks[input.task.id];
+    if (placed !== undefined && branch !== undefined && done.result.state.branch !== undefined) {
+      placed.branch = done.result.state.branch;
+      placed.localBranch = branch;
+      await writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
+    }
+    await journalWork(session, done, branch);
     return finish(session, input, done.result, done.result.state.status);
   };
   return { work, close: () => queue.close() };
+}
+
+/** A resumed task's branch under the name its workers know it by (see fetchBranch). */
+function workerNames(workers: TaskWorkers, input: TaskWorkInput): TaskWorkInput {
+  const placed = workers.tasks[input.task.id];
+  const resume = input.resume;
+  if (resume === undefined || placed?.branch === undefined || resume.branch !== placed.localBranch)
+    return input;
+  return { ...input, resume: { ...resume, branch: placed.branch } };
 }
 
 interface JobContext {
@@ -156,7 +187,7 @@ async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: Abo
     lostAfterMs: (ctx.options.lostAfterSec ?? 300) * 1000,
     onStart: (progress) => {
       const at = new Date(progress.startedAt).toISOString();
-      workers.tasks[taskId] = { jobId: id, worker: progress.worker, startedAt: at };
+      workers.tasks[taskId] = { ...workers.tasks[taskId], jobId: id, worker: progress.worker, startedAt: at };
       const reason = `on worker ${progress.worker.host} (pid ${progress.worker.pid})`;
       // Chained: a stalled job taken over by another worker is said after the first.
       started = started
@@ -230,18 +261,33 @@ class RemotePushes {
   }
 }
 
-/** The task branch as the worker pushed it, into this repository under the same name. */
-async function fetchBranch(git: GitClient, remote: string, done: QueuedTaskResult): Promise<void> {
-  const branch = done.result.state.branch;
-  if (branch === undefined || done.head === undefined) return;
-  await git.raw(["fetch", "--quiet", remote, `+refs/heads/${branch}:refs/heads/${branch}`]);
-  const here = await git.revParse(`refs/heads/${branch}`);
-  if (here !== done.head) {
+/**
+ * The task branch as the worker pushed it (`refs/gadugi/<run>/tasks/<task>`), into this
+ * repository: under the name this run gave the task before (an earlier attempt), else the
+ * worker's name unless a branch of that name exists (an earlier run's, never moved), else with
+ * `-2`, `-3`… Returns the local name.
+ */
+async function fetchBranch(session: Session, git: GitClient, remote: string, done: QueuedTaskResult) {
+  const { branch } = done.result.state;
+  if (branch === undefined || done.head === undefined) return branch;
+  const ref = taskRef(session.runId, done.result.taskId);
+  await git.raw(["fetch", "--quiet", remote, `+${ref}:${ref}`]);
+  const head = await git.revParse(ref);
+  if (head !== done.head) {
     throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", {
-      jobId: `${done.result.taskId}`,
-      reason: `the remote's ${branch} is at ${here.slice(0, 12)}, not the worker's ${done.head.slice(0, 12)} (pushed over by someone else?)`,
+      jobId: ref,
+      reason: `the remote's ${ref} is at ${head.slice(0, 12)}, not the worker's ${done.head.slice(0, 12)} (pushed over by someone else?)`,
     });
   }
+  const prior = (await session.state.loadTask(session.runId, done.result.taskId)).branch;
+  let local = prior;
+  for (let n = 1; local === undefined; n++) {
+    const name = n === 1 ? branch : `${branch}-${n}`;
+    const current = await git.resolveCommit(`refs/heads/${name}`);
+    if (current === undefined || current === head) local = name;
+  }
+  await git.raw(["update-ref", `refs/heads/${local}`, head]);
+  return local;
 }
 
 /** Journals `running` unless the task is running already (a worker took it up). */
@@ -252,7 +298,11 @@ async function running(session: Session, taskId: string, reason: string): Promis
 }
 
 /** The worker's record of the task (phases, branch, base) and its agent runs, in this journal. */
-async function journalWork(session: Session, done: QueuedTaskResult): Promise<void> {
+async function journalWork(
+  session: Session,
+  done: QueuedTaskResult,
+  branch: string | undefined,
+): Promise<void> {
   const record = recordOf(session);
   const {
     runId: _runId,
@@ -266,7 +316,11 @@ async function journalWork(session: Session, done: QueuedTaskResult): Promise<vo
     ...patch
   } = done.result.state;
   await running(session, taskId, "on a worker");
-  await record({ type: "task.updated", taskId, patch });
+  await record({
+    type: "task.updated",
+    taskId,
+    patch: { ...patch, ...(branch === undefined ? {} : { branch }) },
+  });
   for (const { at: _at, ...run } of done.agentRuns) await record({ type: "agent.run", taskId, ...run });
 }
 

@@ -6,7 +6,7 @@ import { ProcessRegistry, registeringRunner } from "@gadugi/execution-monitor";
 import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import type { GadugiConfig } from "@gadugi/interfaces";
 import { worktreeManager } from "./cleanup.js";
-import type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
+import { type QueuedTaskResult, type QueuedTaskWork, taskRef } from "./queue-payload.js";
 import { BackgroundWrites, ObservedStateManager, runFiles } from "./session.js";
 import { localTaskWorker, type TaskWorkInput } from "./task-work.js";
 
@@ -68,7 +68,7 @@ export function queueTaskHandler(
     let head: string | undefined;
     // Cancelled, or the job's lock was lost (it runs again elsewhere): nothing is pushed.
     if (!context.signal.aborted && branch !== undefined && (await clones.git(repo).branchExists(branch))) {
-      head = await clones.push(repo, branch);
+      head = await clones.push(repo, branch, taskRef(work.input.runId, work.input.task.id));
       options.onLog?.(`${context.jobId}: pushed ${branch} (${head.slice(0, 12)})`);
     }
     const state = await run.state.loadRun(work.input.runId);
@@ -94,6 +94,11 @@ async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<Task
     return { ...input, resume };
   }
   return input;
+}
+
+/** Where a clone keeps the remote's `refs/gadugi/<run>/tasks/<task>`. */
+function remoteTaskRef(runId: string, taskId: string): string {
+  return `refs/remotes/${WORKER_REMOTE}-run/gadugi/${runId}/tasks/${taskId}`;
 }
 
 /** One clone per remote under the work dir; git calls on one clone run one at a time. */
@@ -134,23 +139,27 @@ class Clones {
       const refspecs = work.fetch.map(
         (ref) => `+${ref}:refs/remotes/${WORKER_REMOTE}-run/${ref.replace(/^refs\//, "")}`,
       );
+      const runId = work.input.runId;
+      // The run's task branches (a resumed task's earlier work); a glob, so none is no error.
+      const tasks = `+refs/gadugi/${runId}/tasks/*:${remoteTaskRef(runId, "*")}`;
       await git.raw([
         "fetch",
         "--quiet",
         WORKER_REMOTE,
         `+refs/heads/*:refs/remotes/${WORKER_REMOTE}/*`,
+        tasks,
         ...refspecs,
       ]);
       await git.raw(["cat-file", "-e", `${work.startCommit}^{commit}`]);
       const branch = work.input.resume?.branch;
-      if (branch !== undefined) await this.#takeBranch(git, branch);
+      if (branch !== undefined) await this.#takeBranch(git, branch, remoteTaskRef(runId, work.input.task.id));
       return repo;
     });
   }
 
   /** The remote's copy of a resumed task's branch, unless a worktree here has it checked out. */
-  async #takeBranch(git: GitClient, branch: string): Promise<void> {
-    const remote = await git.resolveCommit(`refs/remotes/${WORKER_REMOTE}/${branch}`);
+  async #takeBranch(git: GitClient, branch: string, fetched: string): Promise<void> {
+    const remote = await git.resolveCommit(fetched);
     if (remote === undefined) return;
     const checkedOut = (await git.worktreeList()).some(
       (w) => w.branch === branch || w.branch === `refs/heads/${branch}`,
@@ -158,18 +167,15 @@ class Clones {
     if (!checkedOut) await git.raw(["branch", "--force", branch, remote]);
   }
 
-  /** Force-pushes the task branch (a re-run replaces a half-done branch); returns its head. */
-  async push(repo: string, branch: string): Promise<string> {
+  /**
+   * Force-pushes the task branch to the run's ref for the task (a re-run replaces a half-done
+   * one); returns its head.
+   */
+  async push(repo: string, branch: string, ref: string): Promise<string> {
     return this.#serial(repo, async () => {
       const git = this.git(repo);
       const head = await git.revParse(`refs/heads/${branch}`);
-      await git.raw([
-        "push",
-        "--quiet",
-        "--force",
-        WORKER_REMOTE,
-        `refs/heads/${branch}:refs/heads/${branch}`,
-      ]);
+      await git.raw(["push", "--quiet", "--force", WORKER_REMOTE, `refs/heads/${branch}:${ref}`]);
       return head;
     });
   }
