@@ -12,6 +12,8 @@ export const PhaseReport = z.strictObject({
   endedAt: z.string().optional(),
   durationMs: z.number().nonnegative().optional(),
   reason: z.string().optional(),
+  /** What a completed phase says about itself (setup: where the worktree came from, how long the environment took). */
+  note: z.string().optional(),
 });
 export type PhaseReport = z.infer<typeof PhaseReport>;
 

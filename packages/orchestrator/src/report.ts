@@ -83,6 +83,7 @@ export function buildTaskReports(
         ...(p.endedAt === undefined ? {} : { endedAt: p.endedAt }),
         ...(p.durationMs === undefined ? {} : { durationMs: p.durationMs }),
         ...(p.reason === undefined ? {} : { reason: p.reason }),
+        ...(typeof p.data.summary === "string" ? { note: p.data.summary } : {}),
       })),
       filesChanged: extra.filesChanged ?? [],
     };
@@ -183,7 +184,9 @@ export function renderReportMarkdown(report: RunReport): string {
     }
     out.push("| Phase | Status | Duration | Note |", "| --- | --- | --- | --- |");
     for (const p of t.phases) {
-      out.push(`| ${p.phase} | ${p.status} | ${seconds(p.durationMs)} | ${escapeCell(p.reason ?? "")} |`);
+      out.push(
+        `| ${p.phase} | ${p.status} | ${seconds(p.durationMs)} | ${escapeCell(p.reason ?? p.note ?? "")} |`,
+      );
     }
     out.push("", ...governanceMarkdown(t, escapeCell));
     out.push(...reviewMarkdown(t, escapeCell));
@@ -255,7 +258,7 @@ export function renderReportHtml(report: RunReport): string {
       const x = label + (Date.parse(p.startedAt) - start) * scale;
       const w = Math.max(2, (Date.parse(p.endedAt) - Date.parse(p.startedAt)) * scale);
       bars.push(
-        `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${row - 8}" fill="${PHASE_COLOURS[p.status]}"><title>${escapeHtml(`${t.slug} · ${p.phase}: ${p.status} ${seconds(p.durationMs)}${p.reason ? ` — ${p.reason}` : ""}`)}</title></rect>`,
+        `<rect x="${x.toFixed(1)}" y="${y}" width="${w.toFixed(1)}" height="${row - 8}" fill="${PHASE_COLOURS[p.status]}"><title>${escapeHtml(`${t.slug} · ${p.phase}: ${p.status} ${seconds(p.durationMs)}${(p.reason ?? p.note) ? ` — ${p.reason ?? p.note}` : ""}`)}</title></rect>`,
       );
     }
   });

@@ -41,6 +41,11 @@ describe("the worktree pool in a run", () => {
     // One checkout made; the other two tasks took it up after each merge.
     expect(ofRun.filter((r) => r.recycled).length).toBe(2);
     expect(new Set(ofRun.map((r) => r.path)).size).toBe(1);
+    // The report says, per task, where its worktree came from and what setup cost.
+    const notes = first.report.tasks.map((t) => t.phases.find((p) => p.phase === "setup")?.note ?? "");
+    expect(notes.filter((n) => n.startsWith("new worktree in "))).toHaveLength(1);
+    expect(notes.filter((n) => n.startsWith("worktree taken up from the pool in "))).toHaveLength(2);
+    expect(notes.every((n) => /; environment \d+\.\d+ s/.test(n))).toBe(true);
     const pooled = records.filter((r) => r.status === "pooled");
     expect(pooled).toHaveLength(1);
     const pooledPath = (pooled[0] as (typeof pooled)[number]).path;

@@ -10,6 +10,7 @@ export const setupPhase: Phase = {
     "The task's worktree exists on its branch (created, or taken up again on resume), its environment is prepared (uv/node, copied files, setup commands) and its todo list is written.",
   async run(ctx) {
     const { task } = ctx;
+    const started = performance.now();
     const worktree = await ctx.worktrees.create({
       runId: ctx.runId,
       taskId: task.id,
@@ -29,6 +30,7 @@ export const setupPhase: Phase = {
       `worktree ${worktree.resumed ? "taken up again" : "created"}: ${worktree.path} on ${worktree.branch} from ${worktree.baseRef} (${worktree.baseCommit.slice(0, 12)})`,
     );
 
+    const worktreeMs = Math.round(performance.now() - started);
     const env = await setupEnvironment(
       { path: worktree.path, taskId: task.id, runId: ctx.runId },
       {
@@ -65,7 +67,29 @@ export const setupPhase: Phase = {
       todoFile: ctx.todo.markdownPath,
     };
     if (env.node) data.node = `${env.node.manager} (${env.node.mode})`;
+    data.worktreeMs = worktreeMs;
+    data.environmentMs = env.durationMs;
+    data.summary = setupSummary(worktree, worktreeMs, env);
     if (env.skipped.length > 0) data.setupSkipped = env.skipped.map((s) => `${s.step}: ${s.reason}`);
     return { status: "completed", data };
   },
 };
+
+/** The report's note on setup: where the worktree came from and what the environment cost. */
+function setupSummary(
+  worktree: { resumed: boolean; recycled?: boolean },
+  worktreeMs: number,
+  env: { durationMs: number; steps: readonly { step: string; durationMs: number }[] },
+): string {
+  const source = worktree.resumed
+    ? "worktree taken up again"
+    : worktree.recycled
+      ? "worktree taken up from the pool"
+      : "new worktree";
+  const steps = env.steps.filter((s) => s.durationMs >= 50).map((s) => `${s.step} ${seconds(s.durationMs)}`);
+  return `${source} in ${seconds(worktreeMs)}; environment ${seconds(env.durationMs)}${steps.length ? ` (${steps.join(", ")})` : ""}`;
+}
+
+function seconds(ms: number): string {
+  return `${(ms / 1000).toFixed(ms < 10_000 ? 2 : 1)} s`;
+}
