@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { mkdir } from "node:fs/promises";
-import { join } from "node:path";
+import { join, sep } from "node:path";
 import { ProcessRegistry, registeringRunner } from "@gadugi/execution-monitor";
 import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import type { GadugiConfig } from "@gadugi/interfaces";
@@ -79,17 +79,19 @@ export function queueTaskHandler(
 }
 
 /**
- * A resumed or restarted task's earlier worktree may be on another host. A restart without it
- * here is the same work from scratch on the restart's start point; a resume without it sets up
- * again (setup takes up the branch, fetched from the remote by `prepare`).
+ * A resumed or restarted task's earlier worktree may be on another host (or be another worker's
+ * on this one): only a worktree inside this clone counts. A restart without one here is the same
+ * work from scratch on the restart's start point; a resume without one sets up again (setup takes
+ * up the branch, fetched from the remote by `prepare`).
  */
 async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<TaskWorkInput> {
-  const here = input.resume?.worktreePath !== undefined && existsSync(input.resume.worktreePath);
+  const path = input.resume?.worktreePath;
+  const here = path !== undefined && path.startsWith(`${repo}${sep}`) && existsSync(path);
   if (input.restart !== undefined && !here) {
     const { resume: _resume, restart, ...rest } = input;
     return { ...rest, startPoint: restart.startPoint };
   }
-  if (input.resume?.worktreePath !== undefined && !here && !input.resume.worktreePath.startsWith(repo)) {
+  if (input.resume !== undefined && path !== undefined && !here) {
     const { worktreePath: _path, ...resume } = input.resume;
     return { ...input, resume };
   }
