@@ -86,7 +86,7 @@ export function queueTaskHandler(
  */
 async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<TaskWorkInput> {
   const path = input.resume?.worktreePath;
-  const here = path !== undefined && path.startsWith(`${repo}${sep}`) && existsSync(path);
+  const here = path === undefined ? false : existsInside(repo, path);
   if (input.restart !== undefined && !here) {
     const { resume: _resume, restart, ...rest } = input;
     return { ...rest, startPoint: restart.startPoint };
@@ -96,6 +96,11 @@ async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<Task
     return { ...input, resume };
   }
   return input;
+}
+
+/** `path` is inside `dir` and exists. */
+function existsInside(dir: string, path: string): boolean {
+  return path.startsWith(`${dir}${sep}`) && existsSync(path);
 }
 
 /** Where a clone keeps the remote's `refs/gadugi/<run>/tasks/<task>`. */
