@@ -18,11 +18,17 @@
  * a file, through the whole workflow (setup, tests, documentation check, merge).
  */
 import { spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { captureFiles, commitGenerated, createFakeAgent, generatePythonRepo } from "@gadugi/test-utils";
+import {
+  captureFiles,
+  commitGenerated,
+  createFakeAgent,
+  generatePythonRepo,
+  writeSampleWorkload,
+} from "@gadugi/test-utils";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const bin = join(here, "..", "dist", "bin", "gadugi.js");
@@ -90,34 +96,7 @@ const loadavg = () => readFileSync("/proc/loadavg", "utf8").split(" ").slice(0, 
 
 /** A repository for a sample-agent workload: `files` filler modules, one prompt per task. */
 function sampleRepo(dir, { tasks, workMs, files }) {
-  mkdirSync(join(dir, "tools"), { recursive: true });
-  mkdirSync(join(dir, "prompts"), { recursive: true });
-  cpSync(sampleAgent, join(dir, "tools", "sample-agent.mjs"));
-  writeFileSync(join(dir, "package.json"), '{ "name": "bench", "private": true, "type": "module" }\n');
-  writeFileSync(join(dir, ".gitignore"), "node_modules/\n.env\n");
-  writeFileSync(
-    join(dir, "gadugi.config.json"),
-    JSON.stringify({
-      agent: "sample",
-      agents: {
-        sample: {
-          kind: "command",
-          command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
-        },
-      },
-    }),
-  );
-  for (let i = 0; i < files; i++) {
-    const sub = join(dir, "lib", `d${Math.floor(i / 100)}`);
-    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
-    writeFileSync(join(sub, `m${i}.js`), `export const m${i} = ${i};\n${"// filler line\n".repeat(40)}`);
-  }
-  for (let i = 1; i <= tasks; i++) {
-    writeFileSync(
-      join(dir, "prompts", `task-${String(i).padStart(3, "0")}.md`),
-      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
-    );
-  }
+  writeSampleWorkload(dir, { agentScript: sampleAgent, tasks, workMs, files });
   commitGenerated(dir);
 }
 

@@ -7,11 +7,11 @@
 // --files N adds N tracked files, so worktree checkouts cost what they cost in a real repository.
 // It also prints Gadugi's own work per task (issue 15: wall − Σ agent time at --max-parallel 1, ÷ N)
 // and the parallel wall time against the ideal ceil(N/P) × --work-ms.
-import { cp, mkdir, mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { GitClient } from "@gadugi/git";
 import { Orchestrator, SAMPLE_REPO_SOURCE } from "@gadugi/orchestrator";
+import { commitGenerated, writeSampleWorkload } from "@gadugi/test-utils";
 
 const arg = (name, fallback) => {
   const i = process.argv.indexOf(`--${name}`);
@@ -23,47 +23,15 @@ const workMs = arg("work-ms", 2000);
 const extraFiles = arg("files", 0);
 
 async function makeRepo(dir) {
-  await mkdir(join(dir, "prompts"), { recursive: true });
-  await mkdir(join(dir, "tools"), { recursive: true });
-  await cp(join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"), join(dir, "tools", "sample-agent.mjs"));
-  await writeFile(join(dir, "package.json"), '{ "name": "bench", "private": true, "type": "module" }\n');
-  await writeFile(
-    join(dir, "gadugi.config.json"),
-    JSON.stringify({
-      agent: "sample",
-      agents: {
-        sample: {
-          kind: "command",
-          command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
-        },
-      },
-      workflow: { testCommand: "node --test" },
-      integration: { testCommand: "node --test" },
-    }),
-  );
-  await mkdir(join(dir, "test"), { recursive: true });
-  await writeFile(
-    join(dir, "test", "ok.test.js"),
-    'import { test } from "node:test";\ntest("ok", () => {});\n',
-  );
-  for (let i = 0; i < extraFiles; i++) {
-    const sub = join(dir, "lib", `d${Math.floor(i / 100)}`);
-    if (i % 100 === 0) await mkdir(sub, { recursive: true });
-    await writeFile(join(sub, `m${i}.js`), `export const m${i} = ${i};\n${"// filler line\n".repeat(40)}`);
-  }
-  const files = [];
-  for (let i = 1; i <= tasks; i++) {
-    const name = `task-${String(i).padStart(2, "0")}`;
-    await writeFile(
-      join(dir, "prompts", `${name}.md`),
-      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
-    );
-    files.push(`prompts/${name}.md`);
-  }
-  const git = new GitClient(dir);
-  await git.raw(["init", "--quiet", "--initial-branch=main"]);
-  await git.raw(["add", "--all"]);
-  await git.commit("bench repository");
+  const files = writeSampleWorkload(dir, {
+    agentScript: join(SAMPLE_REPO_SOURCE, "tools", "sample-agent.mjs"),
+    tasks,
+    workMs,
+    files: extraFiles,
+    config: { workflow: { testCommand: "node --test" }, integration: { testCommand: "node --test" } },
+    extra: { "test/ok.test.js": 'import { test } from "node:test";\ntest("ok", () => {});\n' },
+  });
+  commitGenerated(dir);
   return files;
 }
 

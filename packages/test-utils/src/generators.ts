@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { writeFiles } from "./temp-repo.js";
 
@@ -165,6 +165,57 @@ export function writeModulePrompts(dir: string, files: readonly string[], count 
     const b = modules[Math.floor(((i * 2 + 2) * modules.length) / slots)];
     const file = `prompts/task-${i + 1}.md`;
     writeFileSync(join(dir, file), `# Task ${i + 1}\n\nUpdate \`${a}\` and \`${b}\`.\n`);
+    prompts.push(file);
+  }
+  return prompts;
+}
+
+export interface SampleWorkloadOptions {
+  /** The sample repository's agent script (orchestrator's `sample-repo/tools/sample-agent.mjs`). */
+  agentScript: string;
+  tasks: number;
+  /** How long the agent works per task. */
+  workMs: number;
+  /** Tracked filler modules (40 lines each, 100 per directory), so checkouts cost what they cost. */
+  files?: number;
+  /** Laid over the config (`workflow`, `integration`...). */
+  config?: Record<string, unknown>;
+  /** Extra files, path → content. */
+  extra?: Record<string, string>;
+}
+
+/**
+ * A repository for the overhead benchmarks: the sample agent in `tools/`, a config that runs it
+ * (`--work-ms`), filler modules, and one prompt per task that creates its own file
+ * (`prompts/task-NNN.md`). Returns the prompts' paths; commit with `commitGenerated`.
+ */
+export function writeSampleWorkload(dir: string, options: SampleWorkloadOptions): string[] {
+  mkdirSync(join(dir, "tools"), { recursive: true });
+  mkdirSync(join(dir, "prompts"), { recursive: true });
+  copyFileSync(options.agentScript, join(dir, "tools", "sample-agent.mjs"));
+  const command = ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(options.workMs)];
+  writeFiles(dir, {
+    "package.json": '{ "name": "bench", "private": true, "type": "module" }\n',
+    ".gitignore": "node_modules/\n.env\n",
+    "gadugi.config.json": JSON.stringify({
+      agent: "sample",
+      agents: { sample: { kind: "command", command } },
+      ...options.config,
+    }),
+    ...options.extra,
+  });
+  for (let i = 0; i < (options.files ?? 0); i++) {
+    const sub = join(dir, "lib", `d${Math.floor(i / 100)}`);
+    if (i % 100 === 0) mkdirSync(sub, { recursive: true });
+    writeFileSync(join(sub, `m${i}.js`), `export const m${i} = ${i};\n${"// filler line\n".repeat(40)}`);
+  }
+  const prompts: string[] = [];
+  for (let i = 1; i <= options.tasks; i++) {
+    const file = `prompts/task-${String(i).padStart(3, "0")}.md`;
+    writeFileSync(
+      join(dir, file),
+      `# Feature ${i}\n\n## Overview\nCreate \`src/feature-${i}.js\`.\n\n## Implementation\n\`\`\`js file=src/feature-${i}.js mode=create\nexport const feature${i} = ${i};\n\`\`\`\n`,
+    );
     prompts.push(file);
   }
   return prompts;

@@ -24,7 +24,9 @@ export {
   type GenerateOptions,
   generatePythonRepo,
   generateTsRepo,
+  type SampleWorkloadOptions,
   writeModulePrompts,
+  writeSampleWorkload,
 } from "./generators.js";
 export * from "./github-server.js";
 export { freePort, redisServerAvailable, startRedis, type TestRedis } from "./redis.js";
