@@ -70,6 +70,10 @@ export async function startRedis(options: { password?: string; persist?: boolean
     if (options.password) args.push("--requirepass", options.password);
     const started = spawn("redis-server", args, { stdio: "ignore" });
     child = started;
+    // A test process that ends without stop() (a timed-out hook, a crash) takes its Redis along.
+    const reap = () => started.kill("SIGKILL");
+    process.once("exit", reap);
+    started.once("exit", () => process.off("exit", reap));
     const end = Date.now() + 10_000;
     while (!(await answersPing(port))) {
       if (started.exitCode !== null) throw new Error(`redis-server exited with ${started.exitCode}`);
