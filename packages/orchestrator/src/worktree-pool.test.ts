@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { useTempDirs } from "@gadugi/test-utils";
 import { WorktreeRegistry } from "@gadugi/worktree-manager";
@@ -90,4 +90,44 @@ describe("the worktree pool in a run", () => {
     ]);
     expect(await repo.git(["worktree", "list"])).not.toContain(".worktrees");
   }, 60_000);
+
+  it("resumes a failed task whose worktree went into the pool: setup runs again, in a worktree of its own", async () => {
+    const flag = join(temp.dir(), "fail-two");
+    writeFileSync(flag, "");
+    const repo = await repoWithSampleAgent(
+      temp,
+      { "one.md": samplePrompt("One", "src/one.js"), "two.md": samplePrompt("Two", "src/two.js") },
+      sampleConfig({
+        agents: { sample: { kind: "command", command: ["node", "tools/flaky-agent.mjs", "{prompt_file}"] } },
+      }),
+    );
+    // The sample agent, except that task Two fails while the flag file exists.
+    writeFileSync(
+      join(repo.dir, "tools", "flaky-agent.mjs"),
+      `import { existsSync, readFileSync } from "node:fs";\nif (readFileSync(process.argv[2], "utf8").includes("src/two.js") && existsSync(${JSON.stringify(flag)})) process.exit(3);\nawait import("./sample-agent.mjs");\n`,
+    );
+    await repo.commit("flaky agent");
+    const orchestrator = new Orchestrator({ repoRoot: repo.dir, github: false, env: repo.env });
+    const first = await orchestrator.run({
+      promptFiles: ["prompts/one.md", "prompts/two.md"],
+      maxParallel: 1,
+    });
+    expect(first.status).toBe("failed");
+    const two = first.report.tasks.find((t) => t.slug === "two") as (typeof first.report.tasks)[number];
+    // Its worktree went into the pool at the end of the run, and another run takes it up.
+    expect((await registry(repo.dir).read()).find((r) => r.taskId === two.id)?.status).toBe("pooled");
+    const other = await orchestrator.run({ promptFiles: ["prompts/one.md"], maxParallel: 1 });
+    expect(other.status).toBe("completed");
+
+    rmSync(flag);
+    const resumed = await orchestrator.resume({ runId: first.runId });
+    expect(resumed.status).toBe("completed");
+    const setups = resumed.report.tasks
+      .find((t) => t.id === two.id)
+      ?.phases.filter((p) => p.phase === "setup");
+    expect(setups?.[0]?.status).toBe("completed");
+    expect(await repo.git(["show", `${resumed.report.integrationBranch}:src/two.js`])).toContain("Two");
+    // The worktree it worked in was its own: its commits are on its branch, nobody else's.
+    expect(await repo.git(["log", "--format=%s", `${two.branch}`, "-1"])).not.toContain("One");
+  }, 120_000);
 });

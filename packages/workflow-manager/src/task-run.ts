@@ -10,7 +10,7 @@ import {
   type WorkflowState,
 } from "@gadugi/interfaces";
 import { TodoWriteManager } from "@gadugi/task-tracking";
-import { detectProject } from "@gadugi/worktree-manager";
+import { detectProject, readWorktreeMarker } from "@gadugi/worktree-manager";
 import type { WorkflowDeps } from "./deps.js";
 import type { Interruption } from "./interruptions.js";
 import { type TaskPaths, taskPaths } from "./paths.js";
@@ -76,8 +76,9 @@ export async function openTaskRun(
 
 /**
  * The phase records and facts of an earlier attempt (none without `resume`). When its worktree
- * is gone (cleaned up after a crash), setup's record is dropped: setup runs again and takes up
- * the branch.
+ * is gone or no longer its own (cleaned up, or put into the worktree pool at the end of the run,
+ * where another task may have taken it up), setup's record is dropped: setup runs again and
+ * takes up the branch.
  */
 async function restoreRecords(
   resume: WorkflowState | undefined,
@@ -85,12 +86,22 @@ async function restoreRecords(
   const records = new Map<WorkflowPhase, PhaseRecord>();
   for (const record of resume?.phases ?? []) records.set(record.phase, structuredClone(record));
   const facts = factsFrom(resume);
-  if (facts.worktreePath !== undefined && existsSync(facts.worktreePath)) {
+  if (facts.worktreePath !== undefined && resume && (await stillItsWorktree(facts.worktreePath, resume))) {
     facts.uvProject = (await detectProject(facts.worktreePath)).uv;
   } else if (records.get("setup")?.status === "completed") {
     records.delete("setup");
   }
   return { records, facts };
+}
+
+/** Whether `dir` is still the task's own active worktree (its marker names the run and task). */
+async function stillItsWorktree(
+  dir: string,
+  task: Pick<WorkflowState, "runId" | "taskId">,
+): Promise<boolean> {
+  if (!existsSync(dir)) return false;
+  const marker = await readWorktreeMarker(dir);
+  return marker?.status === "active" && marker.runId === task.runId && marker.taskId === task.taskId;
 }
 
 /** The task's todo list: one item per phase of the plan, with what the records say of it. */
