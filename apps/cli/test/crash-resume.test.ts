@@ -248,7 +248,7 @@ const MOMENTS: Moment[] = [
   { name: "during the integration tests", env: { CRASH_PAUSE: "integration-tests" } },
   { name: "during report writing", env: { CRASH_GIT: "*diff --name-only -z --no-renames*gadugi/*" } },
   // A merged task's worktree going into the worktree pool (the run's cleanup is the same release).
-  { name: "during cleanup", env: { CRASH_GIT: "*checkout --quiet --detach*" } },
+  { name: "during cleanup", env: { CRASH_GIT: "*checkout --quiet --force --detach*" } },
 ];
 
 describe("a power cut at any moment of a run, then resume", () => {
