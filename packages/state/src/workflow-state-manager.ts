@@ -234,8 +234,16 @@ export class WorkflowStateManager {
 
   /** One task's workflow state; GADUGI_STATE_NOT_FOUND when the run has no such task. */
   async loadTask(runId: string, taskId: string): Promise<WorkflowState> {
-    const state = await this.loadRun(runId);
-    const task = state.tasks[taskId];
+    assertSafeId("runId", runId);
+    const open = this.#open.get(runId);
+    // An open run: a copy of the one task, not of the whole run (which grows with every task).
+    const task =
+      open === undefined
+        ? (await this.loadRun(runId)).tasks[taskId]
+        : await this.#serial(open, async () => {
+            const own = open.state.tasks[taskId];
+            return own === undefined ? undefined : structuredClone(own);
+          });
     if (task === undefined) {
       throw new GadugiError("GADUGI_STATE_NOT_FOUND", {
         path: `${this.paths.state(runId)} (task ${taskId})`,
