@@ -6,11 +6,12 @@
  * time. Reported per workload: ideal, wall, wall/ideal, the target, and the orchestrator's peak
  * RSS (VmHWM, sampled from /proc).
  *
- *   node apps/cli/bench/overhead.mjs [--only 1,3] [--warm] [--keep]
+ *   node apps/cli/bench/overhead.mjs [--only 1,3] [--warm] [--keep] [--bin <gadugi.js>]
  *
  *   --warm   run each workload a second time in the same repository (prompts re-run as a new
  *            run), so the worktree pool from the first run is in place, and report both
  *   --only   workload numbers to run (1-based)
+ *   --bin    another build of the CLI to measure (an older checkout's `apps/cli/dist/bin/gadugi.js`)
  *
  * The agents: the sample repository's command agent (`tools/sample-agent.mjs --work-ms`), which
  * waits and then writes the file its prompt asks for; and for the last workload a fake `claude`
@@ -20,7 +21,7 @@
 import { spawn } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import {
   captureFiles,
@@ -31,7 +32,9 @@ import {
 } from "@gadugi/test-utils";
 
 const here = dirname(fileURLToPath(import.meta.url));
-const bin = join(here, "..", "dist", "bin", "gadugi.js");
+// Another build of the CLI to measure (e.g. an older checkout's), instead of this one.
+const binAt = process.argv.indexOf("--bin");
+const bin = binAt === -1 ? join(here, "..", "dist", "bin", "gadugi.js") : resolve(process.argv[binAt + 1]);
 const sampleAgent = join(
   here,
   "..",
@@ -190,7 +193,7 @@ if (!existsSync(bin)) {
   console.error(`No built CLI at ${bin}: run \`npm run setup\` (or \`pnpm build\`) first.`);
   process.exit(1);
 }
-console.log(`Gadugi overhead through the built CLI · load average before: ${loadavg()}`);
+console.log(`Gadugi overhead through the built CLI (${bin}) · load average before: ${loadavg()}`);
 console.log("");
 console.log("| # | workload | pass | ideal | wall | wall / ideal | target | peak RSS |");
 console.log("|---|---|---|---|---|---|---|---|");
