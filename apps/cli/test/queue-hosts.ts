@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { RunEvent } from "@gadugi/interfaces";
 import type { TempRegistry } from "@gadugi/test-utils";
-import { repoWithSampleAgent } from "./run-cli.js";
+import { repoWithSampleAgent, sampleWorkConfig } from "./run-cli.js";
 
 // One machine as three "hosts" for the queue tests: a bare remote repository, `gadugi worker`
 // processes with work dirs of their own (nothing shared but Redis and the remote), and the
@@ -67,19 +67,7 @@ export function startWorker(
 
 /** The orchestrator's repository (sample agent, `workMs` of agent work per task) and its bare remote. */
 export async function hosts(temp: TempRegistry, prompts: Record<string, string>, workMs: number) {
-  const config = {
-    maxParallel: 4,
-    agent: "sample",
-    agents: {
-      sample: {
-        kind: "command",
-        command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
-        timeoutSec: 120,
-      },
-    },
-    workflow: { testCommand: "node --test" },
-    integration: { testCommand: "node --test" },
-  };
+  const config = sampleWorkConfig(workMs);
   const repo = await repoWithSampleAgent(temp, {
     "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
     "test/base.test.js": 'import { test } from "node:test";\ntest("base", () => {});\n',

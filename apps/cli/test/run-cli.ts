@@ -65,6 +65,26 @@ export function treeDigest(root: string): Record<string, string> {
   return out;
 }
 
+/**
+ * A config whose agent is the sample agent working `workMs` per task (standing in for real work),
+ * with `node --test` as the task and integration test command.
+ */
+export function sampleWorkConfig(workMs: number): Record<string, unknown> {
+  return {
+    maxParallel: 4,
+    agent: "sample",
+    agents: {
+      sample: {
+        kind: "command",
+        command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
+        timeoutSec: 120,
+      },
+    },
+    workflow: { testCommand: "node --test" },
+    integration: { testCommand: "node --test" },
+  };
+}
+
 /** The config's `agents.sample`: the demo's sample agent, carrying out a prompt's fenced blocks. */
 export const SAMPLE_AGENT = {
   kind: "command",

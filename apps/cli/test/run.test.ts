@@ -5,7 +5,7 @@ import { fileURLToPath } from "node:url";
 import { type RunEvent, RunState } from "@gadugi/interfaces";
 import { type TempRepo, useTempDirs, waitFor } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
-import { repoWithSampleAgent } from "./run-cli.js";
+import { repoWithSampleAgent, sampleWorkConfig } from "./run-cli.js";
 
 const gadugiBin = fileURLToPath(new URL("../dist/bin/gadugi.js", import.meta.url));
 const agentBin = fileURLToPath(new URL("../dist/bin/orchestrator-agent.js", import.meta.url));
@@ -72,19 +72,7 @@ interface Fixture {
  * `workMs` (standing in for real work) and writes the blocks of its prompt.
  */
 async function fixture(prompts: Record<string, string>, workMs = 200): Promise<Fixture> {
-  const config = {
-    maxParallel: 4,
-    agent: "sample",
-    agents: {
-      sample: {
-        kind: "command",
-        command: ["node", "tools/sample-agent.mjs", "{prompt_file}", "--work-ms", String(workMs)],
-        timeoutSec: 120,
-      },
-    },
-    workflow: { testCommand: "node --test" },
-    integration: { testCommand: "node --test" },
-  };
+  const config = sampleWorkConfig(workMs);
   const repo = await repoWithSampleAgent(temp, {
     "package.json": '{ "name": "fixture", "private": true, "type": "module" }\n',
     "src/base.js": "export const base = 1;\n",

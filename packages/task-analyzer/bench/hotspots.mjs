@@ -1,4 +1,8 @@
 #!/usr/bin/env node
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { fileURLToPath } from "node:url";
 /**
  * The plan of a backlog whose prompts share hotspot files, with and without merge rules (build
  * the package first: `pnpm --filter @gadugi/task-analyzer build`).
@@ -17,11 +21,7 @@
  * Printed per plan: levels, critical path length, recommended parallelism, hard same-file edges,
  * soft hotspot edges, and the analysis time.
  */
-import { execFileSync } from "node:child_process";
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
+import { commitGenerated } from "@gadugi/test-utils";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -52,20 +52,7 @@ function generate(dir) {
     writeFileSync(join(dir, file), `# Task ${i}\n\n${asks.join(" ")}\n`);
     prompts.push(file);
   }
-  const env = {
-    ...process.env,
-    GIT_AUTHOR_NAME: "bench",
-    GIT_AUTHOR_EMAIL: "bench@localhost",
-    GIT_COMMITTER_NAME: "bench",
-    GIT_COMMITTER_EMAIL: "bench@localhost",
-  };
-  for (const git of [
-    ["init", "-q"],
-    ["add", "-A"],
-    ["commit", "-qm", "generated"],
-  ]) {
-    execFileSync("git", git, { cwd: dir, env, stdio: "ignore" });
-  }
+  commitGenerated(dir);
   return prompts;
 }
 
