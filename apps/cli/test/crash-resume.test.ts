@@ -337,7 +337,11 @@ describe("a power cut at any moment of a run, then resume", () => {
       expect(processesIn(repo.dir)).toEqual([]);
       const listed = await runCli(repo.dir, ["worktrees", "list", "--json"], { env });
       const worktrees = JSON.parse(listed.stdout) as Array<{ status: string; path: string }>;
-      expect(worktrees.map((w) => w.status)).toEqual(worktrees.map(() => "pooled"));
+      const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+      expect(
+        worktrees.map((w) => w.status),
+        `${listed.stdout}\n${warnings.join("\n")}`,
+      ).toEqual(worktrees.map(() => "pooled"));
       const porcelain = await repo.git(["worktree", "list", "--porcelain"]);
       expect(porcelain.match(/^worktree /gm)).toHaveLength(1 + worktrees.length);
       expect(porcelain).not.toMatch(/^branch refs\/heads\/gadugi\//m);

@@ -245,9 +245,16 @@ export class WorktreeManager {
 
   private async releaseRecord(ctx: Context, record: WorktreeRecord): Promise<CleanupEntry> {
     try {
-      const outcome = await releaseWorktree(ctx, record, this.pool, {
-        saveWork: (r) => saveWork(ctx, r, "commit"),
-      });
+      let outcome: Awaited<ReturnType<typeof releaseWorktree>>;
+      try {
+        outcome = await releaseWorktree(ctx, record, this.pool, {
+          saveWork: (r) => saveWork(ctx, r, "commit"),
+        });
+      } catch (error) {
+        // E.g. a stale `index.lock` a killed git left in it: removed instead, as before the pool
+        // (removal saves the work first and copes with what git left).
+        outcome = { action: "remove", reason: error instanceof Error ? error.message : String(error) };
+      }
       const saved = outcome.savedWork ? { savedWork: outcome.savedWork } : {};
       if (outcome.action === "pooled") return { ...entryFor(outcome.record), action: "pooled", ...saved };
       const latest = findRecord(await ctx.registry.read(), record.runId, record.taskId) ?? record;

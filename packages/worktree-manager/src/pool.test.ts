@@ -203,4 +203,14 @@ describe("the worktree pool", () => {
     expect((await next).path).toBe(first.path);
     expect((await next).recycled).toBe(true);
   });
+
+  it("removes a worktree it cannot pool, such as one with a stale index.lock a killed git left", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const info = await finishedTask(manager, repo, "task-a");
+    writeFileSync(path.join((await worktreeGitDir(info.path)) as string, "index.lock"), "");
+    const { entries } = await manager.releaseRun("run-1");
+    expect(entries.map((e) => e.action)).toEqual(["removed"]);
+    expect(existsSync(info.path)).toBe(false);
+    expect(await repo.git(["show", `${info.branch}:task-a.ts`])).toContain("task_a");
+  });
 });
