@@ -299,7 +299,25 @@ describe("a power cut at any moment of a run, then resume", () => {
         runs.length === 0
           ? await runCli(repo.dir, ["run", "prompts/*.md", "--agent", "dev", "--json"], { env })
           : await runCli(repo.dir, ["resume", runs[0] as string, "--json"], { env });
-      expect(result.code, `${result.stdout.slice(-2000)}\n${result.stderr}`).toBe(0);
+      const why = (() => {
+        try {
+          const body = JSON.parse(result.stdout) as {
+            report?: { tasks?: Array<{ slug: string; status: string; error?: string }> };
+          };
+          return (body.report?.tasks ?? [])
+            .filter((t) => t.status !== "completed")
+            .map((t) => `${t.slug} ${t.status}: ${t.error ?? ""}`)
+            .join("\n");
+        } catch {
+          const statuses = [
+            ...result.stdout.matchAll(
+              /"slug":"([^"]+)".{0,400}?"status":"([^"]+)"(?:.{0,300}?"error":"([^"]*)")?/g,
+            ),
+          ];
+          return `${statuses.map((m) => `${m[1]} ${m[2]} ${m[3] ?? ""}`).join("\n")}\n${result.stdout.slice(0, 1500)}`;
+        }
+      })();
+      expect(result.code, `${why}\n${result.stderr}`).toBe(0);
       const [runId] = readdirSync(join(repo.dir, ".gadugi", "runs"));
       const events = journal(repo, runId as string);
 
