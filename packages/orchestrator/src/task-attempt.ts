@@ -50,7 +50,7 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
     };
     try {
       const merged = await integrateTask(session, result, signal, rerun, rules);
-      if (pool) await releaseTaskWorktree(session, worktrees, input.taskId);
+      if (pool && rerunPossible) await releaseTaskWorktree(session, worktrees, input.taskId);
       return merged;
     } finally {
       released();

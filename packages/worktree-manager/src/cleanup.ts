@@ -91,13 +91,18 @@ export async function cleanupRecord(
     return await removeActive(ctx, record, options);
   } catch (error) {
     if (throwErrors) throw error;
-    return {
-      ...entryFor(record),
-      action: "failed",
-      code: GadugiError.is(error) ? error.code : "GADUGI_UNEXPECTED",
-      reason: error instanceof Error ? error.message : String(error),
-    };
+    return failedEntry(record, error);
   }
+}
+
+/** The entry of a removal (or release) of `record` that threw `error`. */
+export function failedEntry(record: WorktreeRecord, error: unknown): CleanupEntry {
+  return {
+    ...entryFor(record),
+    action: "failed",
+    code: GadugiError.is(error) ? error.code : "GADUGI_UNEXPECTED",
+    reason: error instanceof Error ? error.message : String(error),
+  };
 }
 
 /**

@@ -1,8 +1,8 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
-import { type Context, saveRecord } from "./context.js";
-import { giveBack, lendPooled, lentRecord } from "./pool.js";
+import type { Context } from "./context.js";
+import { giveBack, lendPooled, lentRecord, retire } from "./pool.js";
 
 /** A name for a throwaway checkout: one path segment, no dots first. */
 function assertCheckoutName(name: string): void {
@@ -66,9 +66,7 @@ export async function removeDetached(
     } else if (lent) {
       // The pool was turned off meanwhile, or the checkout is gone: it leaves the pool.
       if (existsSync(lent.path)) await ctx.git.raw(["worktree", "remove", "--force", "--force", lent.path]);
-      const { lentAs: _lent, ...rest } = lent;
-      const stamp = new Date().toISOString();
-      await saveRecord(ctx, { ...rest, status: "removed", updatedAt: stamp, removedAt: stamp });
+      await retire(ctx, lent);
     }
     if (existsSync(dir)) await ctx.git.raw(["worktree", "remove", "--force", dir]);
   });

@@ -15,6 +15,7 @@ import {
   type CleanupResult,
   cleanupRecord,
   entryFor,
+  failedEntry,
   type RemoveOptions,
   saveWork,
 } from "./cleanup.js";
@@ -30,15 +31,14 @@ import {
 } from "./disk.js";
 import { type ListedWorktree, type ListOptions, listWorktrees } from "./list.js";
 import { DEFAULT_POOL, idlePooled, type PoolSettings, releaseWorktree } from "./pool.js";
+import { type PruneOptions, type PruneResult, pruneWorktrees } from "./prune.js";
+import { findRecord, type WorktreeRecord } from "./registry.js";
 
 /**
  * Longest a `create` waits for a release announced by `releaseDue`: a merge and a release take
  * about a tenth of a second, a new checkout of a large tree most of a second or more.
  */
 const RELEASE_WAIT_MS = 2000;
-
-import { type PruneOptions, type PruneResult, pruneWorktrees } from "./prune.js";
-import { findRecord, type WorktreeRecord } from "./registry.js";
 
 export type { CleanupEntry, CleanupOptions, CleanupResult, RemoveOptions, SaveMode } from "./cleanup.js";
 export { type CreateWorktreeOptions, isTransientWorktreeError, type WorktreeInfo } from "./create.js";
@@ -261,12 +261,7 @@ export class WorktreeManager {
       const entry = await cleanupRecord(ctx, latest, {});
       return { ...entry, ...(entry.savedWork ? {} : saved) };
     } catch (error) {
-      return {
-        ...entryFor(record),
-        action: "failed",
-        code: GadugiError.is(error) ? error.code : "GADUGI_UNEXPECTED",
-        reason: error instanceof Error ? error.message : String(error),
-      };
+      return failedEntry(record, error);
     }
   }
 

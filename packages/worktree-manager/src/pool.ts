@@ -189,10 +189,11 @@ async function usable(record: WorktreeRecord): Promise<boolean> {
   return adminDir !== undefined && !existsSync(path.join(adminDir, "locked"));
 }
 
-/** A pooled record that is gone or no longer ours: recorded removed (what is on disk is left alone). */
-async function retire(ctx: Context, record: WorktreeRecord): Promise<void> {
+/** A pooled record that is gone, taken up or left: recorded removed (what is on disk is left alone). */
+export async function retire(ctx: Context, record: WorktreeRecord): Promise<void> {
+  const { lentAs: _lent, ...rest } = record;
   const stamp = now();
-  await saveRecord(ctx, { ...record, status: "removed", updatedAt: stamp, removedAt: stamp });
+  await saveRecord(ctx, { ...rest, status: "removed", updatedAt: stamp, removedAt: stamp });
 }
 
 async function recycle(
