@@ -2,7 +2,7 @@ import { isDeepStrictEqual } from "node:util";
 import { applyEdits, type FormattingOptions, modify, type ParseError, parse } from "jsonc-parser";
 import { isMap as isYamlMap, parseDocument } from "yaml";
 import { type MergeInput, type RuleResult, refuse } from "./result.js";
-import { type Edit, mergeStructure, showPath } from "./structure.js";
+import { type Edit, isMap, mergeStructure, showPath } from "./structure.js";
 
 export type MapFormat = "json" | "yaml";
 
@@ -62,8 +62,7 @@ export function mergeKeyedMap(path: string, input: MergeInput): RuleResult {
   const theirs = read(input.theirs);
   const base = input.base === undefined ? { ok: true as const, value: {} } : read(input.base);
   if (!ours.ok || !theirs.ok || !base.ok) return refuse(`a side is not valid ${format.toUpperCase()}`);
-  const isObject = (v: unknown) => typeof v === "object" && v !== null && !Array.isArray(v);
-  if (!isObject(ours.value) || !isObject(theirs.value) || !isObject(base.value)) {
+  if (!isMap(ours.value) || !isMap(theirs.value) || !isMap(base.value)) {
     return refuse("the document is not a map of keys");
   }
   if (format === "yaml" && !isYamlMap(parseDocument(input.ours).contents))

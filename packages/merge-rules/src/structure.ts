@@ -10,7 +10,8 @@ export interface Edit {
 
 export type StructuralMerge = { clean: true; edits: Edit[]; merged: unknown } | { clean: false; path: Path };
 
-function isMap(value: unknown): value is Record<string, unknown> {
+/** A plain JSON object (not an array, not null). */
+export function isMap(value: unknown): value is Record<string, unknown> {
   return typeof value === "object" && value !== null && !Array.isArray(value);
 }
 

@@ -37,9 +37,7 @@ export function configForJob(config: GadugiConfig): GadugiConfig {
       name,
       {
         ...agent,
-        env: Object.fromEntries(
-          Object.entries(agent.env ?? {}).map(([k, v]) => [k, isSecretEnvName(k) ? REDACTED : v]),
-        ),
+        env: redactedEnv(agent.env),
       },
     ]),
   );
@@ -48,11 +46,13 @@ export function configForJob(config: GadugiConfig): GadugiConfig {
 
 /** The task input of a job: its agent's secret-looking env values replaced too. */
 export function inputForJob(input: TaskWorkInput): TaskWorkInput {
-  const env = input.agent.config.env ?? {};
-  const clean = Object.fromEntries(
-    Object.entries(env).map(([k, v]) => [k, isSecretEnvName(k) ? REDACTED : v]),
-  );
-  return { ...input, agent: { ...input.agent, config: { ...input.agent.config, env: clean } } };
+  const env = redactedEnv(input.agent.config.env);
+  return { ...input, agent: { ...input.agent, config: { ...input.agent.config, env } } };
+}
+
+/** An agent's env with secret-looking values replaced. */
+function redactedEnv(env: Record<string, string> = {}): Record<string, string> {
+  return Object.fromEntries(Object.entries(env).map(([k, v]) => [k, isSecretEnvName(k) ? REDACTED : v]));
 }
 
 /**
