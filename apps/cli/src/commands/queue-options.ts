@@ -24,12 +24,32 @@ export interface QueueCliOptions {
  * The queue a run uses: --queue, else GADUGI_QUEUE_URL, else the config's `queue.url`, else none
  * (tasks run in this process). The remote: --remote, else `queue.remote`, else origin.
  */
+/** The queue URL given on the command line, else GADUGI_QUEUE_URL (an empty one counts as unset). */
+export function givenQueueUrl(
+  option: string | undefined,
+  env: NodeJS.ProcessEnv = process.env,
+): string | undefined {
+  return option ?? (env.GADUGI_QUEUE_URL || undefined);
+}
+
+/** `givenQueueUrl`, required: GADUGI_INVALID_ARGUMENT naming `--queue` when there is none. */
+export async function requiredQueueUrl(option: string | undefined): Promise<string> {
+  const url = givenQueueUrl(option);
+  if (url !== undefined) return url;
+  const { GadugiError } = await import("@gadugi/error-handling");
+  throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+    name: "--queue",
+    value: "",
+    expected: "the queue's URL, redis://[:password@]host:port[/db] (or set GADUGI_QUEUE_URL)",
+  });
+}
+
 export function queueRunOptions(
   options: QueueCliOptions,
   env: NodeJS.ProcessEnv = process.env,
   config: { url?: string; remote?: string } = {},
 ): { url: string; remote?: string } | undefined {
-  const url = options.queue ?? (env.GADUGI_QUEUE_URL || undefined) ?? config.url;
+  const url = givenQueueUrl(options.queue, env) ?? config.url;
   if (url === undefined) return undefined;
   const remote = options.remote ?? config.remote;
   return { url, ...(remote === undefined ? {} : { remote }) };
@@ -88,7 +108,7 @@ export async function queuedRunUrl(
   const { readTaskWorkers } = await import("@gadugi/orchestrator");
   const used = await readTaskWorkers(repoRoot, runId);
   if (!("queue" in used)) return undefined;
-  const given = options.queue ?? (process.env.GADUGI_QUEUE_URL || undefined);
+  const given = givenQueueUrl(options.queue);
   if (given !== undefined) return { url: given, masked: used.queue };
   return used.queue.includes("***") ? { masked: used.queue } : { url: used.queue, masked: used.queue };
 }

@@ -1,6 +1,7 @@
 import { resolve } from "node:path";
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
+import { requiredQueueUrl } from "./queue-options.js";
 
 interface WorkerOptions {
   queue?: string;
@@ -20,17 +21,6 @@ async function positive(name: string, value: string): Promise<number> {
     });
   }
   return n;
-}
-
-async function queueUrlOf(given: string | undefined): Promise<string> {
-  const url = given ?? (process.env.GADUGI_QUEUE_URL || undefined);
-  if (url !== undefined) return url;
-  const { GadugiError } = await import("@gadugi/error-handling");
-  throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-    name: "--queue",
-    value: "",
-    expected: "the queue's URL, redis://[:password@]host:port[/db] (or set GADUGI_QUEUE_URL)",
-  });
 }
 
 /** Resolves on the first SIGINT/SIGTERM (finish the jobs running), `now` on the second. */
@@ -65,7 +55,7 @@ export function workerCommand(io: CliIo): Command {
       'how soon the jobs of a worker that died run elsewhere, e.g. "30s" (default 30 s)',
     )
     .action(async (options: WorkerOptions) => {
-      const url = await queueUrlOf(options.queue);
+      const url = await requiredQueueUrl(options.queue);
       const concurrency = await positive("--concurrency", options.concurrency);
       const workDir = resolve(options.workdir ?? "gadugi-worker");
       let lockDurationMs: number | undefined;

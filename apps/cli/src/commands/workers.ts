@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import type { CliIo } from "../main.js";
+import { requiredQueueUrl } from "./queue-options.js";
 import { table } from "./shared.js";
 
 /** `gadugi workers`: the live workers of a queue. */
@@ -9,15 +10,7 @@ export function workersCommand(io: CliIo): Command {
     .option("--queue <url>", "the queue's Redis (default: $GADUGI_QUEUE_URL)")
     .option("--json", "print JSON")
     .action(async (options: { queue?: string; json?: boolean }) => {
-      const url = options.queue ?? (process.env.GADUGI_QUEUE_URL || undefined);
-      if (url === undefined) {
-        const { GadugiError } = await import("@gadugi/error-handling");
-        throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
-          name: "--queue",
-          value: "",
-          expected: "the queue's URL (or set GADUGI_QUEUE_URL)",
-        });
-      }
+      const url = await requiredQueueUrl(options.queue);
       const { listWorkers } = await import("@gadugi/queue");
       const workers = await listWorkers(url);
       if (options.json) {
