@@ -50,7 +50,9 @@ async function journalRelease(session: Session, entry: CleanupEntry): Promise<vo
       message: `uncommitted work of ${entry.taskId} saved (${entry.savedWork.mode}) before its worktree ${gone}`,
     });
   }
-  if (entry.action === "failed") {
+  // Skipped (locked by the user, in use by another process, not marked as ours): left in place,
+  // which the user should hear about as much as a failure.
+  if (entry.action === "failed" || entry.action === "skipped") {
     await record({
       type: "warning",
       taskId: entry.taskId,

@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
-import { readFile, writeFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import path from "node:path";
+import { writeFileAtomic } from "@gadugi/state";
 import { type WorktreeRecord, WorktreeRecord as WorktreeRecordSchema } from "./registry.js";
 
 /** Name of the marker inside a worktree's own git directory (`.git/worktrees/<name>/`). */
@@ -29,9 +30,13 @@ export async function worktreeGitDir(worktree: string): Promise<string | undefin
   return path.resolve(worktree, match[1]);
 }
 
+/**
+ * Written atomically: a marker a crash tore (truncated, not yet rewritten) would make the
+ * worktree look foreign, and it would be left behind by every cleanup.
+ */
 export async function writeMarker(adminDir: string, record: WorktreeRecord): Promise<void> {
   const body: MarkerBody = { tool: "gadugi", version: 1, record };
-  await writeFile(path.join(adminDir, MARKER_FILE), `${JSON.stringify(body, null, 2)}\n`);
+  await writeFileAtomic(path.join(adminDir, MARKER_FILE), `${JSON.stringify(body, null, 2)}\n`);
 }
 
 /** The record in a marker, or undefined when there is no (valid) marker. */
