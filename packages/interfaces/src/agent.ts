@@ -54,7 +54,8 @@ export const AgentConfig = z.strictObject({
 export type AgentConfig = z.infer<typeof AgentConfig>;
 export type AgentConfigInput = z.input<typeof AgentConfig>;
 
-export const AgentOutcome = z.enum(["ok", "failed", "max_turns", "timeout", "cancelled"]);
+/** `budget_exceeded`: the CLI stopped at its own budget (`--max-budget-usd`), or Gadugi stopped it at the task's or the run's. */
+export const AgentOutcome = z.enum(["ok", "failed", "max_turns", "timeout", "cancelled", "budget_exceeded"]);
 export type AgentOutcome = z.infer<typeof AgentOutcome>;
 
 export const TokenUsage = z.strictObject({
@@ -62,7 +63,10 @@ export const TokenUsage = z.strictObject({
   outputTokens: z.number().nonnegative().default(0),
   cacheReadTokens: z.number().nonnegative().default(0),
   cacheWriteTokens: z.number().nonnegative().default(0),
+  /** The cost as the CLI states it (absent: the CLI gives none; priced from `pricing` by model). */
   costUsd: z.number().nonnegative().optional(),
+  /** The model the tokens were spent on, when the CLI names it. */
+  model: z.string().optional(),
 });
 export type TokenUsage = z.infer<typeof TokenUsage>;
 

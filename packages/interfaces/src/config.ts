@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentSetting } from "./agent.js";
+import { BudgetSetting, Pricing } from "./budget.js";
 import { MergeRulesSetting } from "./merge-rules.js";
 import { CommandSetting, Duration } from "./settings.js";
 import { AllowSkipSetting } from "./skip.js";
@@ -151,6 +152,10 @@ export const GadugiConfig = z.strictObject({
     })
     .prefault({}),
   keepWorktrees: z.boolean().default(false),
+  /** Caps on spend: the whole run's (USD, tokens) and each task's. */
+  budget: BudgetSetting.default({}),
+  /** Model → USD per million tokens, over the built-in defaults (see @gadugi/cost). */
+  pricing: Pricing.default({}),
 });
 export type GadugiConfig = z.infer<typeof GadugiConfig>;
 export type GadugiConfigInput = z.input<typeof GadugiConfig>;

@@ -145,6 +145,19 @@ export const RunEvent = z.discriminatedUnion("type", [
     /** Each merge rule tried on a conflicting file: which, and what came of it. */
     rules: z.array(MergeRuleApplication).optional(),
   }),
+  /**
+   * The run's spend crossed a share of its budget (50, 80 or 100 %); at 100 % no task starts
+   * any more and the running agents are stopped.
+   */
+  z.object({
+    ...base,
+    type: z.literal("budget.threshold"),
+    percent: z.number().int().positive(),
+    spentUsd: z.number().nonnegative(),
+    spentTokens: z.number().nonnegative(),
+    maxUsd: z.number().positive().optional(),
+    maxTokens: z.number().int().positive().optional(),
+  }),
   z.object({ ...base, type: z.literal("warning"), message: z.string(), taskId: z.string().optional() }),
   z.object({ ...base, type: z.literal("error"), context: ErrorContext }),
 ]);

@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentConfig, AgentOutcome, TokenUsage } from "./agent.js";
+import { Pricing } from "./budget.js";
 
 /**
  * One agent invocation, as handed from the workflow's implementation phase to whatever runs
@@ -23,6 +24,8 @@ export const AgentRunRequest = z.strictObject({
   purpose: z
     .enum(["implementation", "testing-fix", "documentation", "review", "review-fix", "conflict-resolution"])
     .default("implementation"),
+  /** Prices for streamed usage, so a per-task cap (`agent.maxBudgetUsd`) holds for CLIs without their own. */
+  pricing: Pricing.optional(),
 });
 export type AgentRunRequest = z.infer<typeof AgentRunRequest>;
 export type AgentRunRequestInput = z.input<typeof AgentRunRequest>;

@@ -11,6 +11,16 @@ export {
   TokenUsage,
 } from "./agent.js";
 export {
+  BUDGET_THRESHOLDS,
+  BudgetReport,
+  BudgetSetting,
+  ModelPrice,
+  PhaseUsage,
+  Pricing,
+  RunBudget,
+  UsageTotals,
+} from "./budget.js";
+export {
   CircuitBreakerConfig,
   GadugiConfig,
   type GadugiConfigInput,

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { BudgetReport, PhaseUsage, UsageTotals } from "./budget.js";
 import { PerformanceMetrics } from "./metrics.js";
 import { ReviewSummary } from "./review.js";
 import { TaskGovernance } from "./skip.js";
@@ -36,6 +37,10 @@ export const TaskReport = z.strictObject({
   phases: z.array(PhaseReport),
   tokens: z.number().nonnegative().optional(),
   costUsd: z.number().nonnegative().optional(),
+  /** Some agent run of the task had no known cost: `costUsd` is a lower bound. */
+  costUnknown: z.boolean().optional(),
+  /** Tokens and cost per attempt and phase (implementation, testing-fix, documentation, review...). */
+  usage: z.array(PhaseUsage).optional(),
   filesChanged: z.array(z.string()),
   merge: MergeRecord.optional(),
   /** The review phase's verdict, comments and rounds, when a reviewer ran. */
@@ -81,6 +86,15 @@ export const RunReport = z.strictObject({
   tasks: z.array(TaskReport),
   integrationTests: IntegrationTestReport.optional(),
   integrationPullRequest: IntegrationPullRequest.optional(),
+  /** The run's tokens and cost, per merged task, and what the budget did. */
+  cost: z
+    .strictObject({
+      total: UsageTotals,
+      /** Total cost ÷ merged tasks; absent when none merged or a cost is unknown. */
+      perMergedTaskUsd: z.number().nonnegative().optional(),
+      budget: BudgetReport.optional(),
+    })
+    .optional(),
   warnings: z.array(z.string()),
 });
 export type RunReport = z.infer<typeof RunReport>;

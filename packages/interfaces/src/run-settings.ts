@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { AgentOutcome, TokenUsage } from "./agent.js";
+import { RunBudget } from "./budget.js";
 
 /**
  * Every option that shapes a run, journaled when it starts (`run.settings`) so that `resume`
@@ -25,6 +26,8 @@ export const RunSettings = z.strictObject({
   /** The config file the run was started with (absolute), and a sha256 of its content. */
   configFile: z.string().optional(),
   configHash: z.string().optional(),
+  /** The run budget in force (`--max-budget-usd`, config `budget`); a resume may raise it. */
+  budget: RunBudget.optional(),
 });
 export type RunSettings = z.infer<typeof RunSettings>;
 

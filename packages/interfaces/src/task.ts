@@ -7,6 +7,8 @@ import { CommandSetting } from "./settings.js";
  * onto the integration branch (a conflict its re-run did not resolve, or the merge failed).
  * `changes-requested`: the reviewer still requested changes after the fix round; the task's work
  * stays on its branch, unmerged (unless `workflow.mergeOnRequestChanges`).
+ * `budget-exceeded`: its agent was stopped at the run's or the task's budget; the work so far is
+ * committed on its branch, unmerged, and a resume with a higher budget continues it.
  */
 export const TaskStatus = z.enum([
   "pending",
@@ -18,6 +20,7 @@ export const TaskStatus = z.enum([
   "changes-requested",
   "cancelled",
   "skipped",
+  "budget-exceeded",
 ]);
 export type TaskStatus = z.infer<typeof TaskStatus>;
 
@@ -29,6 +32,7 @@ export const FINISHED_TASK_STATUSES: ReadonlySet<TaskStatus> = new Set<TaskStatu
   "changes-requested",
   "cancelled",
   "skipped",
+  "budget-exceeded",
 ]);
 
 /** Finished without its work landing, for a reason worth reporting: counted as failed. */
@@ -84,6 +88,8 @@ export const TaskData = z.strictObject({
   run: CommandSetting.optional(),
   /** Wall-clock limit for this task in seconds. */
   timeoutSec: z.number().positive().optional(),
+  /** Most this task may spend in USD (frontmatter `max_budget_usd`); wins over `budget.perTaskUsd`. */
+  maxBudgetUsd: z.number().positive().optional(),
   /** An existing GitHub issue to reuse instead of creating one. */
   issueNumber: z.number().int().positive().optional(),
   status: TaskStatus.default("pending"),

@@ -58,6 +58,7 @@ const MEASURED: ReadonlySet<TaskStatus> = new Set<TaskStatus>([
   "merge-failed",
   "changes-requested",
   "cancelled",
+  "budget-exceeded",
 ]);
 
 /** `end − start` less the parts of `pauses` that fall inside it (ms). */

@@ -20,21 +20,23 @@ import { type Clock, callerError, emit, iso, systemClock } from "./util.js";
  * | changes-requested | queued                             | the run resumed                              |
  * | cancelled    | queued                                  | the run resumed                              |
  * | skipped      | queued                                  | the run resumed (its dependency may pass)    |
+ * | budget-exceeded | queued                               | the run resumed with a higher budget         |
  *
  * Every way out of a finished status (completed, failed, merge-failed, changes-requested,
- * cancelled, skipped) leads back to `queued`, except completed → merge-failed: a task runs again
+ * cancelled, skipped, budget-exceeded) leads back to `queued`, except completed → merge-failed: a task runs again
  * only after it is queued again. A status never changes to itself. Every entry into `running` counts one attempt.
  */
 export const TASK_TRANSITIONS: Readonly<Record<TaskStatus, readonly TaskStatus[]>> = Object.freeze({
   pending: ["queued", "skipped", "cancelled"],
   queued: ["running", "skipped", "cancelled", "pending", "failed"],
-  running: ["completed", "failed", "cancelled", "queued", "changes-requested"],
+  running: ["completed", "failed", "cancelled", "queued", "changes-requested", "budget-exceeded"],
   completed: ["merge-failed", "queued"],
   failed: ["queued"],
   "merge-failed": ["queued"],
   "changes-requested": ["queued"],
   cancelled: ["queued"],
   skipped: ["queued"],
+  "budget-exceeded": ["queued"],
 });
 
 export function canTransition(from: TaskStatus, to: TaskStatus): boolean {
