@@ -112,6 +112,15 @@ export const ERROR_CATALOGUE = {
     hint: "Run `gadugi resume <run>` to continue where it stopped.",
     exitCode: 130,
   }),
+  GADUGI_BUDGET_EXCEEDED: entry<{ scope: "run" | "task"; limit: string; spent: string }>({
+    title: "Budget reached",
+    message: (a) =>
+      a.scope === "run"
+        ? `The run reached its budget of ${a.limit} (spent ${a.spent}): no new task starts and running agents are stopped.`
+        : `The task reached its budget of ${a.limit} (spent ${a.spent}): its agent was stopped.`,
+    hint: "Work so far is committed on the task branches. Continue with a higher budget: `gadugi resume <run> --max-budget-usd <usd>` (a task's own cap: `max_budget_usd` in its prompt, or `budget.perTaskUsd`).",
+    exitCode: 1,
+  }),
   GADUGI_RETRY_EXHAUSTED: entry<{ operation: string; attempts: number; lastError: string }>({
     title: "Retries exhausted",
     message: (a) => `${a.operation} failed ${a.attempts} times; last error: ${a.lastError}`,

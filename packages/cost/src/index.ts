@@ -1,0 +1,10 @@
+export { BudgetThresholds, budgetPercent, hasLimit, type Spend } from "./budget.js";
+export { CostLedger, emptyTotals, totalsTokens } from "./ledger.js";
+export {
+  type CostSource,
+  DEFAULT_PRICING,
+  effectivePricing,
+  type PricedUsage,
+  priceUsage,
+  totalTokens,
+} from "./pricing.js";
