@@ -25,7 +25,8 @@ export const TaskInput = z.strictObject({
 });
 export type TaskInput = z.infer<typeof TaskInput>;
 
-export const TaskOutcomeStatus = z.enum(["completed", "failed", "cancelled"]);
+/** `budget-exceeded`: stopped at the run's or the task's budget; not a failure the breaker counts. */
+export const TaskOutcomeStatus = z.enum(["completed", "failed", "cancelled", "budget-exceeded"]);
 export type TaskOutcomeStatus = z.infer<typeof TaskOutcomeStatus>;
 
 /** What an executor reports for one attempt. */

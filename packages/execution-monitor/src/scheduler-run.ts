@@ -2,7 +2,7 @@ import { redactSecrets } from "@gadugi/error-handling";
 import type { TaskStatus } from "@gadugi/interfaces";
 import { cancelReason, type TaskOutcome, type TaskSlot } from "./executor.js";
 import type { SchedulerEvent, TaskResultStatus } from "./scheduler.js";
-import { type Node, removeReady, takeBest } from "./task-graph.js";
+import { type Node, peekBest, removeReady, takeBest } from "./task-graph.js";
 
 export type SetTaskStatus = (node: Node, status: TaskStatus, reason?: string) => void;
 
@@ -18,6 +18,8 @@ export interface GraphRunHost {
   attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus, slot: TaskSlot): Promise<TaskOutcome>;
   /** Counts a finished task in the circuit breaker; absent when the breaker is off. */
   feedBreaker: ((outcome: TaskOutcome) => Promise<void>) | undefined;
+  /** A reason to hold a ready task back, or undefined to launch it (SchedulerOptions.admit). */
+  admit(taskId: string): string | undefined;
 }
 
 /**
@@ -64,10 +66,29 @@ export class GraphRun {
         (this.#waiting.shift() as () => void)();
       }
       while (this.#active < this.host.limit() && this.ready.length > 0 && !this.host.stoppedReason()) {
+        if (this.#heldBack()) break;
         this.#launch(takeBest(this.ready));
       }
     }
     if (this.#unfinished === 0 && this.#active === 0) this.#resolveDone();
+  }
+
+  /**
+   * Whether the next ready task is held back by `admit`: it waits while others run (what they
+   * spend may leave room); with none running, every task left is skipped with the reason.
+   */
+  #heldBack(): boolean {
+    const next = peekBest(this.ready);
+    const reason = next === undefined ? undefined : this.host.admit(next.task.id);
+    if (reason === undefined) return false;
+    if (this.#active === 0 && this.#waiting.length === 0) this.#endRemaining("skipped", reason);
+    return true;
+  }
+
+  /** No more launches: the tasks not started are skipped with `reason` (Scheduler.stop). */
+  stop(reason: string): void {
+    this.#endRemaining("skipped", reason);
+    this.pump();
   }
 
   readonly setStatus: SetTaskStatus = (node, status, reason) => {
@@ -169,7 +190,8 @@ export class GraphRun {
       this.#finish(node, outcome.status, outcome.reason ?? outcome.status);
     }
     const { feedBreaker } = this.host;
-    if (feedBreaker && !this.host.stoppedReason() && outcome.status !== "cancelled" && !this.signal.aborted) {
+    const counted = outcome.status !== "cancelled" && outcome.status !== "budget-exceeded";
+    if (feedBreaker && !this.host.stoppedReason() && counted && !this.signal.aborted) {
       await feedBreaker(outcome);
     }
     if (outcome.status === "completed") {
@@ -178,7 +200,12 @@ export class GraphRun {
         if (dependent.waitingFor === 0 && dependent.status === "pending") this.#enqueue(dependent);
       }
     } else {
-      const why = outcome.status === "failed" ? "failed" : "was cancelled";
+      const why =
+        outcome.status === "failed"
+          ? "failed"
+          : outcome.status === "budget-exceeded"
+            ? "was stopped at its budget"
+            : "was cancelled";
       this.#skipDependents(node, outcome.reason ? `${why}: ${outcome.reason}` : why);
     }
     const stopped = this.host.stoppedReason();

@@ -25,7 +25,7 @@ export interface ScheduledTask {
   payload?: Json;
 }
 
-export type TaskResultStatus = "completed" | "failed" | "cancelled" | "skipped";
+export type TaskResultStatus = "completed" | "failed" | "cancelled" | "skipped" | "budget-exceeded";
 
 export interface TaskResult {
   taskId: string;
@@ -93,6 +93,12 @@ export interface SchedulerOptions {
   onEvent?: SchedulerListener;
   /** Clock in ms for timings and the breaker. Default Date.now. */
   now?: () => number;
+  /**
+   * Asked before each launch: a reason to hold the task back (the run's budget is committed to
+   * the running tasks), or undefined to start it. A held task waits while others run; once none
+   * runs, every task left is skipped with the reason.
+   */
+  admit?: (taskId: string) => string | undefined;
 }
 
 /** A transient failed outcome, thrown so that `retry` tries again. */
@@ -142,6 +148,7 @@ export class Scheduler {
   #sequential = false;
   #stoppedReason: string | undefined;
   #running = false;
+  readonly #admit: ((taskId: string) => string | undefined) | undefined;
 
   constructor(options: SchedulerOptions) {
     this.runId = options.runId;
@@ -152,6 +159,7 @@ export class Scheduler {
     this.#governor = options.governor;
     this.#signal = options.signal;
     this.#now = options.now ?? Date.now;
+    this.#admit = options.admit;
     if (options.onEvent) this.#listeners.add(options.onEvent);
     this.#limit = this.#computeLimit();
   }
@@ -189,6 +197,18 @@ export class Scheduler {
   }
 
   #pump: () => void = () => undefined;
+
+  /**
+   * Stops new launches for good (the run's budget is reached): the tasks not started yet are
+   * skipped with `reason`; running ones go on until they end (their caller stops them).
+   */
+  stop(reason: string): void {
+    if (this.#stoppedReason !== undefined) return;
+    this.#stoppedReason = reason;
+    this.#endRemaining(reason);
+  }
+
+  #endRemaining: (reason: string) => void = () => undefined;
 
   #updateLimit(reason: string): void {
     const to = this.#computeLimit();
@@ -234,14 +254,17 @@ export class Scheduler {
       stoppedReason: () => this.#stoppedReason,
       attempt: (node, signal, setStatus, slot) => this.#attempt(node, signal, setStatus, slot),
       feedBreaker: breaker ? (outcome) => this.#feedBreaker(breaker, outcome) : undefined,
+      admit: (taskId) => this.#admit?.(taskId),
     });
     this.#pump = () => graph.pump();
+    this.#endRemaining = (reason) => graph.stop(reason);
     graph.start();
     if (this.#signal?.aborted) run.abort(this.#signal.reason);
     graph.pump();
     await graph.done;
 
     this.#pump = () => undefined;
+    this.#endRemaining = () => undefined;
     this.#signal?.removeEventListener("abort", onAbort);
     offGovernor?.();
     if (startedGovernor) this.#governor?.stop();

@@ -26,13 +26,22 @@ export function removeReady(ready: Node[], node: Node): void {
 
 /** Removes and returns the ready task with the longest remaining critical path (input order on ties). */
 export function takeBest(ready: Node[]): Node {
+  return ready.splice(bestIndex(ready), 1)[0] as Node;
+}
+
+/** The ready task `takeBest` would launch next, left in the queue. */
+export function peekBest(ready: readonly Node[]): Node | undefined {
+  return ready[bestIndex(ready)];
+}
+
+function bestIndex(ready: readonly Node[]): number {
   let best = 0;
   for (let i = 1; i < ready.length; i++) {
     const a = ready[i] as Node;
     const b = ready[best] as Node;
     if (a.rank > b.rank || (a.rank === b.rank && a.index < b.index)) best = i;
   }
-  return ready.splice(best, 1)[0] as Node;
+  return best;
 }
 
 function weightOf(task: ScheduledTask): number {
