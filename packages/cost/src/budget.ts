@@ -14,6 +14,13 @@ export function budgetPercent(budget: RunBudget, spend: Spend): number {
   return Math.max(...shares) * 100;
 }
 
+/** Sums of floating-point dollars land a hair under a threshold ($0.1 + $0.7 of $1 is 79.999…%). */
+const EPSILON_PERCENT = 1e-9;
+
+function atLeast(percent: number, threshold: number): boolean {
+  return percent + EPSILON_PERCENT >= threshold;
+}
+
 /** Whether a budget has any limit at all. */
 export function hasLimit(budget: RunBudget | undefined): budget is RunBudget {
   return budget !== undefined && (budget.maxUsd !== undefined || budget.maxTokens !== undefined);
@@ -29,30 +36,32 @@ export class BudgetThresholds {
 
   constructor(budget: RunBudget, alreadySaid: Iterable<number> = []) {
     this.#budget = budget;
-    // A raised budget (resume) starts over: thresholds said of a smaller one are not this one's.
+    // The caller decides what counts as said: a resume with a raised budget passes none, since
+    // the thresholds said of the smaller budget are not this one's.
     this.#said = new Set(alreadySaid);
   }
 
   observe(spend: Spend): number[] {
     const percent = budgetPercent(this.#budget, spend);
-    const crossed = BUDGET_THRESHOLDS.filter((t) => percent >= t && !this.#said.has(t));
+    const crossed = BUDGET_THRESHOLDS.filter((t) => atLeast(percent, t) && !this.#said.has(t));
     for (const t of crossed) this.#said.add(t);
     return crossed;
   }
 
   /** The spend is at or over the budget. */
   reached(spend: Spend): boolean {
-    return hasLimit(this.#budget) && budgetPercent(this.#budget, spend) >= 100;
+    return hasLimit(this.#budget) && atLeast(budgetPercent(this.#budget, spend), 100);
   }
 
   /**
    * Whether a task may start: the spend so far plus what the running tasks and this one are
-   * expected to cost (from history; 0 when unknown) stays under the USD budget, and the spend
+   * expected to cost (from history; 0 when unknown) stays within the USD budget, and the spend
    * itself is under every limit.
    */
   admits(spend: Spend, expectedUsd = 0): boolean {
     if (this.reached(spend)) return false;
     if (this.#budget.maxUsd === undefined) return true;
-    return spend.usd + expectedUsd < this.#budget.maxUsd;
+    // Expected to end exactly at the budget is within it.
+    return ((spend.usd + expectedUsd) / this.#budget.maxUsd) * 100 <= 100 + EPSILON_PERCENT;
   }
 }

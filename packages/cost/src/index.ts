@@ -4,6 +4,7 @@ export {
   type CostSource,
   DEFAULT_PRICING,
   effectivePricing,
+  lookupPrice,
   type PricedUsage,
   priceUsage,
   totalTokens,

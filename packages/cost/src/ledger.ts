@@ -1,4 +1,4 @@
-import type { PhaseUsage, Pricing, RunEvent, TokenUsage, UsageTotals } from "@gadugi/interfaces";
+import type { AgentEvent, PhaseUsage, Pricing, RunEvent, TokenUsage, UsageTotals } from "@gadugi/interfaces";
 import { DEFAULT_PRICING, priceUsage } from "./pricing.js";
 
 /** One agent run as the ledger knows it: finished (`agent.run` journaled) or still running. */
@@ -7,8 +7,13 @@ interface LedgerRun {
   attempt: number;
   purpose: string;
   usage: TokenUsage | undefined;
+  /** The agent's process, from its `started` event. */
+  pid: number | undefined;
   open: boolean;
 }
+
+/** The purpose of an agent run a task's phase starts, until its `agent.run` says otherwise. */
+const PHASE_PURPOSE: Readonly<Record<string, string>> = { testing: "testing-fix" };
 
 /** Totals with nothing counted. */
 export function emptyTotals(): UsageTotals {
@@ -33,11 +38,15 @@ export function totalsTokens(totals: UsageTotals): number {
  * Tokens and cost of a run's agent runs, per task, attempt and phase, built from the run's journal
  * (`apply` every event, in order; a resumed run replays its whole journal first).
  *
- * - An agent's streamed `usage` events (journaled as `agent.event`) carry its usage so far, each
- *   replacing the one before: they are what a running agent has spent.
- * - Its `agent.run` event ends it, with the final usage (or none: unknown tokens and cost).
- * - An agent run that never got its `agent.run` (the orchestrator was killed) keeps the last usage
- *   it streamed when the task's next agent starts: spend is never forgotten across a crash.
+ * - An agent's `started` event (journaled as `agent.event`) opens its run; the CLI naming its
+ *   session, or a second `started` of the same process, is the same run.
+ * - Its streamed `usage` events carry its usage so far, each replacing the one before: they are
+ *   what a running agent has spent.
+ * - Its `agent.run` event ends it, with the final usage (none, and none streamed: unknown tokens
+ *   and cost, counted as such, never as zero).
+ * - An agent run that never got its `agent.run` (its orchestrator was killed) ends at the resume
+ *   (`run.status` with `pausedSince`) or when the task's next agent starts, keeping the last usage
+ *   it streamed: spend is never forgotten across a crash.
  */
 export class CostLedger {
   readonly #pricing: Pricing;
@@ -52,17 +61,27 @@ export class CostLedger {
     this.#pricing = pricing;
   }
 
+  /** A ledger of every event of a journal. */
+  static of(events: Iterable<RunEvent>, pricing: Pricing = DEFAULT_PRICING): CostLedger {
+    const ledger = new CostLedger(pricing);
+    for (const event of events) ledger.apply(event);
+    return ledger;
+  }
+
   apply(event: RunEvent): void {
     switch (event.type) {
       case "phase.started":
-        this.#phase.set(event.taskId, event.phase);
+        this.#phase.set(event.taskId, PHASE_PURPOSE[event.phase] ?? event.phase);
+        return;
+      case "task.updated":
+        if (event.patch.attempts !== undefined) this.#attempt.set(event.taskId, event.patch.attempts);
+        return;
+      case "run.status":
+        // A resume: no agent of the previous orchestrator reports any more.
+        if (event.pausedSince !== undefined) this.end();
         return;
       case "agent.event":
-        if (event.event.type === "started") this.#start(event.taskId);
-        else if (event.event.type === "usage") this.#openRun(event.taskId).usage = event.event.usage;
-        else if (event.event.type === "finished" && event.event.usage) {
-          this.#openRun(event.taskId).usage = event.event.usage;
-        }
+        this.#agentEvent(event.taskId, event.event);
         return;
       case "agent.run": {
         const run = this.#open.get(event.taskId) ?? this.#newRun(event.taskId);
@@ -79,11 +98,33 @@ export class CostLedger {
     }
   }
 
-  /** A new agent of the task started: one still open (its orchestrator was killed) is kept as it was. */
-  #start(taskId: string): void {
-    const previous = this.#open.get(taskId);
-    if (previous) previous.open = false;
-    this.#open.set(taskId, this.#newRun(taskId));
+  /**
+   * Every open run ends as it is (the report, once nothing runs; a resume): one that reported no
+   * usage has unknown tokens and cost from now on.
+   */
+  end(): void {
+    for (const run of this.#open.values()) run.open = false;
+    this.#open.clear();
+  }
+
+  #agentEvent(taskId: string, event: AgentEvent): void {
+    if (event.type === "started") this.#start(taskId, event.pid);
+    else if (event.type === "usage") this.#openRun(taskId).usage = event.usage;
+    else if (event.type === "finished" && event.usage) this.#openRun(taskId).usage = event.usage;
+  }
+
+  /** An agent of the task started: a new run unless it is the open run's agent announcing itself again. */
+  #start(taskId: string, pid: number | undefined): void {
+    const open = this.#open.get(taskId);
+    if (open && sameAgent(open, pid)) {
+      open.pid ??= pid;
+      return;
+    }
+    // One still open lost its orchestrator (killed): it keeps what it streamed.
+    if (open) open.open = false;
+    const run = this.#newRun(taskId);
+    run.pid = pid;
+    this.#open.set(taskId, run);
   }
 
   #openRun(taskId: string): LedgerRun {
@@ -100,6 +141,7 @@ export class CostLedger {
       attempt: this.#attempt.get(taskId) ?? 0,
       purpose: this.#phase.get(taskId) ?? "implementation",
       usage: undefined,
+      pid: undefined,
       open: true,
     };
     this.#runs.push(run);
@@ -164,4 +206,15 @@ export class CostLedger {
     }
     return totals;
   }
+}
+
+/**
+ * Whether a `started` event is the open run's agent again: the CLI naming its session (no pid of
+ * its own), or the same process. A new process, or a pid after usage from an agent of unknown pid,
+ * is another agent.
+ */
+function sameAgent(open: LedgerRun, pid: number | undefined): boolean {
+  if (pid === undefined) return true;
+  if (open.pid === undefined) return open.usage === undefined;
+  return open.pid === pid;
 }

@@ -28,8 +28,8 @@ export interface PricedUsage {
 
 /**
  * The cost of one agent run's usage: the CLI's own figure when it states one, else its tokens
- * priced by model (`model`, else the usage's). Unknown when there is no usage, no model, or no
- * price for the model.
+ * priced by model (the one the usage names, else `model`: the agent's configured one). Unknown
+ * when there is no usage, no model, or no price for the model.
  */
 export function priceUsage(
   usage: TokenUsage | undefined,
@@ -41,18 +41,25 @@ export function priceUsage(
     return { costUsd: usage.costUsd, source: "cli" };
   }
   const name = usage.model ?? model;
-  const price = name === undefined ? undefined : lookup(pricing, name);
+  const price = name === undefined ? undefined : lookupPrice(pricing, name);
   if (price === undefined) return { costUsd: undefined, source: "unknown" };
   return { costUsd: tokenCost(usage, price), source: "pricing" };
 }
 
-/** Exact name first, then the name without a provider prefix (`anthropic/claude-…`) or date suffix. */
-function lookup(pricing: Pricing, model: string): ModelPrice | undefined {
-  if (pricing[model]) return pricing[model];
-  const bare = model.includes("/") ? model.slice(model.lastIndexOf("/") + 1) : model;
-  if (pricing[bare]) return pricing[bare];
-  const undated = bare.replace(/-\d{8}$/, "");
-  return pricing[undated];
+/**
+ * The price of a model: its exact name first, then without a provider prefix (`anthropic/claude-…`),
+ * then without a date suffix (`-20250929`, `-2024-08-06`, `@20250929`), each also in lower case.
+ * Only the table's own keys count (a model named `constructor` has no price).
+ */
+export function lookupPrice(pricing: Pricing, model: string): ModelPrice | undefined {
+  const bare = model.slice(model.lastIndexOf("/") + 1);
+  const undated = bare.replace(/(?:[-@]\d{8}|-\d{4}-\d{2}-\d{2})$/, "");
+  for (const name of [model, bare, undated]) {
+    for (const key of [name, name.toLowerCase()]) {
+      if (Object.hasOwn(pricing, key)) return pricing[key];
+    }
+  }
+  return undefined;
 }
 
 function tokenCost(usage: TokenUsage, price: ModelPrice): number {
