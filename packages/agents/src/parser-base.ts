@@ -57,6 +57,7 @@ export function count(value: unknown): number {
   return n !== undefined && n > 0 ? n : 0;
 }
 
+/** Two usages added up (steps of one run); the model is left for the caller to name. */
 export function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
   if (!a) return { ...b };
   const sum: TokenUsage = {
@@ -65,7 +66,8 @@ export function addUsage(a: TokenUsage | undefined, b: TokenUsage): TokenUsage {
     cacheReadTokens: a.cacheReadTokens + b.cacheReadTokens,
     cacheWriteTokens: a.cacheWriteTokens + b.cacheWriteTokens,
   };
-  if (a.costUsd !== undefined || b.costUsd !== undefined) sum.costUsd = (a.costUsd ?? 0) + (b.costUsd ?? 0);
+  // A step without a stated cost makes the total's cost unknown, not a smaller sum.
+  if (a.costUsd !== undefined && b.costUsd !== undefined) sum.costUsd = a.costUsd + b.costUsd;
   return sum;
 }
 
@@ -114,6 +116,8 @@ export function describeExit(exitCode: number | null, signal?: string | null): s
  */
 export abstract class BaseParser implements AgentStreamParser {
   protected readonly now: () => Date;
+  /** `agent.model`, for CLIs whose output names no model. */
+  protected readonly requestedModel: string | undefined;
   protected sessionId: string | undefined;
   protected usage: TokenUsage | undefined;
   /** The CLI printed its own final status. */
@@ -131,6 +135,7 @@ export abstract class BaseParser implements AgentStreamParser {
     private readonly structured = true,
   ) {
     this.now = options.now ?? (() => new Date());
+    this.requestedModel = options.model;
   }
 
   push(line: string, stream: OutputStream = "stdout"): AgentEvent[] {
@@ -156,7 +161,9 @@ export abstract class BaseParser implements AgentStreamParser {
     for (const line of flushed) this.onText(line, "stdout");
 
     let verdict: Verdict;
-    if (info.cancelled) {
+    if (info.budgetExceeded) {
+      verdict = { outcome: "budget_exceeded", reason: info.stopReason ?? "stopped at its budget" };
+    } else if (info.cancelled) {
       verdict = { outcome: "cancelled", reason: info.stopReason ?? "cancelled" };
     } else if (info.timedOut && !this.terminal) {
       verdict = { outcome: "timeout", reason: info.stopReason ?? "timed out" };

@@ -112,15 +112,17 @@ describe("how a run ended beats what it printed", () => {
     expect(isTransientReason("failed", reason(144).reason)).toBe(false);
   });
 
-  it("claude: error_max_budget_usd and error_during_execution fail", () => {
-    const parser = getAdapter("claude").createParser();
+  it("claude: error_max_budget_usd is budget_exceeded, error_during_execution fails", () => {
+    const parser = getAdapter("claude").createParser({ maxBudgetUsd: 0.5 });
     parser.push(
       '{"type":"result","subtype":"error_max_budget_usd","is_error":true,"errors":["over budget"]}',
     );
-    expect(parser.finish({ exitCode: 1 })).toMatchObject({
-      outcome: "failed",
-      reason: "budget exhausted: over budget",
+    const stopped = parser.finish({ exitCode: 1 });
+    expect(stopped).toMatchObject({
+      outcome: "budget_exceeded",
+      reason: "claude stopped at its budget of $0.50 (--max-budget-usd): over budget",
     });
+    expect(isTransientFailure([stopped])).toBe(false);
     const during = getAdapter("claude").createParser();
     during.push(
       '{"type":"result","subtype":"error_during_execution","is_error":true,"api_error_status":529,"result":"Overloaded"}',

@@ -39,10 +39,20 @@ export interface FinishInfo {
   /** Gadugi killed it for running too long (wall) or saying nothing too long (idle). */
   timedOut?: boolean;
   cancelled?: boolean;
+  /** Gadugi stopped it at the task's budget, or at the run's (the outcome is `budget_exceeded`). */
+  budgetExceeded?: boolean;
   /** Why Gadugi stopped it ("no output for 30s", "ran longer than 3600s", an abort reason). */
   stopReason?: string;
   /** Whether the worktree has changes after the run (asked only for adapters with `judgesByChanges`). */
   hasChanges?: boolean;
+}
+
+/** Why Gadugi stopped the agent, when it did (its flags become the FinishInfo's). */
+export interface AgentStop {
+  timedOut: boolean;
+  cancelled: boolean;
+  budgetExceeded: boolean;
+  reason: string;
 }
 
 /** What a parser learned besides the events themselves. */
@@ -69,6 +79,13 @@ export interface AgentStreamParser {
 export interface ParserOptions {
   /** Clock for the events' `at`; `new Date()` by default. */
   now?: () => Date;
+  /**
+   * The model the request asked for (`agent.model`): the usage's model for CLIs whose output names
+   * none (codex, opencode), so their tokens can be priced.
+   */
+  model?: string | undefined;
+  /** `agent.maxBudgetUsd`, named in the reason of a CLI that stopped at it. */
+  maxBudgetUsd?: number | undefined;
 }
 
 /** One coding-agent CLI: how to start it headless, and how to read what it prints. */
@@ -78,6 +95,11 @@ export interface AgentAdapter {
   readonly program: string | undefined;
   /** The run is judged by the worktree's changes as well as by the exit code (aider). */
   readonly judgesByChanges: boolean;
+  /**
+   * The CLI stops itself at `agent.maxBudgetUsd` (claude's `--max-budget-usd`). For the others
+   * runAgent enforces the cap from their usage events.
+   */
+  readonly enforcesBudget?: boolean;
   buildInvocation(request: AgentRunRequest, context?: InvocationContext): AgentInvocation;
   createParser(options?: ParserOptions): AgentStreamParser;
 }

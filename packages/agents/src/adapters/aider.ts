@@ -14,7 +14,8 @@ function buildInvocation(request: AgentRunRequest): AgentInvocation {
   args.push("--yes-always", "--no-auto-commits", "--no-pretty", "--no-check-update");
   if (agent.autonomy === "read-only") args.push("--dry-run");
   if (agent.model) args.push("--model", agent.model);
-  const warnings = unsupported(request, "aider", ["maxTurns", "maxBudgetUsd"]);
+  // maxBudgetUsd: runAgent stops aider at it, from the session cost it prints.
+  const warnings = unsupported(request, "aider", ["maxTurns"]);
   if (viaFile && agent.appendSystemPrompt)
     warnings.push("the prompt goes to aider as a file, without appendSystemPrompt");
   return { file, args, env: agentEnv(request), stdin: "ignore", cwd: request.worktree, warnings };

@@ -1,8 +1,8 @@
-import type { AgentEvent, AgentRunRequest, Autonomy } from "@gadugi/interfaces";
+import type { AgentEvent, AgentRunRequest, Autonomy, TokenUsage } from "@gadugi/interfaces";
 import { agentEnv, isRoot, programOf, promptFitsArgv } from "../invocation.js";
 import {
+  addUsage,
   BaseParser,
-  count,
   isRecord,
   type Json,
   MAX_EVENT_TEXT,
@@ -21,6 +21,7 @@ import type {
   OutputStream,
   ParserOptions,
 } from "../types.js";
+import { modelName, readCounts, sameUsage, statedCost, usd, withModel } from "../usage.js";
 
 const PERMISSION_MODE: Record<Autonomy, string> = {
   "read-only": "plan",
@@ -60,6 +61,33 @@ function toolOutput(content: unknown): string | undefined {
   return undefined;
 }
 
+/** Claude's `usage` object (a message's, or the result's total); undefined when malformed. */
+function claudeTokens(usage: unknown): TokenUsage | undefined {
+  const counts = readCounts(
+    usage,
+    {
+      input: "input_tokens",
+      output: "output_tokens",
+      cacheRead: "cache_read_input_tokens",
+      cacheWrite: "cache_creation_input_tokens",
+    },
+    ["input", "output"],
+  );
+  if (!counts) return undefined;
+  return {
+    inputTokens: counts.input,
+    outputTokens: counts.output,
+    cacheReadTokens: counts.cacheRead,
+    cacheWriteTokens: counts.cacheWrite,
+  };
+}
+
+/** The result's model: the one key of `modelUsage` (claude's own error messages aside), if one. */
+function resultModel(modelUsage: unknown): string | undefined {
+  const names = Object.keys(rec(modelUsage) ?? {}).filter((name) => modelName(name) !== undefined);
+  return names.length === 1 ? names[0] : undefined;
+}
+
 interface ClaudeResult {
   isError: boolean;
   subtype: string | undefined;
@@ -75,16 +103,28 @@ interface ClaudeResult {
  */
 export class ClaudeParser extends BaseParser {
   private result: ClaudeResult | undefined;
+  private model: string | undefined;
+  /**
+   * Usage of each assistant message while the run goes on, by message id: one message comes as
+   * several lines (one per content block) carrying the same usage, so it is counted once.
+   */
+  private readonly messageUsage = new Map<string, TokenUsage>();
+
+  private readonly maxBudgetUsd: number | undefined;
 
   constructor(options?: ParserOptions) {
     super("claude", options);
+    this.maxBudgetUsd = options?.maxBudgetUsd;
   }
 
   protected onJson(value: Json, _stream: OutputStream): AgentEvent[] {
     const events: AgentEvent[] = [];
     switch (value.type) {
       case "system": {
-        if (value.subtype === "init") events.push(...this.session(value.session_id));
+        if (value.subtype === "init") {
+          events.push(...this.session(value.session_id));
+          this.model = modelName(value.model) ?? this.model;
+        }
         if (value.subtype === "permission_denied") {
           const tool = str(value.tool_name) ?? "unknown";
           if (this.recordDenial(str(value.tool_use_id))) {
@@ -101,6 +141,7 @@ export class ClaudeParser extends BaseParser {
         break;
       }
       case "assistant": {
+        events.push(...this.onMessageUsage(rec(value.message)));
         const content = rec(value.message)?.content;
         for (const block of Array.isArray(content) ? content : []) {
           if (!isRecord(block)) continue;
@@ -170,19 +211,41 @@ export class ClaudeParser extends BaseParser {
         );
       }
     }
-    const usage = rec(value.usage);
-    if (usage) {
-      this.usage = {
-        inputTokens: count(usage.input_tokens),
-        outputTokens: count(usage.output_tokens),
-        cacheReadTokens: count(usage.cache_read_input_tokens),
-        cacheWriteTokens: count(usage.cache_creation_input_tokens),
-      };
-      const cost = num(value.total_cost_usd);
-      if (cost !== undefined) this.usage.costUsd = cost;
-      events.push(this.event({ type: "usage", usage: { ...this.usage } }));
-    }
+    events.push(...this.onFinalUsage(value));
     return events;
+  }
+
+  /** While it runs: the sum over the distinct messages so far (no cost: claude states it at the end). */
+  private onMessageUsage(message: Json | undefined): AgentEvent[] {
+    this.model = modelName(message?.model) ?? this.model;
+    const tokens = claudeTokens(message?.usage);
+    if (!tokens || this.result) return [];
+    const id = str(message?.id) ?? `line-${this.messageUsage.size}`;
+    this.messageUsage.set(id, tokens);
+    let total: TokenUsage | undefined;
+    for (const usage of this.messageUsage.values()) total = addUsage(total, usage);
+    return this.replaceUsage(withModel(total as TokenUsage, this.model));
+  }
+
+  /** The result line's `usage` and `total_cost_usd`: the run's final figures. */
+  private onFinalUsage(value: Json): AgentEvent[] {
+    const tokens = claudeTokens(value.usage);
+    const cost = statedCost(value.total_cost_usd);
+    const model = resultModel(value.modelUsage) ?? this.model;
+    // A result whose usage cannot be read keeps the streamed tokens, with the stated cost if any.
+    const base = tokens ?? this.usage;
+    if (!base) return [];
+    const final = withModel(base, model);
+    if (cost === undefined) delete final.costUsd;
+    else final.costUsd = cost;
+    return this.replaceUsage(final);
+  }
+
+  /** The run's usage so far becomes `usage`; a `usage` event when that changed it. */
+  private replaceUsage(usage: TokenUsage): AgentEvent[] {
+    if (sameUsage(this.usage, usage)) return [];
+    this.usage = usage;
+    return [this.event({ type: "usage", usage: { ...usage } })];
   }
 
   protected judge(info: FinishInfo): Verdict {
@@ -204,8 +267,15 @@ export class ClaudeParser extends BaseParser {
     }
     const detail = truncate(result.errors.join("; ") || result.text || result.subtype || "unknown error");
     if (result.subtype === "error_max_turns") return { outcome: "max_turns", reason: detail };
-    if (result.subtype === "error_max_budget_usd")
-      return { outcome: "failed", reason: `budget exhausted: ${detail}` };
+    if (result.subtype === "error_max_budget_usd") {
+      const limit = this.maxBudgetUsd === undefined ? "" : ` of ${usd(this.maxBudgetUsd)}`;
+      const spent = this.usage?.costUsd;
+      const spentText = spent === undefined ? "" : ` (spent ${usd(spent)})`;
+      return {
+        outcome: "budget_exceeded",
+        reason: `claude stopped at its budget${limit} (--max-budget-usd)${spentText}: ${detail}`,
+      };
+    }
     const status = result.apiStatus !== undefined ? ` (HTTP ${result.apiStatus})` : "";
     return { outcome: "failed", reason: `claude reported an error: ${detail}${status}` };
   }
@@ -215,6 +285,7 @@ export const claudeAdapter: AgentAdapter = {
   kind: "claude",
   program: "claude",
   judgesByChanges: false,
+  enforcesBudget: true,
   buildInvocation,
   createParser: (options) => new ClaudeParser(options),
 };

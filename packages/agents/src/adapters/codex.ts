@@ -3,7 +3,6 @@ import { agentEnv, programOf, promptFitsArgv, promptWithSystem, unsupported } fr
 import {
   apiErrorText,
   BaseParser,
-  count,
   type Json,
   MAX_EVENT_TEXT,
   num,
@@ -13,6 +12,7 @@ import {
   type Verdict,
 } from "../parser-base.js";
 import type { AgentAdapter, AgentInvocation, FinishInfo, OutputStream, ParserOptions } from "../types.js";
+import { readCounts, withModel } from "../usage.js";
 
 function buildInvocation(request: AgentRunRequest): AgentInvocation {
   const { agent } = request;
@@ -31,7 +31,8 @@ function buildInvocation(request: AgentRunRequest): AgentInvocation {
     env: agentEnv(request),
     stdin: viaStdin ? { text: prompt } : "closed",
     cwd: request.worktree,
-    warnings: unsupported(request, "codex", ["maxTurns", "maxBudgetUsd"]),
+    // maxBudgetUsd: runAgent stops codex at it, from its usage.
+    warnings: unsupported(request, "codex", ["maxTurns"]),
   };
 }
 
@@ -62,16 +63,28 @@ export class CodexParser extends BaseParser {
         this.terminal = true;
         this.completed = true;
         this.failure = undefined;
-        const usage = rec(value.usage);
-        if (!usage) return [];
-        const cached = count(usage.cached_input_tokens);
+        const counts = readCounts(
+          value.usage,
+          {
+            input: "input_tokens",
+            cached: "cached_input_tokens",
+            cacheWrite: "cache_write_input_tokens",
+            output: "output_tokens",
+          },
+          ["input", "output"],
+        );
+        if (!counts) return [];
         // codex's input_tokens include the cached ones; ours are the uncached input, like claude's.
-        this.usage = {
-          inputTokens: Math.max(0, count(usage.input_tokens) - cached),
-          outputTokens: count(usage.output_tokens),
-          cacheReadTokens: cached,
-          cacheWriteTokens: count(usage.cache_write_input_tokens),
-        };
+        // The stream names no model: the one the request asked for, if any.
+        this.usage = withModel(
+          {
+            inputTokens: Math.max(0, counts.input - counts.cached),
+            outputTokens: counts.output,
+            cacheReadTokens: counts.cached,
+            cacheWriteTokens: counts.cacheWrite,
+          },
+          this.requestedModel,
+        );
         return [this.event({ type: "usage", usage: { ...this.usage } })];
       }
       case "turn.failed": {

@@ -4,7 +4,6 @@ import {
   addUsage,
   apiErrorText,
   BaseParser,
-  count,
   type Json,
   MAX_EVENT_TEXT,
   num,
@@ -14,6 +13,7 @@ import {
   type Verdict,
 } from "../parser-base.js";
 import type { AgentAdapter, AgentInvocation, FinishInfo, OutputStream, ParserOptions } from "../types.js";
+import { modelName, readCounts, withModel } from "../usage.js";
 
 /** What `-p` says when the prompt itself comes over stdin (gemini appends `-p` to stdin). */
 export const GEMINI_STDIN_PROMPT = "Carry out the task described above.";
@@ -40,7 +40,8 @@ function buildInvocation(request: AgentRunRequest): AgentInvocation {
     env: agentEnv(request),
     stdin: viaStdin ? { text: prompt } : "ignore",
     cwd: request.worktree,
-    warnings: unsupported(request, "gemini", ["maxTurns", "maxBudgetUsd"]),
+    // maxBudgetUsd: runAgent stops gemini at it, from its usage.
+    warnings: unsupported(request, "gemini", ["maxTurns"]),
   };
 }
 
@@ -61,30 +62,67 @@ export function httpStatusFromGeminiExit(code: number): number | undefined {
   return code >= 144 && code <= 255 ? code + 256 : undefined;
 }
 
-function statsUsage(stats: Json): TokenUsage | undefined {
-  if (num(stats.input_tokens) !== undefined || num(stats.output_tokens) !== undefined) {
-    const cached = count(stats.cached);
-    return {
-      inputTokens: num(stats.input) ?? Math.max(0, count(stats.input_tokens) - cached),
-      outputTokens: count(stats.output_tokens),
-      cacheReadTokens: cached,
-      cacheWriteTokens: 0,
-    };
-  }
-  // `-o json`: per model, { tokens: { input, prompt, candidates, cached, thoughts } }.
+/** `-o stream-json` stats: flat counts (`input` is the uncached input when given). */
+function flatStatsUsage(stats: Json): TokenUsage | undefined {
+  const counts = readCounts(
+    stats,
+    { inputTotal: "input_tokens", input: "input", output: "output_tokens", cached: "cached" },
+    ["inputTotal", "output"],
+  );
+  if (!counts) return undefined;
+  const hasInput = stats.input !== undefined && stats.input !== null;
+  return {
+    inputTokens: hasInput ? counts.input : Math.max(0, counts.inputTotal - counts.cached),
+    outputTokens: counts.output,
+    cacheReadTokens: counts.cached,
+    cacheWriteTokens: 0,
+  };
+}
+
+/** `-o json` stats: per model, { tokens: { input, prompt, candidates, cached, thoughts } }, summed. */
+function perModelUsage(models: Json): TokenUsage | undefined {
   let usage: TokenUsage | undefined;
-  for (const model of Object.values(rec(stats.models) ?? {})) {
+  for (const model of Object.values(models)) {
     const tokens = rec(rec(model)?.tokens);
-    if (!tokens) continue;
-    const cached = count(tokens.cached);
+    const counts = readCounts(
+      tokens,
+      { input: "input", prompt: "prompt", candidates: "candidates", cached: "cached", thoughts: "thoughts" },
+      ["prompt", "candidates"],
+    );
+    // One model's tokens that cannot be read make the run's unknown, not smaller.
+    if (!counts) return undefined;
+    const hasInput = tokens?.input !== undefined && tokens?.input !== null;
     usage = addUsage(usage, {
-      inputTokens: num(tokens.input) ?? Math.max(0, count(tokens.prompt) - cached),
-      outputTokens: count(tokens.candidates) + count(tokens.thoughts),
-      cacheReadTokens: cached,
+      inputTokens: hasInput ? counts.input : Math.max(0, counts.prompt - counts.cached),
+      outputTokens: counts.candidates + counts.thoughts,
+      cacheReadTokens: counts.cached,
       cacheWriteTokens: 0,
     });
   }
   return usage;
+}
+
+function statsUsage(stats: Json): TokenUsage | undefined {
+  if ("input_tokens" in stats || "output_tokens" in stats) return flatStatsUsage(stats);
+  const models = rec(stats.models);
+  return models ? perModelUsage(models) : undefined;
+}
+
+/**
+ * The model the tokens were spent on, by the stats' `models` keys: the one that spent any (an
+ * "auto" run lists the models it could route to), or the only one listed; undefined when several
+ * spent (one price cannot cover them).
+ */
+function statsModel(stats: Json): string | undefined {
+  const models = rec(stats.models) ?? {};
+  const names = Object.keys(models).filter((name) => modelName(name) !== undefined);
+  const spent = names.filter((name) => {
+    const entry = rec(models[name]);
+    const total = num(entry?.total_tokens) ?? num(rec(entry?.tokens)?.total);
+    return total === undefined || total > 0;
+  });
+  if (spent.length === 1) return spent[0];
+  return names.length === 1 ? names[0] : undefined;
 }
 
 interface GeminiResult {
@@ -101,6 +139,8 @@ interface GeminiResult {
  */
 export class GeminiParser extends BaseParser {
   private result: GeminiResult | undefined;
+  /** The init line's model, unless it is "auto" (the router picks one per call). */
+  private initModel: string | undefined;
 
   constructor(options?: ParserOptions) {
     super("gemini", options);
@@ -108,8 +148,11 @@ export class GeminiParser extends BaseParser {
 
   protected onJson(value: Json, _stream: OutputStream): AgentEvent[] {
     switch (value.type) {
-      case "init":
+      case "init": {
+        const model = modelName(value.model);
+        if (model !== "auto") this.initModel = model;
         return this.session(value.session_id);
+      }
       case "message": {
         const text = str(value.content);
         return value.role === "assistant" && text ? [this.event({ type: "text", text })] : [];
@@ -182,8 +225,9 @@ export class GeminiParser extends BaseParser {
       errorType: str(error?.type),
       message: message ? apiErrorText(message, code) : undefined,
     };
-    const usage = stats ? statsUsage(stats) : undefined;
-    if (!usage) return [];
+    const tokens = stats ? statsUsage(stats) : undefined;
+    if (!stats || !tokens) return [];
+    const usage = withModel(tokens, statsModel(stats) ?? this.initModel ?? this.requestedModel);
     this.usage = usage;
     return [this.event({ type: "usage", usage: { ...usage } })];
   }

@@ -1,10 +1,9 @@
-import type { AgentEvent, AgentRunRequest } from "@gadugi/interfaces";
+import type { AgentEvent, AgentRunRequest, TokenUsage } from "@gadugi/interfaces";
 import { agentEnv, programOf, promptFitsArgv, promptWithSystem, unsupported } from "../invocation.js";
 import {
   addUsage,
   apiErrorText,
   BaseParser,
-  count,
   type Json,
   MAX_EVENT_TEXT,
   num,
@@ -14,6 +13,7 @@ import {
   type Verdict,
 } from "../parser-base.js";
 import type { AgentAdapter, AgentInvocation, FinishInfo, OutputStream, ParserOptions } from "../types.js";
+import { readCounts, statedCost, withModel } from "../usage.js";
 
 /** The message when the prompt goes as an attached file (too long, or starting with "-"). */
 export const OPENCODE_FILE_PROMPT = "Carry out the task described in the attached file.";
@@ -27,7 +27,8 @@ function buildInvocation(request: AgentRunRequest): AgentInvocation {
   if (viaFile) args.push("-f", request.promptFile);
   if (agent.autonomy === "full") args.push("--auto");
   if (agent.model) args.push("--model", agent.model);
-  const warnings = unsupported(request, "opencode", ["maxTurns", "maxBudgetUsd"]);
+  // maxBudgetUsd: runAgent stops opencode at it, from its usage.
+  const warnings = unsupported(request, "opencode", ["maxTurns"]);
   if (agent.autonomy === "read-only") {
     warnings.push(
       "opencode has no read-only flag: deny edits with `permission` in its config (opencode.json); permissions it would ask for are auto-rejected",
@@ -37,6 +38,26 @@ function buildInvocation(request: AgentRunRequest): AgentInvocation {
     warnings.push("the prompt goes to opencode as a file, without appendSystemPrompt");
   }
   return { file, args, env: agentEnv(request), stdin: "ignore", cwd: request.worktree, warnings };
+}
+
+/** One step_finish's tokens and stated cost; undefined when its tokens are missing or malformed. */
+function stepUsage(part: Json): TokenUsage | undefined {
+  const tokens = readCounts(part.tokens, { input: "input", output: "output", reasoning: "reasoning" }, [
+    "input",
+    "output",
+  ]);
+  const cache = rec(part.tokens)?.cache;
+  const cached =
+    cache === undefined ? { read: 0, write: 0 } : readCounts(cache, { read: "read", write: "write" });
+  if (!tokens || !cached) return undefined;
+  const cost = statedCost(part.cost);
+  return {
+    inputTokens: tokens.input,
+    outputTokens: tokens.output + tokens.reasoning,
+    cacheReadTokens: cached.read,
+    cacheWriteTokens: cached.write,
+    ...(cost === undefined ? {} : { costUsd: cost }),
+  };
 }
 
 const DENIED = /rejected permission|permission denied|not permitted|denied/i;
@@ -71,17 +92,11 @@ export class OpencodeParser extends BaseParser {
         this.steps++;
         this.error = undefined;
         if (part?.reason === "stop") this.terminal = true;
-        const tokens = rec(part?.tokens);
-        if (tokens) {
-          const cache = rec(tokens.cache);
-          const step = {
-            inputTokens: count(tokens.input),
-            outputTokens: count(tokens.output) + count(tokens.reasoning),
-            cacheReadTokens: count(cache?.read),
-            cacheWriteTokens: count(cache?.write),
-            ...(num(part?.cost) !== undefined ? { costUsd: count(part?.cost) } : {}),
-          };
-          this.usage = addUsage(this.usage, step);
+        const step = part ? stepUsage(part) : undefined;
+        if (step) {
+          // Each step_finish is one model call: the run's usage is their sum. The stream names no
+          // model (the captures have none): the one the request asked for, if any.
+          this.usage = withModel(addUsage(this.usage, step), this.requestedModel);
           events.push(this.event({ type: "usage", usage: { ...this.usage } }));
         }
         break;
