@@ -107,7 +107,7 @@ function report(): RunReport {
       costUsd: 0.01,
     },
     tasks: buildTaskReports(s, {
-      a: { agent: "claude", tokens: 1200, costUsd: 0.01, filesChanged: ["x.ts"] },
+      a: { agent: "claude", filesChanged: ["x.ts"] },
     }),
     warnings: ["something to know"],
   };
@@ -187,7 +187,7 @@ describe("run reports", () => {
         ],
       },
     });
-    const [a, b] = buildTaskReports(run, { a: { agent: "from-memory", tokens: 1 }, b: { agent: "sample" } });
+    const [a, b] = buildTaskReports(run, { a: { agent: "from-memory" }, b: { agent: "sample" } });
     expect(a).toMatchObject({
       agent: "gamma",
       attemptAgents: [
@@ -195,11 +195,19 @@ describe("run reports", () => {
         { attempt: 2, agent: "gamma" },
       ],
       tokens: 330,
+      // The documentation run journaled no usage: its cost is unknown, the rest a lower bound.
+      costUnknown: true,
     });
     expect(a?.costUsd).toBeCloseTo(0.03);
+    expect(a?.usage?.map((u) => [u.attempt, u.purpose, u.runs])).toEqual([
+      [1, "implementation", 1],
+      [2, "implementation", 1],
+      [2, "documentation", 1],
+    ]);
     expect(b?.agent).toBe("sample");
     const markdown = renderReportMarkdown({ ...report(), tasks: [a as TaskReport, b as TaskReport] });
     expect(markdown).toContain("beta (attempt 1), gamma (attempt 2)");
+    expect(markdown).toContain("| ≥ 330 (1 run unknown) | ≥ $0.0300 (1 run unknown) |");
   });
 });
 

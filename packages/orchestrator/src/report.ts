@@ -1,3 +1,4 @@
+import type { CostLedger } from "@gadugi/cost";
 import type {
   GadugiConfig,
   IntegrationPullRequest,
@@ -10,6 +11,8 @@ import type {
 } from "@gadugi/interfaces";
 import { activeDurationMs } from "@gadugi/task-tracking";
 import { taskGovernance } from "@gadugi/workflow-manager";
+import { ledgerOfAgentRuns, taskCost } from "./report-cost.js";
+import { costHtml, costMarkdown, taskCostCell, taskTokensCell } from "./report-cost-render.js";
 import { governanceHtml, governanceMarkdown } from "./report-governance.js";
 import { mergeRulesHtml, mergeRulesMarkdown } from "./report-merge-rules.js";
 import { reviewHtml, reviewMarkdown, reviewOf } from "./report-review.js";
@@ -21,20 +24,11 @@ export type { IntegrationPullRequest, IntegrationTestReport, PhaseReport, RunRep
 /** Per-task facts the state does not hold (measured by the engine while the run went on). */
 export interface TaskExtras {
   agent?: string;
-  tokens?: number;
-  costUsd?: number;
   filesChanged?: string[];
 }
 
-/**
- * What the journal says of a task's agent runs: the agent of each attempt's implementation, and
- * tokens and cost summed over every run (implementation, test fixes, docs, review), so they
- * survive a crash and resume.
- */
-function journaledAgentRuns(
-  state: RunState,
-  id: string,
-): Pick<TaskReport, "attemptAgents" | "tokens" | "costUsd"> {
+/** The agent of each attempt's implementation, as journaled (a resume may change it). */
+function attemptAgentsOf(state: RunState, id: string): Pick<TaskReport, "attemptAgents"> {
   const runs = state.agentRuns[id] ?? [];
   if (runs.length === 0) return {};
   const attemptAgents: { attempt: number; agent: string }[] = [];
@@ -44,28 +38,25 @@ function journaledAgentRuns(
     if (last?.attempt === run.attempt) last.agent = run.agent;
     else attemptAgents.push({ attempt: run.attempt, agent: run.agent });
   }
-  const used = runs.filter((r) => r.usage !== undefined);
-  const costs = used.filter((r) => r.usage?.costUsd !== undefined);
-  return {
-    ...(attemptAgents.length > 0 ? { attemptAgents } : {}),
-    ...(used.length > 0
-      ? { tokens: used.reduce((n, r) => n + (r.usage?.inputTokens ?? 0) + (r.usage?.outputTokens ?? 0), 0) }
-      : {}),
-    ...(costs.length > 0 ? { costUsd: costs.reduce((n, r) => n + (r.usage?.costUsd ?? 0), 0) } : {}),
-  };
+  return attemptAgents.length > 0 ? { attemptAgents } : {};
 }
 
-/** Each task's report; with the run's `workflow` config, its governance section from its phase records. */
+/**
+ * Each task's report; with the run's `workflow` config, its governance section from its phase
+ * records. Tokens and cost come from `ledger` (the run's journal, see run-report.ts), else from
+ * the state's journaled agent runs priced with the default prices.
+ */
 export function buildTaskReports(
   state: RunState,
   extras: Record<string, TaskExtras> = {},
   workflow?: Pick<GadugiConfig["workflow"], "requiredPhases" | "allowSkip">,
+  ledger: CostLedger = ledgerOfAgentRuns(state),
 ): TaskReport[] {
   return state.taskIds.map((id) => {
     const task = state.tasks[id];
     const def = state.definitions[id];
     const extra = extras[id] ?? {};
-    const journaled = journaledAgentRuns(state, id);
+    const journaled = attemptAgentsOf(state, id);
     const startedAt = task?.startedAt;
     const endedAt = task?.endedAt;
     const report: TaskReport = {
@@ -85,6 +76,7 @@ export function buildTaskReports(
         ...(p.reason === undefined ? {} : { reason: p.reason }),
         ...(typeof p.data.summary === "string" ? { note: p.data.summary } : {}),
       })),
+      ...taskCost(ledger, id),
       filesChanged: extra.filesChanged ?? [],
     };
     if (task?.branch) report.branch = task.branch;
@@ -94,10 +86,6 @@ export function buildTaskReports(
     if (startedAt && endedAt) {
       report.durationMs = activeDurationMs(Date.parse(startedAt), Date.parse(endedAt), state.pauses);
     }
-    const tokens = journaled.tokens ?? extra.tokens;
-    const costUsd = journaled.costUsd ?? extra.costUsd;
-    if (tokens !== undefined) report.tokens = tokens;
-    if (costUsd !== undefined) report.costUsd = costUsd;
     const merge = state.merges[id];
     if (merge) report.merge = merge;
     if (task?.error) report.error = task.error;
@@ -160,7 +148,6 @@ export function renderReportMarkdown(report: RunReport): string {
   out.push(
     `| Tasks | ${m.tasksCompleted} completed, ${m.tasksFailed} failed, ${m.tasksSkipped} skipped, ${m.tasksCancelled} cancelled of ${m.tasksTotal} |`,
   );
-  if (m.tokens > 0 || m.costUsd > 0) out.push(`| Tokens / cost | ${m.tokens} / $${m.costUsd.toFixed(4)} |`);
   out.push("");
   out.push("Speedup is the sum of the tasks' own durations divided by the run's wall time, as measured.");
   out.push("");
@@ -172,10 +159,10 @@ export function renderReportMarkdown(report: RunReport): string {
       ? `${t.merge.status}${t.merge.conflictFiles.length ? ` (${t.merge.conflictFiles.join(", ")})` : ""}`
       : "—";
     out.push(
-      `| ${t.slug} | ${t.status}${t.error ? `: ${escapeCell(t.error)}` : ""} | ${agentCell(t)} | ${seconds(t.durationMs)} | ${t.tokens ?? "—"} | ${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`} | ${t.filesChanged.length} | ${merge} |`,
+      `| ${t.slug} | ${t.status}${t.error ? `: ${escapeCell(t.error)}` : ""} | ${agentCell(t)} | ${seconds(t.durationMs)} | ${taskTokensCell(t)} | ${escapeCell(taskCostCell(t))} | ${t.filesChanged.length} | ${merge} |`,
     );
   }
-  out.push("", "## Phases", "");
+  out.push("", ...costMarkdown(report, escapeCell), "## Phases", "");
   for (const t of report.tasks) {
     out.push(`### ${t.slug}`, "");
     if (t.phases.length === 0) {
@@ -276,7 +263,7 @@ export function renderReportHtml(report: RunReport): string {
   const rows = report.tasks
     .map(
       (t) =>
-        `<tr><td>${escapeHtml(t.slug)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(agentCell(t))}</td><td>${seconds(t.durationMs)}</td><td>${t.tokens ?? "—"}</td><td>${t.costUsd === undefined ? "—" : `$${t.costUsd.toFixed(4)}`}</td><td>${t.filesChanged.length}</td><td>${escapeHtml(t.merge?.status ?? "—")}</td><td>${escapeHtml(t.error ?? "")}</td></tr>`,
+        `<tr><td>${escapeHtml(t.slug)}</td><td>${escapeHtml(t.status)}</td><td>${escapeHtml(agentCell(t))}</td><td>${seconds(t.durationMs)}</td><td>${escapeHtml(taskTokensCell(t))}</td><td>${escapeHtml(taskCostCell(t))}</td><td>${t.filesChanged.length}</td><td>${escapeHtml(t.merge?.status ?? "—")}</td><td>${escapeHtml(t.error ?? "")}</td></tr>`,
     )
     .join("\n");
   return `<!doctype html>
@@ -292,7 +279,7 @@ ${svg}
 <tbody>
 ${rows}
 </tbody></table>
-${governanceHtml(report, escapeHtml)}${reviewHtml(report, escapeHtml)}${mergeRulesHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
+${costHtml(report, escapeHtml)}${governanceHtml(report, escapeHtml)}${reviewHtml(report, escapeHtml)}${mergeRulesHtml(report, escapeHtml)}${report.integrationTests ? `<h2>Tests on the integration branch</h2><p><code>${escapeHtml(report.integrationTests.command.join(" "))}</code>: <strong>${report.integrationTests.ok ? "passed" : "failed"}</strong></p>` : ""}
 </body></html>
 `;
 }

@@ -1,5 +1,6 @@
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
+import { CostLedger, effectivePricing } from "@gadugi/cost";
 import {
   describeErrorWithHint,
   GadugiError,
@@ -9,11 +10,12 @@ import {
 } from "@gadugi/error-handling";
 import type { SchedulerResult } from "@gadugi/execution-monitor";
 import { type Env, GitClient } from "@gadugi/git";
-import { RunReport, type RunState, type RunStatus } from "@gadugi/interfaces";
-import { writeFileAtomic } from "@gadugi/state";
+import { RunReport, type RunState, type RunStatus, type TaskReport } from "@gadugi/interfaces";
+import { EventJournal, writeFileAtomic } from "@gadugi/state";
 import { computeMetrics, ProductivityAnalyzer } from "@gadugi/task-tracking";
 import type { RunIntegration } from "./integrate.js";
 import { buildTaskReports, renderReportHtml, renderReportMarkdown } from "./report.js";
+import { runCost } from "./report-cost.js";
 import type { RunResult } from "./requests.js";
 import { extrasOf, runFiles, type Session } from "./session.js";
 
@@ -70,7 +72,12 @@ async function buildRunReport(
     }
   }
   const endedAt = options.now();
-  const summary = runSummary(session, state, endedAt);
+  // Cost is added up one way: a ledger over the whole journal (every attempt, before and after a crash).
+  const { events } = await EventJournal.forRun(session.repoRoot, session.runId).read();
+  const ledger = CostLedger.of(events, effectivePricing(session.config.pricing));
+  ledger.end();
+  const tasks = buildTaskReports(state, session.extras, session.config.workflow, ledger);
+  const summary = runSummary(session, state, endedAt, tasks);
   const metrics = computeMetrics(summary);
   // Durations per task type, kept across runs for predictions (completed tasks only).
   try {
@@ -91,15 +98,20 @@ async function buildRunReport(
     startedAt: new Date(session.startedAt).toISOString(),
     endedAt: new Date(endedAt).toISOString(),
     metrics,
-    tasks: buildTaskReports(state, session.extras, session.config.workflow),
+    tasks,
+    cost: runCost(ledger, tasks, events, state.settings?.budget),
     ...(integration.tests ? { integrationTests: integration.tests } : {}),
     ...(integration.pullRequest ? { integrationPullRequest: integration.pullRequest } : {}),
     warnings: session.warnings,
   };
 }
 
-/** What the metrics and the duration history take: each task's times, status and usage. */
-function runSummary(session: Session, state: RunState, endedAt: number) {
+/**
+ * What the metrics and the duration history take: each task's times, status and usage (a cost
+ * only when all of it is known, so that history never learns a lower bound as a task's cost).
+ */
+function runSummary(session: Session, state: RunState, endedAt: number, reports: readonly TaskReport[]) {
+  const costOf = new Map(reports.map((t) => [t.id, t]));
   return {
     runId: session.runId,
     startedAt: session.startedAt,
@@ -109,7 +121,7 @@ function runSummary(session: Session, state: RunState, endedAt: number) {
     tasks: state.taskIds.map((id) => {
       const def = state.definitions[id];
       const task = state.tasks[id];
-      const extra = session.extras[id] ?? {};
+      const cost = costOf.get(id);
       return {
         id,
         type: def?.type ?? "feature",
@@ -118,8 +130,8 @@ function runSummary(session: Session, state: RunState, endedAt: number) {
         ...(task?.startedAt ? { startedAt: task.startedAt } : {}),
         ...(task?.endedAt ? { endedAt: task.endedAt } : {}),
         dependencies: def?.dependencies ?? [],
-        ...(extra.tokens === undefined ? {} : { tokens: extra.tokens }),
-        ...(extra.costUsd === undefined ? {} : { costUsd: extra.costUsd }),
+        ...(cost?.tokens === undefined ? {} : { tokens: cost.tokens }),
+        ...(cost?.costUsd === undefined || cost.costUnknown ? {} : { costUsd: cost.costUsd }),
       };
     }),
   };
