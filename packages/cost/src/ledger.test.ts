@@ -209,6 +209,15 @@ describe("CostLedger", () => {
     expect(j.ledger().phases("a")).toMatchObject([{ attempt: 2, purpose: "testing-fix", costUsd: 0.1 }]);
   });
 
+  it("counts a task's starts as its attempts for an agent still running", () => {
+    const j = journal();
+    j.add({ type: "task.status", taskId: "a", status: "running" });
+    j.run("a", 1, "implementation", { costUsd: 1 });
+    j.add({ type: "task.status", taskId: "a", status: "running" });
+    j.started("a", 10);
+    expect(j.ledger().phases("a").map((p) => p.attempt)).toEqual([1, 2]);
+  });
+
   it("has nothing for a task no agent ran for, and ignores other events", () => {
     const j = journal();
     j.add({ type: "warning", message: "hello" });

@@ -73,6 +73,10 @@ export class CostLedger {
       case "phase.started":
         this.#phase.set(event.taskId, PHASE_PURPOSE[event.phase] ?? event.phase);
         return;
+      case "task.status":
+        // Each start of a task is its next attempt (as the run's state counts them).
+        if (event.status === "running") this.#attempt.set(event.taskId, (this.#attempt.get(event.taskId) ?? 0) + 1);
+        return;
       case "task.updated":
         if (event.patch.attempts !== undefined) this.#attempt.set(event.taskId, event.patch.attempts);
         return;
