@@ -4,7 +4,7 @@ import { type Env, formatCommand } from "@gadugi/git";
 import type { AgentRunRequest, AgentRunResult } from "@gadugi/interfaces";
 import { displayCommand } from "./invocation.js";
 import type { RunRecord } from "./run-record.js";
-import type { AgentAdapter, AgentInvocation, InvocationContext } from "./types.js";
+import type { AgentAdapter, AgentInvocation, AgentStop, InvocationContext } from "./types.js";
 
 /** An invocation ready to spawn. */
 export interface PreparedInvocation {
@@ -40,6 +40,27 @@ export function abortText(signal: AbortSignal): string {
 }
 
 /**
+ * How an abort ends the run: `budget_exceeded` when its reason is GADUGI_BUDGET_EXCEEDED (the
+ * orchestrator aborts a task so when the run's budget is reached), else `cancelled`.
+ */
+export function abortStop(signal: AbortSignal): AgentStop {
+  const reason: unknown = signal.reason;
+  if (GadugiError.is(reason, "GADUGI_BUDGET_EXCEEDED")) {
+    return { timedOut: false, cancelled: false, budgetExceeded: true, reason: reason.message };
+  }
+  return { timedOut: false, cancelled: true, budgetExceeded: false, reason: abortText(signal) };
+}
+
+/** The result of a run aborted before its agent was spawned. */
+export function endAbortedEarly(record: RunRecord, signal: AbortSignal): AgentRunResult {
+  const stop = abortStop(signal);
+  return record.failEarly(
+    { exitCode: null, cancelled: stop.cancelled, budgetExceeded: stop.budgetExceeded },
+    stop.reason,
+  );
+}
+
+/**
  * Builds the adapter's invocation and logs the start line, or ends the run before anything is
  * spawned: an invocation that cannot be built (no program), an abort already signalled, a missing
  * worktree.
@@ -68,7 +89,7 @@ export function prepareInvocation(
   record.write(`[gadugi] ${record.startedAt} start: ${formatCommand(command, env)} (cwd ${invocation.cwd})`);
 
   if (options.signal?.aborted) {
-    return { failed: record.failEarly({ exitCode: null, cancelled: true }, abortText(options.signal)) };
+    return { failed: endAbortedEarly(record, options.signal) };
   }
   try {
     if (!statSync(invocation.cwd).isDirectory()) throw new Error("not a directory");

@@ -1,20 +1,25 @@
 import { createProcessRunner, type ProcessRunner } from "@gadugi/git";
 import type { AgentEvent, AgentRunRequest, AgentRunResult } from "@gadugi/interfaces";
 import { getAdapter } from "./adapters/index.js";
-import { abortText, prepareInvocation } from "./prepare-invocation.js";
+import { TaskBudgetCap } from "./budget-cap.js";
+import { endAbortedEarly, prepareInvocation } from "./prepare-invocation.js";
 import { RunRecord } from "./run-record.js";
 import { spawnAgent } from "./spawn-agent.js";
 import type { AgentAdapter, FinishInfo, InvocationContext, OutputStream } from "./types.js";
 import { type ChangeCheck, startChangeCheck } from "./worktree-changes.js";
 
 export interface RunAgentOptions {
-  /** Aborting kills the agent's process group; the run ends `cancelled`. */
+  /**
+   * Aborting kills the agent's process group; the run ends `cancelled`. An abort whose reason is a
+   * GadugiError GADUGI_BUDGET_EXCEEDED (the run's budget) stops it gently instead: SIGINT, the
+   * kill after `killGraceMs`; the run ends `budget_exceeded` with the error's message.
+   */
   signal?: AbortSignal;
   /** Wall-clock limit; default `agent.timeoutSec`. The run ends `timeout`. */
   timeoutMs?: number;
   /** Kill the agent after this long without output while it lives; default `agent.idleTimeoutSec`, else never. */
   idleTimeoutMs?: number;
-  /** Between SIGTERM and SIGKILL when killing a process group. Default 5000. */
+  /** Between SIGINT and SIGTERM (a budget stop), and between SIGTERM and SIGKILL. Default 5000. */
   killGraceMs?: number;
   /** Every normalized event, as it happens (also written to `request.eventsFile`). */
   onEvent?: (event: AgentEvent) => void;
@@ -46,8 +51,14 @@ const DEFAULT_KILL_GRACE_MS = 5000;
  *
  * The steps: {@link prepareInvocation} (the adapter's command line, the start line of the log),
  * {@link startChangeCheck} for agents judged by their changes, {@link spawnAgent} (the
- * ProcessRunner, streaming, timeouts, the process group's end), then the parser judges the
- * outcome from what the agent printed and how it ended.
+ * ProcessRunner, streaming, timeouts, the process group's end, the per-task budget), then the
+ * parser judges the outcome from what the agent printed and how it ended.
+ *
+ * The per-task budget (`agent.maxBudgetUsd`) of a CLI without a flag for it (all but claude) is
+ * Gadugi's to enforce: each `usage` event (the run's cumulative usage) is priced with
+ * `request.pricing` (default: @gadugi/cost's DEFAULT_PRICING) and the model it names, else
+ * `agent.model`; at the cap the agent gets SIGINT, the group kill after `killGraceMs`, and the run
+ * ends `budget_exceeded`. A cost that is unknown cannot reach the cap (a `warning` says so once).
  *
  * Each line of output is appended to `request.logFile` (stdout as is, stderr as
  * `[stderr] <line>`, Gadugi's own lines as `[gadugi] ...`) before it is parsed; normalized events
@@ -59,7 +70,11 @@ export async function runAgent(
 ): Promise<AgentRunResult> {
   const now = options.now ?? (() => new Date());
   const adapter = options.adapter ?? getAdapter(request.agent.kind);
-  const parser = adapter.createParser({ now });
+  const parser = adapter.createParser({
+    now,
+    model: request.agent.model,
+    maxBudgetUsd: request.agent.maxBudgetUsd,
+  });
   const record = new RunRecord(request, parser, now, options.onEvent);
   const baseEnv = options.env ?? process.env;
   const runner = options.runner ?? createProcessRunner();
@@ -82,7 +97,7 @@ export async function runAgent(
   }
   if (options.signal?.aborted) {
     // Aborted while the change check read HEAD: nothing was spawned.
-    return record.failEarly({ exitCode: null, cancelled: true }, abortText(options.signal));
+    return endAbortedEarly(record, options.signal);
   }
 
   const ended = await spawnAgent(request, prepared, record, parser, {
@@ -93,11 +108,14 @@ export async function runAgent(
       options.idleTimeoutMs ??
       (request.agent.idleTimeoutSec !== undefined ? request.agent.idleTimeoutSec * 1000 : undefined),
     killGraceMs: options.killGraceMs ?? DEFAULT_KILL_GRACE_MS,
+    budgetCap: TaskBudgetCap.of(request, adapter),
     onSpawn: options.onSpawn,
     onOutput: options.onOutput,
   });
   if ("spawnFailed" in ended) {
-    return record.failEarly({ exitCode: null, cancelled: ended.cancelled ?? false }, ended.spawnFailed);
+    const { stop } = ended;
+    const early = { cancelled: stop?.cancelled ?? false, budgetExceeded: stop?.budgetExceeded ?? false };
+    return record.failEarly({ exitCode: null, ...early }, ended.spawnFailed);
   }
 
   const info: FinishInfo = { exitCode: ended.exitCode, signal: ended.signal };
@@ -105,6 +123,7 @@ export async function runAgent(
   if (stop) {
     info.timedOut = stop.timedOut;
     info.cancelled = stop.cancelled;
+    info.budgetExceeded = stop.budgetExceeded;
     info.stopReason = stop.reason;
   } else if (changes) {
     const hasChanges = await judgeChanges(changes, record);

@@ -99,9 +99,10 @@ export class RunRecord {
     return result;
   }
 
-  /** A run that ended before the agent could run (or start): failed, or cancelled. */
+  /** A run that ended before the agent could run (or start): failed, cancelled, or stopped by the budget. */
   failEarly(info: FinishInfo, reason: string): AgentRunResult {
     const finished = this.parser.finish(info);
-    return this.finish({ ...finished, outcome: info.cancelled ? "cancelled" : "failed", reason });
+    const outcome = info.budgetExceeded ? "budget_exceeded" : info.cancelled ? "cancelled" : "failed";
+    return this.finish({ ...finished, outcome, reason });
   }
 }
