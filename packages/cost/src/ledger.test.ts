@@ -215,7 +215,12 @@ describe("CostLedger", () => {
     j.run("a", 1, "implementation", { costUsd: 1 });
     j.add({ type: "task.status", taskId: "a", status: "running" });
     j.started("a", 10);
-    expect(j.ledger().phases("a").map((p) => p.attempt)).toEqual([1, 2]);
+    expect(
+      j
+        .ledger()
+        .phases("a")
+        .map((p) => p.attempt),
+    ).toEqual([1, 2]);
   });
 
   it("has nothing for a task no agent ran for, and ignores other events", () => {

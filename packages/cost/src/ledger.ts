@@ -75,7 +75,8 @@ export class CostLedger {
         return;
       case "task.status":
         // Each start of a task is its next attempt (as the run's state counts them).
-        if (event.status === "running") this.#attempt.set(event.taskId, (this.#attempt.get(event.taskId) ?? 0) + 1);
+        if (event.status === "running")
+          this.#attempt.set(event.taskId, (this.#attempt.get(event.taskId) ?? 0) + 1);
         return;
       case "task.updated":
         if (event.patch.attempts !== undefined) this.#attempt.set(event.taskId, event.patch.attempts);
