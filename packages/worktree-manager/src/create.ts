@@ -276,8 +276,11 @@ export async function createLocked(
 
   // Another run's worktree of a task with the same id (the same prompts run again): a directory beside it.
   // A pooled checkout (this task's, or one whose take-up was interrupted) is not where a new one goes.
+  // A removed one's path may be another task's checkout by now (taken up from the pool).
   const target =
-    own && own.status !== "pooled" && !own.recycled ? own.path : freeTarget(records, req.wantedTarget);
+    own && own.status !== "pooled" && own.status !== "removed" && !own.recycled
+      ? own.path
+      : freeTarget(records, req.wantedTarget);
   await assertTargetFree(target);
   await hooks.checkDiskSpace(req.baseCommit);
   const intent: WorktreeRecord = { ...intentFields, path: target };

@@ -165,6 +165,40 @@ describe("the worktree pool", () => {
     expect(await repo.git(["worktree", "list", "--porcelain"])).not.toContain("branch refs/heads/gadugi/");
   });
 
+  it("gives a resumed run's tasks their own pooled checkouts back, and no pooled one is lost", async () => {
+    // A run the budget stopped: its worktrees were pooled at its end; the resume makes them again.
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const a = await finishedTask(manager, repo, "task-a");
+    const b = await finishedTask(manager, repo, "task-b");
+    await manager.releaseRun("run-1");
+    // task-a first: the most recently pooled checkout is task-b's, but task-a's own is there.
+    const again = {
+      a: await manager.create({ runId: "run-1", taskId: "task-a", slug: "task-a" }),
+      b: await manager.create({ runId: "run-1", taskId: "task-b", slug: "task-b" }),
+    };
+    expect([again.a.path, again.b.path]).toEqual([a.path, b.path]);
+    expect(await repo.git(["-C", again.b.path, "log", "-1", "--format=%s"])).toBe("work of task-b");
+    const records = await manager.records();
+    expect(
+      records
+        .filter((r) => r.status === "active")
+        .map((r) => r.path)
+        .sort(),
+    ).toEqual([a.path, b.path].sort());
+  });
+
+  it("makes a task a new checkout beside its old path when another task took that one up", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const b = await finishedTask(manager, repo, "task-b");
+    await manager.release("run-1", "task-b");
+    // task-c takes task-b's pooled checkout; task-b, made again, must not be sent to that path.
+    const c = await manager.create({ runId: "run-1", taskId: "task-c", slug: "task-c" });
+    expect(c.path).toBe(b.path);
+    const again = await manager.create({ runId: "run-1", taskId: "task-b", slug: "task-b" });
+    expect(again.path).not.toBe(b.path);
+    expect(await repo.git(["-C", again.path, "log", "-1", "--format=%s"])).toBe("work of task-b");
+  });
+
   it("lends a pooled checkout out as a detached checkout (the integration tests) and takes it back", async () => {
     const { repo, manager } = await repoWithManager(temp, FILES);
     const first = await finishedTask(manager, repo, "task-a");

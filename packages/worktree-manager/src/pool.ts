@@ -121,7 +121,11 @@ export async function takePooled(
   intent: PoolIntent,
   options: { branchExists: boolean; keep: readonly string[] },
 ): Promise<WorktreeRecord | undefined> {
-  for (const candidate of await idlePooled(ctx)) {
+  // The task's own pooled checkout first (a resumed run's task, released at the end of the run
+  // before): taking another one would write the new record over its own and lose that one.
+  const idle = await idlePooled(ctx);
+  const own = idle.filter((r) => r.runId === intent.runId && r.taskId === intent.taskId);
+  for (const candidate of [...own, ...idle.filter((r) => !own.includes(r))]) {
     if (!(await usable(candidate))) {
       await retire(ctx, candidate);
       continue;
