@@ -1,5 +1,16 @@
-import type { AgentEvent, PhaseUsage, Pricing, RunEvent, TokenUsage, UsageTotals } from "@gadugi/interfaces";
+import {
+  type AgentEvent,
+  type PhaseUsage,
+  type Pricing,
+  type RunEvent,
+  type RunEventInput,
+  TokenUsage,
+  type UsageTotals,
+} from "@gadugi/interfaces";
 import { DEFAULT_PRICING, priceUsage } from "./pricing.js";
+
+/** An agent event as a journal event not yet stamped carries it. */
+type AgentEventInput = Extract<RunEventInput, { type: "agent.event" }>["event"];
 
 /** One agent run as the ledger knows it: finished (`agent.run` journaled) or still running. */
 interface LedgerRun {
@@ -14,6 +25,16 @@ interface LedgerRun {
 
 /** The purpose of an agent run a task's phase starts, until its `agent.run` says otherwise. */
 const PHASE_PURPOSE: Readonly<Record<string, string>> = { testing: "testing-fix" };
+
+/**
+ * A usage as the ledger counts it: validated, missing counts 0 (an event not yet stamped by the
+ * journal has its defaults unapplied); anything malformed is no usage (unknown), never NaN.
+ */
+function usageOf(raw: unknown): TokenUsage | undefined {
+  if (raw === undefined) return undefined;
+  const parsed = TokenUsage.safeParse(raw);
+  return parsed.success ? parsed.data : undefined;
+}
 
 /** Totals with nothing counted. */
 export function emptyTotals(): UsageTotals {
@@ -68,7 +89,8 @@ export class CostLedger {
     return ledger;
   }
 
-  apply(event: RunEvent): void {
+  /** Takes a journal event, stamped or not yet (a progress display sees both). */
+  apply(event: RunEvent | RunEventInput): void {
     switch (event.type) {
       case "phase.started":
         this.#phase.set(event.taskId, PHASE_PURPOSE[event.phase] ?? event.phase);
@@ -94,7 +116,8 @@ export class CostLedger {
         run.open = false;
         run.attempt = event.attempt;
         run.purpose = event.purpose;
-        if (event.usage !== undefined) run.usage = event.usage;
+        const usage = usageOf(event.usage);
+        if (usage !== undefined) run.usage = usage;
         this.#attempt.set(event.taskId, event.attempt);
         return;
       }
@@ -112,10 +135,12 @@ export class CostLedger {
     this.#open.clear();
   }
 
-  #agentEvent(taskId: string, event: AgentEvent): void {
+  #agentEvent(taskId: string, event: AgentEvent | AgentEventInput): void {
     if (event.type === "started") this.#start(taskId, event.pid);
-    else if (event.type === "usage") this.#openRun(taskId).usage = event.usage;
-    else if (event.type === "finished" && event.usage) this.#openRun(taskId).usage = event.usage;
+    else if (event.type === "usage" || event.type === "finished") {
+      const usage = usageOf(event.usage);
+      if (usage !== undefined) this.#openRun(taskId).usage = usage;
+    }
   }
 
   /** An agent of the task started: a new run unless it is the open run's agent announcing itself again. */

@@ -1,4 +1,12 @@
-import { FINISHED_TASK_STATUSES, type TaskStatus, UNLANDED_TASK_STATUSES } from "@gadugi/interfaces";
+import { CostLedger, effectivePricing, formatUsd, totalsTokens } from "@gadugi/cost";
+import {
+  FINISHED_TASK_STATUSES,
+  type Pricing,
+  type RunBudget,
+  type TaskStatus,
+  UNLANDED_TASK_STATUSES,
+  type UsageTotals,
+} from "@gadugi/interfaces";
 import type { ProgressEvent, ProgressStream } from "./progress.js";
 
 interface TaskView {
@@ -9,8 +17,6 @@ interface TaskView {
   endedAt?: number;
   activity?: string;
   activityAt?: number;
-  tokens: number;
-  costUsd?: number;
   reason?: string;
 }
 
@@ -24,7 +30,17 @@ const ICONS: Record<string, string> = {
   "changes-requested": "✎",
   cancelled: "■",
   skipped: "-",
+  "budget-exceeded": "$",
 };
+
+const usd = formatUsd;
+
+/** `$0.42`, `≥ $0.42` when some cost is unknown, `$?` when none is known; empty when nothing ran. */
+function costText(totals: UsageTotals): string {
+  if (totals.runs === 0) return "";
+  if (totals.unknownCostRuns === 0) return usd(totals.costUsd);
+  return totals.costUsd > 0 ? `≥ ${usd(totals.costUsd)}` : "$?";
+}
 
 /** `m:ss` or `h:mm:ss`. */
 export function formatDuration(ms: number): string {
@@ -57,6 +73,13 @@ export class RunView {
   readonly #labels = new Map<string, string>();
   #concurrency: number | undefined;
   #finished: string | undefined;
+  /** Spend per task and phase, as the report adds it up. */
+  readonly #ledger: CostLedger;
+  #budget: RunBudget | undefined;
+
+  constructor(options: { pricing?: Pricing } = {}) {
+    this.#ledger = new CostLedger(effectivePricing(options.pricing));
+  }
 
   get size(): number {
     return this.tasks.size;
@@ -69,7 +92,7 @@ export class RunView {
   #task(id: string): TaskView {
     let view = this.tasks.get(id);
     if (!view) {
-      view = { id, status: "pending", tokens: 0 };
+      view = { id, status: "pending" };
       this.tasks.set(id, view);
     }
     return view;
@@ -80,6 +103,14 @@ export class RunView {
     switch (event.type) {
       case "run.started":
         return "run started";
+      case "run.settings":
+        this.#budget = event.settings.budget;
+        return undefined;
+      case "budget.threshold":
+        return `budget: ${event.percent} % reached (${this.spendLine()})${event.percent >= 100 ? ": no task starts any more and running agents are stopped" : ""}`;
+      case "agent.run":
+        this.#ledger.apply(event);
+        return undefined;
       case "run.status":
         return `run ${event.status}${event.reason ? `: ${event.reason}` : ""}`;
       case "run.finished":
@@ -109,6 +140,7 @@ export class RunView {
           event.signal ? `on ${event.signal}` : `with code ${event.exitCode}`
         }`;
       case "agent.event":
+        this.#ledger.apply(event);
         this.#agentEvent(event, at);
         return undefined;
       case "concurrency.changed":
@@ -147,11 +179,6 @@ export class RunView {
     else if (e.type === "tool_call") view.activity = `tool: ${e.tool}`;
     else if (e.type === "permission_denied") view.activity = `denied: ${e.tool}`;
     else if (e.type === "warning") view.activity = `warning: ${oneLine(e.message)}`;
-    const usage = e.type === "usage" || e.type === "finished" ? e.usage : undefined;
-    if (usage) {
-      view.tokens = (usage.inputTokens ?? 0) + (usage.outputTokens ?? 0);
-      if (usage.costUsd !== undefined) view.costUsd = usage.costUsd;
-    }
     if (e.type !== "usage") view.activityAt = at;
   }
 
@@ -165,6 +192,19 @@ export class RunView {
       else c.other++;
     }
     return c;
+  }
+
+  /** `spent $0.42 of $2.00` (tokens too when the budget caps them). */
+  spendLine(): string {
+    const totals = this.#ledger.totals();
+    const spent = costText(totals) || usd(0);
+    const tokens = totalsTokens(totals);
+    const parts = [
+      `spent ${spent}${this.#budget?.maxUsd === undefined ? "" : ` of ${usd(this.#budget.maxUsd)}`}`,
+    ];
+    if (this.#budget?.maxTokens !== undefined)
+      parts.push(`${formatTokens(tokens)} of ${formatTokens(this.#budget.maxTokens)}`);
+    return parts.join(", ");
   }
 
   summaryCounts(): string {
@@ -189,6 +229,7 @@ export class RunView {
       `${formatDuration(t - (origin ?? t))} elapsed`,
     ];
     if (this.#concurrency !== undefined) parts.push(`concurrency ${this.#concurrency}`);
+    if (this.#ledger.totals().runs > 0 || this.#budget !== undefined) parts.push(this.spendLine());
     if (this.#finished) parts.push(`run ${this.#finished}`);
     lines.push(parts.join(" · "));
     return lines;
@@ -202,12 +243,9 @@ export class RunView {
           ? `${v.activity}${v.activityAt !== undefined ? ` (${formatDuration(t - v.activityAt)} ago)` : ""}`
           : ""
         : (v.reason ?? "");
-    const cost = [
-      v.tokens > 0 ? formatTokens(v.tokens) : "",
-      v.costUsd !== undefined ? `$${v.costUsd.toFixed(2)}` : "",
-    ]
-      .filter(Boolean)
-      .join(" ");
+    const used = this.#ledger.task(v.id);
+    const tokens = totalsTokens(used);
+    const cost = [tokens > 0 ? formatTokens(tokens) : "", costText(used)].filter(Boolean).join(" ");
     return [
       `${ICONS[v.status] ?? "?"} ${this.label(v.id).padEnd(idWidth)}`,
       v.status.padEnd(9),

@@ -90,6 +90,55 @@ describe("createProgressRenderer", () => {
     expect(text).not.toContain("\x1b[");
   });
 
+  it("shows the run's spend against its budget, each task's cost, and the budget's thresholds", () => {
+    const settings = {
+      type: "run.settings" as const,
+      settings: {
+        maxParallel: 2,
+        integrate: true,
+        keepWorktrees: false,
+        softEdges: "serialize" as const,
+        openPullRequest: false,
+        github: "off" as const,
+        budget: { maxUsd: 0.05 },
+      },
+      at: at(0),
+    };
+    const usage = (costUsd?: number) => ({
+      type: "agent.run" as const,
+      taskId: "task-api",
+      attempt: 1,
+      purpose: "implementation",
+      agent: "claude",
+      outcome: "ok" as const,
+      ...(costUsd === undefined ? {} : { usage: { inputTokens: 100, outputTokens: 10, costUsd } }),
+      at: at(60),
+    });
+    const threshold = (percent: number) => ({
+      type: "budget.threshold" as const,
+      percent,
+      spentUsd: 0.042,
+      spentTokens: 110,
+      maxUsd: 0.05,
+      at: at(61),
+    });
+    const text = render("plain", [
+      ...EVENTS.slice(0, 3),
+      settings,
+      usage(0.042),
+      threshold(80),
+      threshold(100),
+    ]).join("");
+    expect(text).toContain("budget: 80 % reached (spent $0.0420 of $0.0500)\n");
+    expect(text).toContain(
+      "budget: 100 % reached (spent $0.0420 of $0.0500): no task starts any more and running agents are stopped\n",
+    );
+    const tty = render("tty", [...EVENTS.slice(0, 3), settings, usage(0.042), usage()]).at(-1) ?? "";
+    // A second run with no usage: the task's cost is a lower bound, and so is the run's.
+    expect(tty).toMatch(/task-api .*110 tok ≥ \$0\.0420/);
+    expect(tty).toContain("spent ≥ $0.0420 of $0.0500");
+  });
+
   it("plain mode stamps lines with the time since the run started", () => {
     const lines = render("plain");
     expect(lines[0]).toBe("[0:00] run started\n");
@@ -112,10 +161,10 @@ describe("createProgressRenderer", () => {
     expect(last.startsWith("\x1b[1A\x1b[2K")).toBe(true);
     const frame = last.replace(/\x1b\[\d*[AJK]/g, "");
     expect(frame.split("\n").map((l) => l.replace(/\s+/g, " ").trim())).toEqual([
-      "✓ task-api completed implementation 1:05 1.5k tok $0.04",
+      "✓ task-api completed implementation 1:05 1.5k tok $0.0420",
       "✗ task-ui failed 1:08 tests failed",
       '- task-docs skipped dependency "task-ui" failed',
-      "1/3 done · 0 running · 0 queued · 1 failed · 1:11 elapsed · concurrency 1 · run failed",
+      "1/3 done · 0 running · 0 queued · 1 failed · 1:11 elapsed · concurrency 1 · spent $0.0420 · run failed",
       "",
     ]);
   });
@@ -152,7 +201,7 @@ describe("createProgressRenderer", () => {
     renderer.close();
     const frame = (writes.at(-1) as string).replace(/\x1b\[\d*[AJK]/g, "");
     expect(frame).toMatch(
-      /▶ task-api\s+running\s+implementation\s+0:04\s+1\.5k tok \$0\.04\s+tool: Edit \(0:03 ago\)/,
+      /▶ task-api\s+running\s+implementation\s+0:04\s+1\.5k tok \$0\.0420\s+tool: Edit \(0:03 ago\)/,
     );
     expect(frame).toContain("0/3 done · 1 running · 2 queued · 0 failed · 0:05 elapsed");
   });

@@ -41,11 +41,19 @@ describe("Scheduler and a budget", () => {
         if (id === "b") s.stop("not started: the run's budget of $1.00 was reached");
       },
     });
-    const result = await scheduler.run([{ id: "a" }, { id: "b" }, { id: "c" }, { id: "d", dependencies: ["a"] }]);
+    const result = await scheduler.run([
+      { id: "a" },
+      { id: "b" },
+      { id: "c" },
+      { id: "d", dependencies: ["a"] },
+    ]);
     expect(started).toEqual(["a", "b"]);
     const byId = Object.fromEntries(result.tasks.map((t) => [t.taskId, t]));
     expect(byId.b?.status).toBe("completed");
-    expect(byId.c).toMatchObject({ status: "skipped", reason: "not started: the run's budget of $1.00 was reached" });
+    expect(byId.c).toMatchObject({
+      status: "skipped",
+      reason: "not started: the run's budget of $1.00 was reached",
+    });
     expect(byId.d?.status).toBe("skipped");
     expect(result.stoppedReason).toBe("not started: the run's budget of $1.00 was reached");
   });
@@ -80,7 +88,10 @@ describe("Scheduler and a budget", () => {
     });
     const result = await scheduler.run([{ id: "a" }, { id: "b", dependencies: ["a"] }, { id: "c" }]);
     expect(started).toEqual(["a", "c"]);
-    expect(result.tasks[0]).toMatchObject({ status: "budget-exceeded", reason: "stopped at its budget of $0.50" });
+    expect(result.tasks[0]).toMatchObject({
+      status: "budget-exceeded",
+      reason: "stopped at its budget of $0.50",
+    });
     expect(result.tasks[1]?.reason).toContain('dependency "a" was stopped at its budget');
     expect(result.tasks[2]?.status).toBe("completed");
     expect(events.some((e) => e.type === "breaker.state")).toBe(false);

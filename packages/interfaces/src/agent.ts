@@ -63,8 +63,13 @@ export const TokenUsage = z.strictObject({
   outputTokens: z.number().nonnegative().default(0),
   cacheReadTokens: z.number().nonnegative().default(0),
   cacheWriteTokens: z.number().nonnegative().default(0),
-  /** The cost as the CLI states it (absent: the CLI gives none; priced from `pricing` by model). */
+  /**
+   * The cost in USD: as the CLI states it, else (`costSource: "pricing"`) priced by Gadugi from the
+   * config's `pricing` when the usage was journaled, so every reader of the journal sees one figure.
+   * Absent: unknown.
+   */
   costUsd: z.number().nonnegative().optional(),
+  costSource: z.enum(["cli", "pricing"]).optional(),
   /** The model the tokens were spent on, when the CLI names it. */
   model: z.string().optional(),
 });

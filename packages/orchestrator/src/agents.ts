@@ -17,7 +17,8 @@ export interface AgentChoice {
  *
  * Wall-clock limit of each agent run, first set wins: the prompt's `timeout`, the run's
  * `--timeout`, the agent's own `timeoutSec`, the config's `taskTimeoutSec`. Idle limit: the
- * agent's `idleTimeoutSec`, else the config's.
+ * agent's `idleTimeoutSec`, else the config's. Spend cap of each agent run, first set wins: the
+ * prompt's `max_budget_usd`, the config's `budget.perTaskUsd`, the agent's own `maxBudgetUsd`.
  */
 export function chooseAgent(
   task: TaskData,
@@ -51,6 +52,12 @@ export function chooseAgent(
     );
   }
   const timeoutSec = task.timeoutSec ?? options.timeoutSec ?? choice.config.timeoutSec;
-  choice.config = { ...choice.config, timeoutSec };
+  // The task's cap on spend: the prompt's `max_budget_usd`, else budget.perTaskUsd, else the agent's own.
+  const maxBudgetUsd = task.maxBudgetUsd ?? config.budget.perTaskUsd ?? choice.config.maxBudgetUsd;
+  choice.config = {
+    ...choice.config,
+    timeoutSec,
+    ...(maxBudgetUsd === undefined ? {} : { maxBudgetUsd }),
+  };
   return choice;
 }

@@ -13,6 +13,7 @@ import {
 import type { ProcessRunner } from "@gadugi/git";
 import type { RunState } from "@gadugi/interfaces";
 import { CheckpointManager } from "@gadugi/state";
+import type { RunBudgetGuard } from "./budget.js";
 import { estimateDurations } from "./estimates.js";
 import { recordOf, runFiles, type Session } from "./session.js";
 import type { TaskAttemptOutcome } from "./task-work.js";
@@ -73,7 +74,7 @@ export async function dispatch(
   session: Session,
   done: Set<string>,
   attempt: TaskAttempt,
-  options: { remoteWork?: boolean } = {},
+  options: { remoteWork?: boolean; budget?: RunBudgetGuard } = {},
 ): Promise<SchedulerResult> {
   const { config, plan } = session;
   const checkpoint = checkpointer(session);
@@ -107,7 +108,9 @@ export async function dispatch(
     governor,
     signal: session.signal,
     onEvent: (event) => schedulerEvent(session, event),
+    ...(options.budget ? { admit: (taskId: string) => options.budget?.admit(taskId) } : {}),
   });
+  options.budget?.bind(scheduler);
   const pending = plan.tasks.filter((t) => !done.has(t.id));
   const estimates = await estimateDurations(join(session.repoRoot, ".gadugi", "history.json"), pending);
   return scheduler.run(
@@ -157,6 +160,7 @@ function schedulerEvent(session: Session, event: SchedulerEvent): void {
   // The WorkflowManager journals running/completed/failed/cancelled of the tasks it runs;
   // the scheduler's own word is journaled for what it alone decides.
   if (event.type === "task.status" && (event.status === "running" || event.status === "completed")) return;
-  if (event.type === "task.status" && event.status === "failed") return;
+  if (event.type === "task.status" && (event.status === "failed" || event.status === "budget-exceeded"))
+    return;
   session.background.add(session.state.record(session.runId, event));
 }

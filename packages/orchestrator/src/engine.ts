@@ -1,10 +1,12 @@
 import { createProcessRunner, GitClient, type ProcessRunner } from "@gadugi/git";
 import type { ExecutionPlan, GadugiConfig, RunReport } from "@gadugi/interfaces";
 import type { CleanupResult } from "@gadugi/worktree-manager";
+import { RunBudgetGuard } from "./budget.js";
 import { type CancelResult, cancelRun } from "./cancel.js";
 import { cleanupWorktrees, worktreeManager } from "./cleanup.js";
 import { loadConfig } from "./config.js";
 import { dispatch, finishedTasks, openRunProcesses } from "./dispatch.js";
+import { expectedCosts } from "./estimates.js";
 import { integrateRun } from "./integrate.js";
 import { ruleMergerFor } from "./lockfile-regen.js";
 import { analyzePrompts, type PlanContext, planResume, planRun } from "./plan-run.js";
@@ -131,7 +133,9 @@ export class Orchestrator {
         ? undefined
         : await runGitHub(this.#options.github, session.repoRoot, session.config, env);
       const { registry, runner } = await openRunProcesses(session, this.#runner);
+      const budget = await RunBudgetGuard.open(session, await expectedCosts(session));
       const local = localTaskWorker(session, {
+        budget,
         env,
         worktrees,
         github,
@@ -147,9 +151,10 @@ export class Orchestrator {
       closeQueue = queued?.close;
       const work = queued?.work ?? local;
       const rules = ruleMergerFor(session, { worktrees, runner, env });
-      const attempt = taskAttempt(session, { work, worktrees, rules, resumeStates });
+      const attempt = taskAttempt(session, { work, worktrees, rules, resumeStates, budget });
       const outcome = await dispatch(session, finishedTasks(session, previous), attempt, {
         remoteWork: queued !== undefined,
+        budget,
       });
       await registry.close();
       const integration = await integrateRun(session, {

@@ -1,3 +1,4 @@
+import { join } from "node:path";
 import type { TaskData } from "@gadugi/interfaces";
 import { ProductivityAnalyzer } from "@gadugi/task-tracking";
 
@@ -24,4 +25,27 @@ export async function estimateDurations(
     return undefined;
   }
   return estimates;
+}
+
+/**
+ * What each task still to run is expected to cost in USD, from the costs earlier runs recorded in
+ * the history (median per type and complexity, else per type); tasks without one are left out
+ * (expected: nothing). An unreadable history gives none.
+ */
+export async function expectedCosts(session: {
+  repoRoot: string;
+  plan: { tasks: readonly Pick<TaskData, "id" | "type" | "complexity">[] };
+}): Promise<Map<string, number>> {
+  const history = new ProductivityAnalyzer({ history: join(session.repoRoot, ".gadugi", "history.json") });
+  const expected = new Map<string, number>();
+  try {
+    for (const task of session.plan.tasks) {
+      const cost =
+        (await history.predictCost(task.type, task.complexity)) ?? (await history.predictCost(task.type));
+      if (cost !== undefined) expected.set(task.id, cost);
+    }
+  } catch {
+    return new Map();
+  }
+  return expected;
 }

@@ -107,6 +107,8 @@ export async function planRun(ctx: PlanContext, request: RunRequest): Promise<Pl
         keepWorktrees: request.keepWorktrees ?? config.keepWorktrees,
         githubOff: ctx.githubOff,
         ...(configFile === undefined ? {} : { configFile }),
+        ...(request.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: request.maxBudgetUsd }),
+        ...(request.maxBudgetTokens === undefined ? {} : { maxBudgetTokens: request.maxBudgetTokens }),
       },
       config,
     );
@@ -247,6 +249,8 @@ async function resumeSettings(
     ...(request.maxParallel === undefined ? {} : { maxParallel: request.maxParallel }),
     ...(request.timeoutSec === undefined ? {} : { timeoutSec: request.timeoutSec }),
     ...(request.keepWorktrees === undefined ? {} : { keepWorktrees: request.keepWorktrees }),
+    ...(request.maxBudgetUsd === undefined ? {} : { maxBudgetUsd: request.maxBudgetUsd }),
+    ...(request.maxBudgetTokens === undefined ? {} : { maxBudgetTokens: request.maxBudgetTokens }),
     ...(ctx.given.file === undefined ? {} : { configFile: ctx.given.file }),
   });
   const { config, warning } = await configForResume(
@@ -288,6 +292,7 @@ function sessionSettings(settings: RunSettings) {
     maxParallel: settings.maxParallel,
     ...(settings.agent === undefined ? {} : { agent: settings.agent }),
     ...(settings.timeoutSec === undefined ? {} : { timeoutSec: settings.timeoutSec }),
+    ...(settings.budget === undefined ? {} : { budget: settings.budget }),
     keepWorktrees: settings.keepWorktrees,
     githubOff: settings.github === "off",
   };

@@ -13,7 +13,7 @@ import {
   taskRef,
 } from "./queue-payload.js";
 import { recordOf, runFiles, type Session } from "./session.js";
-import type { TaskWorker, TaskWorkInput, TaskWorkResult } from "./task-work.js";
+import type { TaskAttemptOutcome, TaskWorker, TaskWorkInput, TaskWorkResult } from "./task-work.js";
 
 /** How `gadugi run --queue` reaches its workers. */
 export interface QueueRunOptions {
@@ -328,12 +328,12 @@ async function journalWork(
 async function finish(
   session: Session,
   input: TaskWorkInput,
-  outcome: { status: "completed" | "failed" | "cancelled"; reason?: string; transient?: boolean },
+  outcome: TaskAttemptOutcome,
   workerStatus?: TaskStatus,
 ): Promise<TaskWorkResult> {
   const taskId = input.task.id;
   // The worker's own word where it is an end (changes-requested is a failed outcome).
-  const ends: TaskStatus[] = ["completed", "failed", "cancelled", "changes-requested"];
+  const ends: TaskStatus[] = ["completed", "failed", "cancelled", "changes-requested", "budget-exceeded"];
   const status: TaskStatus =
     workerStatus !== undefined && ends.includes(workerStatus) ? workerStatus : outcome.status;
   const current = (await session.state.loadTask(session.runId, taskId)).status;

@@ -1,9 +1,9 @@
-import { emptyTotals, totalsTokens } from "@gadugi/cost";
+import { emptyTotals, formatUsd, totalsTokens } from "@gadugi/cost";
 import type { BudgetReport, PhaseUsage, RunReport, TaskReport, UsageTotals } from "@gadugi/interfaces";
 
 /** The cost section of the Markdown and HTML reports: the run's total, the budget, each task's phases. */
 
-const usd = (n: number) => `$${n.toFixed(4)}`;
+const usd = formatUsd;
 const count = (n: number) => n.toLocaleString("en-US");
 const runsUnknown = (n: number) => `${n} run${n === 1 ? "" : "s"} unknown`;
 
@@ -54,7 +54,7 @@ function perMergedText(report: RunReport): string {
 /** The budget in one line: limits, spend (as known), reached, stopped and not started (by slug). */
 export function budgetText(budget: BudgetReport, spent: UsageTotals, slugOf: (id: string) => string): string {
   const limits = [
-    ...(budget.maxUsd === undefined ? [] : [`$${budget.maxUsd.toFixed(2)}`]),
+    ...(budget.maxUsd === undefined ? [] : [usd(budget.maxUsd)]),
     ...(budget.maxTokens === undefined ? [] : [`${count(budget.maxTokens)} tokens`]),
   ];
   const names = (ids: string[]) => (ids.length === 0 ? "none" : ids.map(slugOf).join(", "));

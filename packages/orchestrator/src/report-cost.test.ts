@@ -1,4 +1,4 @@
-import { CostLedger, effectivePricing, totalsTokens } from "@gadugi/cost";
+import { CostLedger, effectivePricing, formatUsd, totalsTokens } from "@gadugi/cost";
 import { type AgentEvent, RunEvent, type RunEventInput, RunState, type TaskReport } from "@gadugi/interfaces";
 import { describe, expect, it } from "vitest";
 import { buildTaskReports, type RunReport, renderReportHtml, renderReportMarkdown } from "./report.js";
@@ -261,15 +261,15 @@ describe("the report's cost", () => {
     expect(md).toMatch(
       /\| Total tokens \| ≥ [\d,]+ \(1 run unknown\) \(input [\d,]+, output [\d,]+, cache read 0, cache write 0\) \|/,
     );
-    expect(md).toContain(`| Total cost | ≥ $${total.toFixed(4)} (1 run unknown) |`);
+    expect(md).toContain(`| Total cost | ≥ ${formatUsd(total)} (1 run unknown) |`);
     expect(md).toContain("| Cost per merged task | — (some cost unknown) |");
     expect(md).toContain(
-      "| Budget | limit $2.00 · spent ≥ $2.2250 (1 run unknown), ≥ 814,190 (1 run unknown) tokens · reached: yes · stopped: task-c · not started: task-d |",
+      "| Budget | limit $2.00 · spent ≥ $2.23 (1 run unknown), ≥ 814,190 (1 run unknown) tokens · reached: yes · stopped: task-c · not started: task-d |",
     );
     expect(md).toContain("### Cost per task and phase");
     expect(md).toContain("| task-a | 1 | testing-fix | 1 | 100,000 | 10,000 | 0 | 0 | 110,000 | $0.2250 |");
     expect(md).toContain("| task-a | 2 | implementation | 2 | 900 | 90 | 0 | 0 | 990 | $0.4500 |");
-    expect(md).toContain("| task-a |  | all | 6 |  |  |  |  | 114,190 | $1.1250 |");
+    expect(md).toContain("| task-a |  | all | 6 |  |  |  |  | 114,190 | $1.13 |");
     expect(md).toContain("| task-b | 1 | implementation | 1 | 0 | 0 | 0 | 0 | unknown | unknown |");
     expect(md).toContain(
       "| task-b |  | all | 2 |  |  |  |  | ≥ 100,000 (1 run unknown) | ≥ $0.1000 (1 run unknown) |",

@@ -60,6 +60,10 @@ export interface RunRequest {
   /** Merge results onto the integration branch (default config.integration.enabled). */
   integrate?: boolean;
   keepWorktrees?: boolean;
+  /** The whole run's budget in USD (`--max-budget-usd`); default config.budget.maxUsd. */
+  maxBudgetUsd?: number;
+  /** The whole run's budget in tokens; default config.budget.maxTokens. */
+  maxBudgetTokens?: number;
   signal?: AbortSignal;
   runId?: string;
 }
@@ -73,6 +77,9 @@ export interface ResumeRequest {
   timeoutSec?: number;
   signal?: AbortSignal;
   keepWorktrees?: boolean;
+  /** A new run budget in USD (a resume after the budget stopped the run raises it). */
+  maxBudgetUsd?: number;
+  maxBudgetTokens?: number;
 }
 
 export interface RunResult {

@@ -25,11 +25,19 @@ export interface RunSettingsInput {
   keepWorktrees: boolean;
   githubOff: boolean;
   configFile?: string;
+  maxBudgetUsd?: number;
+  maxBudgetTokens?: number;
 }
 
 /** The settings a run starts with, as `run.settings` journals them. */
 export async function settingsForRun(input: RunSettingsInput, config: GadugiConfig): Promise<RunSettings> {
   const hash = await configHash(input.configFile);
+  const maxUsd = input.maxBudgetUsd ?? config.budget.maxUsd;
+  const maxTokens = input.maxBudgetTokens ?? config.budget.maxTokens;
+  const budget = {
+    ...(maxUsd === undefined ? {} : { maxUsd }),
+    ...(maxTokens === undefined ? {} : { maxTokens }),
+  };
   return {
     ...(input.agent === undefined ? {} : { agent: input.agent }),
     maxParallel: input.maxParallel,
@@ -42,6 +50,7 @@ export async function settingsForRun(input: RunSettingsInput, config: GadugiConf
     github: input.githubOff ? "off" : "auto",
     ...(input.configFile === undefined ? {} : { configFile: input.configFile }),
     ...(hash === undefined ? {} : { configHash: hash }),
+    ...(Object.keys(budget).length === 0 ? {} : { budget }),
   };
 }
 
@@ -53,6 +62,9 @@ export interface ResumeOverrides {
   keepWorktrees?: boolean;
   /** `--config`: a config file other than the run's. */
   configFile?: string;
+  /** `--max-budget-usd` / tokens: the run's budget from here on (a raised one lets a stopped run finish). */
+  maxBudgetUsd?: number;
+  maxBudgetTokens?: number;
 }
 
 /**
@@ -76,6 +88,15 @@ export async function settingsForResume(
   take("timeoutSec");
   take("keepWorktrees");
   take("configFile");
+  const budget = { ...journaled.budget };
+  if (given.maxBudgetUsd !== undefined && given.maxBudgetUsd !== budget.maxUsd)
+    budget.maxUsd = given.maxBudgetUsd;
+  if (given.maxBudgetTokens !== undefined && given.maxBudgetTokens !== budget.maxTokens)
+    budget.maxTokens = given.maxBudgetTokens;
+  if (budget.maxUsd !== journaled.budget?.maxUsd || budget.maxTokens !== journaled.budget?.maxTokens) {
+    settings.budget = budget;
+    overrides.push("budget");
+  }
   // The hash of the file as it is now; a file that cannot be read is no config file of the run.
   const hash = await configHash(settings.configFile);
   if (hash === undefined) {

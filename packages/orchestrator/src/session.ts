@@ -3,6 +3,7 @@ import { join } from "node:path";
 import type {
   ExecutionPlan,
   GadugiConfig,
+  RunBudget,
   RunEvent,
   RunEventInput,
   RunState,
@@ -29,6 +30,8 @@ export interface Session {
   maxParallel: number;
   agent?: string;
   timeoutSec?: number;
+  /** The run's budget in force (journaled in its settings; a resume may raise it). */
+  budget?: RunBudget;
   keepWorktrees: boolean;
   /** GitHub turned off for the run (journaled, so a resume keeps it off). */
   githubOff: boolean;

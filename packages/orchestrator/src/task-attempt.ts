@@ -1,5 +1,6 @@
 import type { WorkflowState } from "@gadugi/interfaces";
 import type { WorktreeManager } from "@gadugi/worktree-manager";
+import type { RunBudgetGuard } from "./budget.js";
 import { releaseTaskWorktree } from "./cleanup.js";
 import type { TaskAttempt } from "./dispatch.js";
 import { integrateTask } from "./integrate.js";
@@ -14,6 +15,8 @@ export interface TaskAttemptDeps {
   rules: RuleMerger | undefined;
   /** Task states of a resumed run, used (and dropped) by each task's first attempt. */
   resumeStates: Map<string, WorkflowState>;
+  /** The run's budget: a task's work (and re-run) is stopped when it is reached. */
+  budget?: RunBudgetGuard;
 }
 
 /**
@@ -23,9 +26,23 @@ export interface TaskAttemptDeps {
  */
 export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttempt {
   const { work, worktrees, rules, resumeStates } = deps;
-  return async (input, signal, slot) => {
+  return async (input, runSignal, slot) => {
+    const guarded = deps.budget?.taskSignal(input.taskId, runSignal);
+    try {
+      return await attemptOnce(input, { work: guarded?.signal ?? runSignal, merge: runSignal }, slot);
+    } finally {
+      guarded?.done();
+    }
+  };
+
+  /** `signals.work` stops at the budget too; a merge costs nothing, so only cancelling stops it. */
+  async function attemptOnce(
+    input: Parameters<TaskAttempt>[0],
+    signals: { work: AbortSignal; merge: AbortSignal },
+    slot: Parameters<TaskAttempt>[2],
+  ): ReturnType<TaskAttempt> {
     const workInput = await taskWorkInput(session, input, resumeStates);
-    const result = await work(workInput, signal, { attempt: input.attempt });
+    const result = await work(workInput, signals.work, { attempt: input.attempt });
     resumeStates.delete(input.taskId);
     if (result.status !== "completed") return workOutcome(result);
     // The merge needs no working tree (merge-tree on the branches), so unless a conflict can
@@ -40,7 +57,7 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
     const rerun = async (restart: { startPoint: string; reason: string }) => {
       await slot.reacquire();
       try {
-        return await work(restartInput(workInput, result.state, restart), signal, {
+        return await work(restartInput(workInput, result.state, restart), signals.work, {
           attempt: input.attempt,
           rerun: 1,
         });
@@ -49,11 +66,11 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
       }
     };
     try {
-      const merged = await integrateTask(session, result, signal, rerun, rules);
+      const merged = await integrateTask(session, result, signals.merge, rerun, rules);
       if (pool && rerunPossible) await releaseTaskWorktree(session, worktrees, input.taskId);
       return merged;
     } finally {
       released();
     }
-  };
+  }
 }

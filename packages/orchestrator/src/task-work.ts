@@ -1,16 +1,21 @@
+import { effectivePricing, formatUsd, priceUsage } from "@gadugi/cost";
 import { type ProcessRegistry, runAgentTask } from "@gadugi/execution-monitor";
 import type { Env, ProcessRunner } from "@gadugi/git";
 import type {
   AgentConfig,
   AgentEvent,
+  AgentRunRequestInput,
   AgentRunResult,
+  Pricing,
   TaskData,
+  TokenUsage,
   WorkflowPhase,
   WorkflowState,
 } from "@gadugi/interfaces";
 import { type WorkflowGitHub, WorkflowManager } from "@gadugi/workflow-manager";
 import type { WorktreeManager } from "@gadugi/worktree-manager";
 import { chooseAgent } from "./agents.js";
+import type { RunBudgetGuard } from "./budget.js";
 import type { LiveEvent } from "./requests.js";
 import { definedEnv } from "./run-env.js";
 import { extrasOf, recordOf, runFiles, type Session } from "./session.js";
@@ -39,7 +44,7 @@ export type TaskWorkResult = { version: 1; taskId: string; state: WorkflowState 
 
 /** How one attempt of a task ended, as the scheduler takes it. */
 export interface TaskAttemptOutcome {
-  status: "completed" | "failed" | "cancelled";
+  status: "completed" | "failed" | "cancelled" | "budget-exceeded";
   reason?: string;
   transient?: boolean;
 }
@@ -122,27 +127,36 @@ export interface LocalWorkerOptions {
   now: () => number;
   /** Told when each phase of a task starts (a queue worker reports it to the orchestrator). */
   onPhase?: (taskId: string, phase: WorkflowPhase) => void;
+  /** The run's spend so far: a task's cap counts what its earlier agent runs spent. */
+  budget?: Pick<RunBudgetGuard, "taskSpentUsd">;
 }
 
 /** A worker that runs task work in this process: a WorkflowManager with the run's agent runner. */
 export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOptions): TaskWorker {
   const { env, registry } = options;
   const record = recordOf(session);
+  const pricing = effectivePricing(session.config.pricing);
   const agentRunner = async (
     request: Parameters<typeof runAgentTask>[0],
     run: { signal: AbortSignal },
   ): Promise<AgentRunResult> => {
-    const result = await runAgentTask(
-      { ...request, agent: { ...request.agent, env: { ...definedEnv(env), ...request.agent.env } } },
+    const capped = capToWhatIsLeft(request, options.budget);
+    if ("spent" in capped) return capped.spent;
+    const ran = await runAgentTask(
+      {
+        ...capped.request,
+        pricing,
+        agent: { ...capped.request.agent, env: { ...definedEnv(env), ...request.agent.env } },
+      },
       {
         registry,
         signal: run.signal,
-        onEvent: (event) => agentEvent(session, options.onEvent, request.taskId, event),
+        onEvent: (event) => agentEvent(session, options.onEvent, request.taskId, event, pricing),
         onProcessEvent: (event) => session.background.add(record(event)),
       },
     );
-    // Usage is journaled by the workflow (`agent.run`), so it survives a crash and resume.
-    return result;
+    // Usage is journaled by the workflow (`agent.run`), priced, so it survives a crash and resume.
+    return ran.usage === undefined ? ran : { ...ran, usage: withCost(ran.usage, pricing) };
   };
   const workflow = new WorkflowManager({
     repoRoot: session.repoRoot,
@@ -178,8 +192,41 @@ export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOp
   };
 }
 
+/**
+ * A task's cap (`agent.maxBudgetUsd`, from its prompt or budget.perTaskUsd) is for the whole task:
+ * each agent run gets what its earlier runs left. Nothing left: the run is not started and ends
+ * `budget_exceeded` at once.
+ */
+function capToWhatIsLeft(
+  request: AgentRunRequestInput,
+  budget: Pick<RunBudgetGuard, "taskSpentUsd"> | undefined,
+): { request: AgentRunRequestInput } | { spent: AgentRunResult } {
+  const cap = request.agent.maxBudgetUsd;
+  if (cap === undefined || budget === undefined) return { request };
+  const spent = budget.taskSpentUsd(request.taskId);
+  const left = cap - spent;
+  if (left > 0) return { request: { ...request, agent: { ...request.agent, maxBudgetUsd: left } } };
+  const at = new Date().toISOString();
+  return {
+    spent: {
+      runId: request.runId,
+      taskId: request.taskId,
+      outcome: "budget_exceeded",
+      exitCode: null,
+      reason: `not started: the task has spent ${formatUsd(spent)} of its budget of ${formatUsd(cap)}`,
+      permissionDenials: 0,
+      startedAt: at,
+      endedAt: at,
+      durationMs: 0,
+      transient: false,
+    },
+  };
+}
+
 export function classify(final: WorkflowState): TaskAttemptOutcome {
   if (final.status === "cancelled") return { status: "cancelled", reason: final.error ?? "cancelled" };
+  if (final.status === "budget-exceeded")
+    return { status: "budget-exceeded", reason: final.error ?? "stopped at its budget" };
   // Not merged, and never retried: the scheduler skips its dependents with the review's reason.
   if (final.status === "changes-requested")
     return { status: "failed", reason: final.error ?? "the reviewer requested changes", transient: false };
@@ -199,10 +246,26 @@ function agentEvent(
   onEvent: ((event: LiveEvent) => void) | undefined,
   taskId: string,
   event: AgentEvent,
+  pricing: Pricing,
 ): void {
   if (event.type === "text") {
     onEvent?.({ type: "agent.event", runId: session.runId, taskId, at: event.at, event, live: true });
     return;
   }
-  session.background.add(session.state.record(session.runId, { type: "agent.event", taskId, event }));
+  const priced =
+    (event.type === "usage" || event.type === "finished") && event.usage
+      ? { ...event, usage: withCost(event.usage, pricing) }
+      : event;
+  session.background.add(session.state.record(session.runId, { type: "agent.event", taskId, event: priced }));
+}
+
+/**
+ * The usage with its cost: the CLI's own, else priced from the config's `pricing` by model
+ * (marked `pricing`), else left unknown. Done once, when it is journaled, so the report, the live
+ * view, `gadugi status` and a resume all read the same figure.
+ */
+export function withCost(usage: TokenUsage, pricing: Pricing): TokenUsage {
+  if (usage.costUsd !== undefined) return usage.costSource ? usage : { ...usage, costSource: "cli" };
+  const priced = priceUsage(usage, pricing);
+  return priced.costUsd === undefined ? usage : { ...usage, costUsd: priced.costUsd, costSource: "pricing" };
 }

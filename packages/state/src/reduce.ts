@@ -236,9 +236,8 @@ function setTaskStatus(t: WorkflowState, event: EventOf<"task.status">): void {
     delete t.error;
   } else if (FINISHED_TASK_STATUSES.has(event.status)) {
     t.endedAt = at;
-    if (UNLANDED_TASK_STATUSES.has(event.status) && event.reason !== undefined) {
-      t.error = event.reason;
-    }
+    // Why it did not land, or why it was skipped, cancelled or stopped at the budget.
+    if (event.status !== "completed" && event.reason !== undefined) t.error = event.reason;
   } else {
     delete t.endedAt;
   }

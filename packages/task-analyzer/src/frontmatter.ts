@@ -31,6 +31,8 @@ export interface PromptFrontmatter {
   run?: string | string[];
   priority?: Priority;
   timeoutSec?: number;
+  /** `max_budget_usd`: the most this task may spend, in USD. */
+  maxBudgetUsd?: number;
   status?: string;
   type?: TaskType;
   complexity?: Complexity;
@@ -241,6 +243,16 @@ const readTimeout: Reader = (field, into) => {
   into.timeoutSec = seconds;
 };
 
+const readBudget: Reader = (field, into) => {
+  const { value } = field;
+  if (value === null) return;
+  const usd = typeof value === "string" ? Number(value.trim().replace(/^\$/, "")) : value;
+  if (typeof usd !== "number" || !Number.isFinite(usd) || usd <= 0) {
+    throw bad(field, "an amount in USD above 0, such as 0.50 or $2");
+  }
+  into.maxBudgetUsd = usd;
+};
+
 const readIssue: Reader = (field, into) => {
   const { value } = field;
   if (value === null) return;
@@ -279,6 +291,8 @@ const READERS: ReadonlyMap<string, Reader> = new Map([
   ["run", readRun],
   ["priority", choiceInto("priority", PRIORITIES)],
   ["timeout", readTimeout],
+  ["max_budget_usd", readBudget],
+  ["maxBudgetUsd", readBudget],
   ["status", textInto("status")],
   ["type", choiceInto("type", TYPES)],
   ["complexity", choiceInto("complexity", COMPLEXITIES)],

@@ -97,6 +97,17 @@ describe("parsePromptText", () => {
     }
   });
 
+  it("reads `max_budget_usd` as an amount in USD, naming the file and line when it is not one", () => {
+    const budget = (v: string) =>
+      parsePromptText(`---\nmax_budget_usd: ${v}\n---\n# T\n`, "p.md").frontmatter.maxBudgetUsd;
+    expect(["0.5", '"$2"', "3"].map(budget)).toEqual([0.5, 2, 3]);
+    for (const bad of ["0", "-1", "lots"]) {
+      expect(errorOf(() => budget(bad)).message).toMatch(
+        /^p\.md:2: frontmatter key `max_budget_usd` must be an amount in USD/,
+      );
+    }
+  });
+
   it("takes `run` as a command line or an argument array, and refuses shell syntax naming the file", () => {
     const run = (v: string) => parsePromptText(`---\nrun: ${v}\n---\n# T\n`, "p.md").frontmatter.run;
     expect(run('["sh", "-c", "make && make test"]')).toEqual(["sh", "-c", "make && make test"]);

@@ -154,6 +154,7 @@ export function taskFromDraft(
     ...(fm.agent !== undefined ? { agent: fm.agent } : {}),
     ...(fm.run !== undefined ? { run: fm.run } : {}),
     ...(fm.timeoutSec !== undefined ? { timeoutSec: fm.timeoutSec } : {}),
+    ...(fm.maxBudgetUsd !== undefined ? { maxBudgetUsd: fm.maxBudgetUsd } : {}),
     ...(fm.issueNumber !== undefined ? { issueNumber: fm.issueNumber } : {}),
     status: "pending",
   };

@@ -13,6 +13,8 @@ export const DurationSample = z.strictObject({
   type: TaskType,
   complexity: Complexity.optional(),
   durationMs: z.number().nonnegative(),
+  /** What its agents cost, when every one of them had a known cost. */
+  costUsd: z.number().nonnegative().optional(),
   recordedAt: z.string(),
 });
 export type DurationSample = z.infer<typeof DurationSample>;
@@ -107,6 +109,7 @@ export class ProductivityAnalyzer {
         recordedAt,
       };
       if (task.complexity !== undefined) sample.complexity = task.complexity;
+      if (task.costUsd !== undefined) sample.costUsd = task.costUsd;
       history.samples.push(parseWith(DurationSample, sample, `duration of task ${task.id}`));
       added++;
     }
@@ -139,6 +142,22 @@ export class ProductivityAnalyzer {
     };
     if (complexity !== undefined) prediction.complexity = complexity;
     return prediction;
+  }
+
+  /**
+   * The median cost in USD of recorded tasks of `type` (and `complexity`, when given) that have
+   * one; undefined when none has. What the run budget expects a task like it to spend.
+   */
+  async predictCost(type: TaskType, complexity?: Complexity): Promise<number | undefined> {
+    const { samples } = await this.#load(this.#requireStore());
+    const costs = samples
+      .filter((s) => s.type === type && (complexity === undefined || s.complexity === complexity))
+      .flatMap((s) => (s.costUsd === undefined ? [] : [s.costUsd]))
+      .sort((a, b) => a - b);
+    const n = costs.length;
+    if (n === 0) return undefined;
+    const mid = Math.floor(n / 2);
+    return n % 2 === 1 ? costs[mid]! : (costs[mid - 1]! + costs[mid]!) / 2;
   }
 
   /** Every stored sample, oldest first. */

@@ -24,6 +24,7 @@ const LEGAL: [TaskStatus, TaskStatus][] = [
   ["running", "cancelled"],
   ["running", "queued"],
   ["running", "changes-requested"],
+  ["running", "budget-exceeded"],
   ["completed", "merge-failed"],
   ["completed", "queued"],
   ["failed", "queued"],
@@ -31,6 +32,7 @@ const LEGAL: [TaskStatus, TaskStatus][] = [
   ["changes-requested", "queued"],
   ["cancelled", "queued"],
   ["skipped", "queued"],
+  ["budget-exceeded", "queued"],
 ];
 
 /** Shortest legal route from pending to each status, to set a task up in it. */
@@ -44,6 +46,7 @@ const ROUTE: Record<TaskStatus, TaskStatus[]> = {
   "changes-requested": ["queued", "running", "changes-requested"],
   cancelled: ["cancelled"],
   skipped: ["skipped"],
+  "budget-exceeded": ["queued", "running", "budget-exceeded"],
 };
 
 function trackerWith(status: TaskStatus): TaskTracker {
@@ -112,6 +115,7 @@ describe("transition table", () => {
       "changes-requested",
       "cancelled",
       "skipped",
+      "budget-exceeded",
     ]);
     for (const from of finished) {
       expect(TASK_TRANSITIONS[from].filter((to) => to !== "queued" && to !== "merge-failed")).toEqual([]);
@@ -207,6 +211,7 @@ describe("TaskTracker", () => {
       "changes-requested": 0,
       cancelled: 0,
       skipped: 1,
+      "budget-exceeded": 0,
     });
   });
 

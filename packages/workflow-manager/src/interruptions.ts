@@ -72,7 +72,7 @@ export async function applyRestart(
  * In a phase a crash interrupted: the result of the agent run this call repeats, when the journal
  * says it ended before the crash (`agent.run` after the phase started; the n-th call of a purpose
  * matches the n-th such run). Its work is in the worktree; the phase goes on from there instead of
- * running the agent again. A run ended by cancellation is run again.
+ * running the agent again. A run ended by cancellation or at a budget is run again.
  */
 export async function endedBeforeInterruption(
   state: WorkflowStateManager,
@@ -87,7 +87,9 @@ export async function endedBeforeInterruption(
   interruption.calls.set(purpose, index + 1);
   const runs = (await state.loadRun(runId)).agentRuns[taskId] ?? [];
   const ended = runs.filter((r) => r.purpose === purpose && Date.parse(r.at) >= Date.parse(since))[index];
-  if (ended === undefined || ended.outcome === "cancelled") return undefined;
+  // Stopped (cancelled, or at a budget): run again, with its work so far in the worktree.
+  if (ended === undefined || ended.outcome === "cancelled" || ended.outcome === "budget_exceeded")
+    return undefined;
   return {
     runId,
     taskId,

@@ -4,10 +4,10 @@ import { validateWorkflowPlan } from "./governance.js";
 import { applyRestart, restartTask } from "./interruptions.js";
 import { runPhase } from "./run-phase.js";
 import { skipViolation, skipViolationError } from "./skip-policy.js";
-import { cancelTask, completeTask, failTask } from "./task-end.js";
+import { budgetTask, cancelTask, completeTask, failTask } from "./task-end.js";
 import { openTaskRun, type TaskRun } from "./task-run.js";
 import type { Phase, RunTaskOptions, WorkflowManagerOptions } from "./types.js";
-import { abortReason, describeError } from "./util.js";
+import { abortReason, budgetStop, describeError } from "./util.js";
 
 const DONE: ReadonlySet<PhaseRecord["status"]> = new Set(["completed", "skipped"]);
 
@@ -83,7 +83,7 @@ export class WorkflowManager {
         await run.ctx.log(`phase ${phase.name}: already ${previous.status}, not run again`);
         continue;
       }
-      if (run.signal.aborted) return cancelTask(deps, run, abortReason(run.signal));
+      if (run.signal.aborted) return this.#stopped(run);
       const outcome = await runPhase(deps, run, phase);
       if (outcome.status === "skipped") {
         const violation = skipViolation(deps.options.config.workflow, run.records.get(phase.name));
@@ -98,6 +98,9 @@ export class WorkflowManager {
         );
       }
       if (outcome.status !== "failed") continue;
+      // A budget stop ends the task whichever phase it hit (an optional one too): nothing more may be spent.
+      const budget = budgetStop(run.signal, run.records.get(phase.name)?.data);
+      if (budget !== undefined) return budgetTask(deps, run, budget);
       if (outcome.cancelled) return cancelTask(deps, run, outcome.reason);
       if (!required.has(phase.name)) {
         await run.ctx.warn(
@@ -108,5 +111,13 @@ export class WorkflowManager {
       return failTask(deps, run, phase.name, outcome.reason, outcome.error);
     }
     return undefined;
+  }
+
+  /** The signal was aborted between phases: cancelled, or stopped at the run's budget. */
+  #stopped(run: TaskRun): Promise<WorkflowState> {
+    const budget = budgetStop(run.signal);
+    return budget === undefined
+      ? cancelTask(this.#deps, run, abortReason(run.signal))
+      : budgetTask(this.#deps, run, budget);
   }
 }

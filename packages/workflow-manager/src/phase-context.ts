@@ -4,6 +4,7 @@ import { GadugiError, parseWith, redactSecrets } from "@gadugi/error-handling";
 import { GitClient } from "@gadugi/git";
 import { AgentRunRequest, type AgentRunResult, type WorkflowStatePatch } from "@gadugi/interfaces";
 import type { TodoWriteManager } from "@gadugi/task-tracking";
+import { commitWork } from "@gadugi/worktree-manager";
 import type { WorkflowDeps } from "./deps.js";
 import { endedBeforeInterruption } from "./interruptions.js";
 import type { TaskRun } from "./task-run.js";
@@ -128,7 +129,30 @@ async function runTaskAgent(
   await log(
     `${agentRun.purpose} agent ended ${result.outcome}${result.reason ? `: ${result.reason}` : ""} in ${result.durationMs} ms`,
   );
+  if (result.outcome === "budget_exceeded") await commitWorkSoFar(deps, run, request, log);
   return result;
+}
+
+/**
+ * An agent stopped at a budget leaves its work half done: it is committed on the task branch at
+ * once (not only when the worktree is released), so a resume with a higher budget, or the user,
+ * finds it there. A commit that fails is logged; the worktree still holds the work.
+ */
+async function commitWorkSoFar(
+  deps: WorkflowDeps,
+  run: RunBase,
+  request: AgentRunRequest,
+  log: Log,
+): Promise<void> {
+  const git = new GitClient(request.worktree, { runner: deps.runner, env: deps.env });
+  const message = `${run.task.name}\n\nGadugi task ${run.task.id} (run ${deps.runId}): work so far of its ${request.purpose} agent, stopped at its budget; committed by the workflow.\n`;
+  try {
+    const made = await commitWork(git, message, { exclude: run.facts.setupArtifacts });
+    if (made)
+      await log(`committed the work so far (${made.files.length} file(s)): ${made.commit.slice(0, 12)}`);
+  } catch (error) {
+    await log(`the work so far could not be committed: ${redactSecrets(String(error))}`);
+  }
 }
 
 /** The prompt written to its file, and the validated request to run the agent in the worktree. */

@@ -69,6 +69,18 @@ export async function failTask(
   return deps.state.loadTask(deps.runId, task.id);
 }
 
+/**
+ * Stopped at the run's or the task's budget: the task is `budget-exceeded` with `reason`. Its
+ * agent's work so far was committed on the branch when the agent ended (phase-context.ts); a
+ * resume with a higher budget continues from the phase that was stopped.
+ */
+export async function budgetTask(deps: WorkflowDeps, run: TaskRun, reason: string): Promise<WorkflowState> {
+  await flushTodo(deps, run, run.ctx.todo);
+  await deps.record({ type: "task.status", taskId: run.task.id, status: "budget-exceeded", reason });
+  await run.ctx.log(`workflow of task ${run.task.id} stopped at the budget: ${reason}`);
+  return deps.state.loadTask(deps.runId, run.task.id);
+}
+
 /** The signal was aborted: the task is `cancelled` with `reason`. */
 export async function cancelTask(deps: WorkflowDeps, run: TaskRun, reason: string): Promise<WorkflowState> {
   await flushTodo(deps, run, run.ctx.todo);

@@ -1,9 +1,21 @@
-import { describeErrorWithHint, redactSecrets } from "@gadugi/error-handling";
+import { describeErrorWithHint, GadugiError, redactSecrets } from "@gadugi/error-handling";
 import type { GitClient } from "@gadugi/git";
 import type { ChangedFile } from "./docs-check.js";
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
+}
+
+/**
+ * Why the task was stopped at a budget, or undefined: its signal aborted with GADUGI_BUDGET_EXCEEDED
+ * (the run's budget), or its agent ended `budget_exceeded` (the task's own cap, or the CLI's).
+ */
+export function budgetStop(signal: AbortSignal, phaseData?: Record<string, unknown>): string | undefined {
+  const raw: unknown = signal.reason;
+  if (signal.aborted && GadugiError.is(raw, "GADUGI_BUDGET_EXCEEDED")) return raw.message;
+  const agent = phaseData?.agent as { outcome?: unknown; reason?: unknown } | undefined;
+  if (agent?.outcome !== "budget_exceeded") return undefined;
+  return typeof agent.reason === "string" && agent.reason !== "" ? agent.reason : "stopped at its budget";
 }
 
 /** `cancelled`, with the signal's reason when it gave one. */

@@ -4,8 +4,11 @@ import type { CliIo } from "../main.js";
 import { addQueueOptions, type QueueCliOptions, resumeQueueOptions } from "./queue-options.js";
 import { printSummary, withProgress } from "./run-support.js";
 import {
+  BUDGET_TOKENS_OPTION,
   CWD_OPTION,
   MAX_PARALLEL_OPTION,
+  parseBudgetTokens,
+  parseBudgetUsd,
   parseMaxParallel,
   parseTimeout,
   repoRootOf,
@@ -17,6 +20,8 @@ interface ResumeCommandOptions extends QueueCliOptions {
   maxParallel?: string;
   agent?: string;
   timeout?: string;
+  maxBudgetUsd?: string;
+  maxBudgetTokens?: string;
   config?: string;
   keepWorktrees?: boolean;
   json?: boolean;
@@ -33,6 +38,11 @@ export function resumeCommand(io: CliIo): Command {
     .option(...MAX_PARALLEL_OPTION)
     .option("--agent <name>", "another default agent for the tasks still to run (default: the run's own)")
     .option("--timeout <duration>", "another limit of each agent run (default: the run's own)")
+    .option(
+      "--max-budget-usd <usd>",
+      "a new budget for the whole run in USD (a run the budget stopped continues with a higher one; default: the run's own)",
+    )
+    .option(BUDGET_TOKENS_OPTION[0], "a new budget for the whole run in tokens (default: the run's own)")
     .option("--config <file>", "another config file (default: the one the run started with, read again)")
     .option("--keep-worktrees", "leave the task worktrees in place after the run")
     .option("--json", "JSON events on stdout, then the report");
@@ -40,6 +50,8 @@ export function resumeCommand(io: CliIo): Command {
     // The run's journaled settings (agent, limits, config file, switches) apply; a flag overrides one.
     const maxParallel = await parseMaxParallel(options.maxParallel);
     const timeoutSec = await parseTimeout(options.timeout);
+    const maxBudgetUsd = await parseBudgetUsd(options.maxBudgetUsd);
+    const maxBudgetTokens = await parseBudgetTokens(options.maxBudgetTokens);
     const cwd = resolve(options.cwd ?? process.cwd());
     const repoRoot = await repoRootOf(cwd);
     const runId = await resolveRunId(repoRoot, run);
@@ -61,6 +73,8 @@ export function resumeCommand(io: CliIo): Command {
         ...(options.agent === undefined ? {} : { agent: options.agent }),
         ...(timeoutSec === undefined ? {} : { timeoutSec }),
         ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
+        ...(maxBudgetUsd === undefined ? {} : { maxBudgetUsd }),
+        ...(maxBudgetTokens === undefined ? {} : { maxBudgetTokens }),
       }),
     );
     if (options.json)

@@ -9,7 +9,17 @@ import {
   type StdinSource,
   withProgress,
 } from "./run-support.js";
-import { CWD_OPTION, MAX_PARALLEL_OPTION, parseMaxParallel, parseTimeout, repoRootOf } from "./shared.js";
+import {
+  BUDGET_TOKENS_OPTION,
+  BUDGET_USD_OPTION,
+  CWD_OPTION,
+  MAX_PARALLEL_OPTION,
+  parseBudgetTokens,
+  parseBudgetUsd,
+  parseMaxParallel,
+  parseTimeout,
+  repoRootOf,
+} from "./shared.js";
 
 export interface RunCommandOptions extends QueueCliOptions {
   cwd?: string;
@@ -19,6 +29,8 @@ export interface RunCommandOptions extends QueueCliOptions {
   base?: string;
   dryRun?: boolean;
   timeout?: string;
+  maxBudgetUsd?: string;
+  maxBudgetTokens?: string;
   json?: boolean;
   integrate: boolean;
   keepWorktrees?: boolean;
@@ -44,6 +56,8 @@ export async function runPrompts(
   if (options.mergeRules === false) config.integration.mergeRules = false;
   const maxParallel = await parseMaxParallel(options.maxParallel);
   const timeoutSec = await parseTimeout(options.timeout);
+  const maxBudgetUsd = await parseBudgetUsd(options.maxBudgetUsd);
+  const maxBudgetTokens = await parseBudgetTokens(options.maxBudgetTokens);
   const promptFiles = await collectPromptFiles({
     args,
     cwd,
@@ -61,6 +75,8 @@ export async function runPrompts(
     ...(options.base === undefined ? {} : { baseRef: options.base }),
     ...(timeoutSec === undefined ? {} : { timeoutSec }),
     ...(options.keepWorktrees ? { keepWorktrees: true } : {}),
+    ...(maxBudgetUsd === undefined ? {} : { maxBudgetUsd }),
+    ...(maxBudgetTokens === undefined ? {} : { maxBudgetTokens }),
   };
   if (options.dryRun) {
     // The same checks as the run (agents, commands, base ref, limits), then the plan.
@@ -69,7 +85,8 @@ export async function runPrompts(
     return;
   }
   const queue = queueRunOptions(options, process.env, config.queue);
-  const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
+  const progress = { json: options.json === true, pricing: config.pricing };
+  const result = await withProgress(io, progress, ({ signal, onEvent }) =>
     new Orchestrator({
       repoRoot,
       config,
@@ -100,6 +117,8 @@ export function addRunOptions(command: Command): Command {
       "--timeout <duration>",
       'wall-clock limit of each agent run of a task (implementation, each test fix, documentation), e.g. "90s", "30m", "1h30m" or seconds; a prompt\'s own `timeout` wins (default: the agent\'s timeoutSec, else taskTimeoutSec, 1h)',
     )
+    .option(...BUDGET_USD_OPTION)
+    .option(...BUDGET_TOKENS_OPTION)
     .option("--json", "JSON events on stdout, then the report")
     .option("--no-integrate", "do not merge results onto an integration branch")
     .option(

@@ -38,6 +38,49 @@ export async function parseTimeout(value: string | undefined): Promise<number | 
   return seconds;
 }
 
+/** `--max-budget-usd` ("2", "0.50", "$5"): a USD amount above 0. */
+export async function parseBudgetUsd(
+  value: string | undefined,
+  flag = "--max-budget-usd",
+): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const usd = Number(value.trim().replace(/^\$/, ""));
+  if (!Number.isFinite(usd) || usd <= 0) {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: flag,
+      value,
+      expected: "an amount in USD above 0, such as 5 or 0.50",
+    });
+  }
+  return usd;
+}
+
+/** `--max-budget-tokens`: a whole number of tokens above 0. */
+export async function parseBudgetTokens(value: string | undefined): Promise<number | undefined> {
+  if (value === undefined) return undefined;
+  const tokens = Number(value.replace(/[_,]/g, ""));
+  if (!Number.isInteger(tokens) || tokens <= 0) {
+    const { GadugiError } = await import("@gadugi/error-handling");
+    throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
+      name: "--max-budget-tokens",
+      value,
+      expected: "a whole number of tokens above 0, such as 2000000",
+    });
+  }
+  return tokens;
+}
+
+/** The budget flags of `run` and `resume`. */
+export const BUDGET_USD_OPTION = [
+  "--max-budget-usd <usd>",
+  "the whole run's budget in USD: no task starts once it is reached, and running agents are stopped (default: budget.maxUsd of the config)",
+] as const;
+export const BUDGET_TOKENS_OPTION = [
+  "--max-budget-tokens <n>",
+  "the whole run's budget in tokens (default: budget.maxTokens of the config)",
+] as const;
+
 /**
  * The config schema's maximum of `maxParallel` (`MAX_PARALLEL` of @gadugi/interfaces, which
  * shared.test.ts checks), held here so that building the program for `--help` loads no zod schema.

@@ -21,19 +21,31 @@ export function statusCommand(io: CliIo): Command {
       // A queued run (`--queue`) says which worker (host:pid) runs or ran each task.
       const placement = await taskPlacement(repoRoot, runId);
       const queued = Object.keys(placement).length > 0;
+      const spend = await runSpend(repoRoot, runId);
       if (options.json) {
         // `status` keeps the state's meaning; whether its orchestrator is still there comes beside it.
         const { interrupted, orchestratorAlive } = liveness;
         const extra = orchestratorAlive === undefined ? { interrupted } : { interrupted, orchestratorAlive };
         io.stdout(
-          `${JSON.stringify({ ...state, ...extra, ...(queued ? { workers: placement } : {}) }, null, 2)}\n`,
+          `${JSON.stringify({ ...state, ...extra, spend: spend.json, ...(queued ? { workers: placement } : {}) }, null, 2)}\n`,
         );
         return;
       }
       io.stdout(`run ${state.runId}: ${describeRunStatus(state.runId, state.status, liveness)}\n`);
       if (state.integrationBranch) io.stdout(`integration branch: ${state.integrationBranch}\n`);
+      io.stdout(`${spend.line}\n`);
       const rows = [
-        ["TASK", "STATUS", "PHASE", "ATTEMPTS", "DURATION", "MERGE", ...(queued ? ["WORKER"] : []), "NOTE"],
+        [
+          "TASK",
+          "STATUS",
+          "PHASE",
+          "ATTEMPTS",
+          "DURATION",
+          "COST",
+          "MERGE",
+          ...(queued ? ["WORKER"] : []),
+          "NOTE",
+        ],
       ];
       for (const id of state.taskIds) {
         const t = state.tasks[id];
@@ -47,6 +59,7 @@ export function statusCommand(io: CliIo): Command {
           t?.currentPhase ?? "—",
           String(t?.attempts ?? 0),
           formatDuration(ms),
+          spend.task(id),
           state.merges[id]?.status ?? "—",
           ...(queued ? [placement[id] ?? "—"] : []),
           t?.error ?? "",
@@ -66,4 +79,41 @@ export function statusCommand(io: CliIo): Command {
         await registry.close();
       }
     });
+}
+
+/**
+ * What the run has spent, from its journal (costs were priced when they were journaled): the line
+ * under the run's status (`spent $0.42 of $2.00 (budget reached)`), each task's cost, and the JSON.
+ */
+async function runSpend(repoRoot: string, runId: string) {
+  const [{ CostLedger, formatUsd, totalsTokens }, { EventJournal }] = await Promise.all([
+    import("@gadugi/cost"),
+    import("@gadugi/state"),
+  ]);
+  const { events } = await EventJournal.forRun(repoRoot, runId).read();
+  const ledger = new CostLedger();
+  let budget: { maxUsd?: number; maxTokens?: number } | undefined;
+  let reached = false;
+  for (const event of events) {
+    ledger.apply(event);
+    if (event.type === "run.settings") budget = event.settings.budget;
+    if (event.type === "budget.threshold" && event.percent >= 100) reached = true;
+  }
+  const totals = ledger.totals();
+  const cost = (t: typeof totals) =>
+    t.runs === 0
+      ? "—"
+      : t.unknownCostRuns === 0
+        ? formatUsd(t.costUsd)
+        : `≥ ${formatUsd(t.costUsd)} (${t.unknownCostRuns} unknown)`;
+  const limits = [
+    ...(budget?.maxUsd === undefined ? [] : [formatUsd(budget.maxUsd)]),
+    ...(budget?.maxTokens === undefined ? [] : [`${budget.maxTokens} tokens`]),
+  ];
+  const line = `spent ${cost(totals)}, ${totalsTokens(totals)} tokens${limits.length > 0 ? ` of a budget of ${limits.join(" / ")}` : ""}${reached ? " (budget reached)" : ""}`;
+  return {
+    line,
+    task: (id: string) => cost(ledger.task(id)),
+    json: { ...totals, tokens: totalsTokens(totals), ...(budget ? { budget } : {}), budgetReached: reached },
+  };
 }

@@ -1,0 +1,185 @@
+import {
+  BudgetThresholds,
+  CostLedger,
+  effectivePricing,
+  formatUsd,
+  hasLimit,
+  type Spend,
+  totalsTokens,
+} from "@gadugi/cost";
+import { GadugiError } from "@gadugi/error-handling";
+import type { RunBudget, RunEvent } from "@gadugi/interfaces";
+import { EventJournal } from "@gadugi/state";
+import { recordOf, type Session } from "./session.js";
+
+/** Events that change what the run has spent. */
+function spends(event: RunEvent): boolean {
+  if (event.type === "agent.run") return true;
+  return event.type === "agent.event" && (event.event.type === "usage" || event.event.type === "finished");
+}
+
+const usd = formatUsd;
+
+/** `$2.00` and/or `1,000,000 tokens`: the budget's limits in words. */
+export function budgetText(budget: RunBudget): string {
+  return [
+    ...(budget.maxUsd === undefined ? [] : [usd(budget.maxUsd)]),
+    ...(budget.maxTokens === undefined ? [] : [`${budget.maxTokens.toLocaleString("en-US")} tokens`]),
+  ].join(" / ");
+}
+
+function spendText(budget: RunBudget, spend: Spend): string {
+  return [
+    ...(budget.maxUsd === undefined ? [] : [usd(spend.usd)]),
+    ...(budget.maxTokens === undefined ? [] : [`${spend.tokens.toLocaleString("en-US")} tokens`]),
+  ].join(" / ");
+}
+
+/**
+ * The run's budget at work (issue: cost you can see and cap). It watches every journaled event
+ * through a CostLedger (a resume replays the journal first, so spend survives a crash), and:
+ *
+ * - journals `budget.threshold` at 50, 80 and 100 % of the budget, once each per budget;
+ * - before a task starts, holds it back while the spend so far plus what the running tasks are
+ *   still expected to spend (history's median cost of such tasks; nothing when unknown) would
+ *   reach the budget (the scheduler's `admit`);
+ * - at the budget, stops the scheduler (no task starts any more; those not started are skipped
+ *   with the reason) and aborts every running task's signal with GADUGI_BUDGET_EXCEEDED: their
+ *   agents get SIGINT, then the group kill, and the tasks end `budget-exceeded`.
+ *
+ * Without a limit it still keeps the ledger, which the per-task caps use.
+ */
+export class RunBudgetGuard {
+  readonly #session: Session;
+  readonly #budget: RunBudget | undefined;
+  readonly #ledger: CostLedger;
+  readonly #thresholds: BudgetThresholds | undefined;
+  readonly #expected: ReadonlyMap<string, number>;
+  readonly #running = new Map<string, AbortController>();
+  readonly #stopped = new Set<string>();
+  #stopScheduler: ((reason: string) => void) | undefined;
+  #reachedReason: string | undefined;
+
+  private constructor(session: Session, events: readonly RunEvent[], expected: ReadonlyMap<string, number>) {
+    this.#session = session;
+    this.#budget = hasLimit(session.budget) ? session.budget : undefined;
+    this.#ledger = new CostLedger(effectivePricing(session.config.pricing));
+    this.#expected = expected;
+    const said: number[] = [];
+    for (const event of events) {
+      this.#ledger.apply(event);
+      if (event.type === "budget.threshold" && this.#budget && sameLimits(event, this.#budget))
+        said.push(event.percent);
+    }
+    this.#thresholds = this.#budget ? new BudgetThresholds(this.#budget, said) : undefined;
+  }
+
+  /**
+   * The guard of a session, over what its journal holds so far, and listening to what it journals
+   * from now on. `expected`: each task's expected cost in USD, where history knows one.
+   */
+  static async open(
+    session: Session,
+    expected: ReadonlyMap<string, number> = new Map(),
+  ): Promise<RunBudgetGuard> {
+    const { events } = await EventJournal.forRun(session.repoRoot, session.runId).read();
+    const guard = new RunBudgetGuard(session, events, expected);
+    const previous = session.state.listener;
+    session.state.listener = (event) => {
+      previous?.(event);
+      guard.observe(event);
+    };
+    return guard;
+  }
+
+  /** What the run has spent: known costs in USD, and every token. */
+  spend(): Spend {
+    const totals = this.#ledger.totals();
+    return { usd: totals.costUsd, tokens: totalsTokens(totals) };
+  }
+
+  /** USD `taskId` has spent so far (known costs only). */
+  taskSpentUsd(taskId: string): number {
+    return this.#ledger.task(taskId).costUsd;
+  }
+
+  /** The scheduler that `stop`s when the budget is reached. */
+  bind(scheduler: { stop(reason: string): void }): void {
+    this.#stopScheduler = (reason) => scheduler.stop(reason);
+    if (this.#reachedReason !== undefined) scheduler.stop(this.#reachedReason);
+  }
+
+  observe(event: RunEvent): void {
+    if (!spends(event)) return;
+    this.#ledger.apply(event);
+    if (this.#thresholds === undefined || this.#budget === undefined) return;
+    const spend = this.spend();
+    for (const percent of this.#thresholds.observe(spend)) {
+      this.#session.background.add(
+        recordOf(this.#session)({
+          type: "budget.threshold",
+          percent,
+          spentUsd: spend.usd,
+          spentTokens: spend.tokens,
+          ...this.#budget,
+        }),
+      );
+    }
+    if (this.#thresholds.reached(spend)) this.#reach(spend);
+  }
+
+  /** Once: no more starts, every running task stopped. */
+  #reach(spend: Spend): void {
+    if (this.#reachedReason !== undefined || this.#budget === undefined) return;
+    const limit = budgetText(this.#budget);
+    const spent = spendText(this.#budget, spend);
+    this.#reachedReason = `not started: the run's budget of ${limit} was reached (spent ${spent})`;
+    this.#session.warnings.push(
+      `the run's budget of ${limit} was reached (spent ${spent}): no task started after it and running agents were stopped; continue with \`gadugi resume ${this.#session.runId} --max-budget-usd <usd>\``,
+    );
+    this.#stopScheduler?.(this.#reachedReason);
+    const error = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", limit, spent });
+    for (const [taskId, controller] of this.#running) {
+      this.#stopped.add(taskId);
+      controller.abort(error);
+    }
+  }
+
+  /** The budget was reached: why nothing more starts. */
+  get reachedReason(): string | undefined {
+    return this.#reachedReason;
+  }
+
+  /**
+   * The signal a task's work runs under: `parent` (the run's cancellation), aborted also when the
+   * budget is reached. `done` once the work (and any re-run) has ended.
+   */
+  taskSignal(taskId: string, parent: AbortSignal): { signal: AbortSignal; done: () => void } {
+    const own = new AbortController();
+    this.#running.set(taskId, own);
+    return {
+      signal: AbortSignal.any([parent, own.signal]),
+      done: () => {
+        if (this.#running.get(taskId) === own) this.#running.delete(taskId);
+      },
+    };
+  }
+
+  /** SchedulerOptions.admit: a reason to hold `taskId` back, or undefined. */
+  admit(taskId: string): string | undefined {
+    if (this.#reachedReason !== undefined) return this.#reachedReason;
+    if (this.#budget?.maxUsd === undefined) return undefined;
+    const spend = this.spend();
+    let committed = spend.usd;
+    for (const running of this.#running.keys()) {
+      committed += Math.max(0, (this.#expected.get(running) ?? 0) - this.taskSpentUsd(running));
+    }
+    if (committed < this.#budget.maxUsd) return undefined;
+    const limit = budgetText(this.#budget);
+    return `not started: the run's budget of ${limit} is spent or committed to the running tasks (spent ${usd(spend.usd)}, expected ${usd(committed)})`;
+  }
+}
+
+function sameLimits(event: Extract<RunEvent, { type: "budget.threshold" }>, budget: RunBudget): boolean {
+  return event.maxUsd === budget.maxUsd && event.maxTokens === budget.maxTokens;
+}
