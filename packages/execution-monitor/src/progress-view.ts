@@ -182,10 +182,11 @@ export class RunView {
     if (e.type !== "usage") view.activityAt = at;
   }
 
-  counts(): { done: number; running: number; queued: number; failed: number; other: number } {
-    const c = { done: 0, running: 0, queued: 0, failed: 0, other: 0 };
+  counts(): { done: number; running: number; queued: number; failed: number; stopped: number; other: number } {
+    const c = { done: 0, running: 0, queued: 0, failed: 0, stopped: 0, other: 0 };
     for (const t of this.tasks.values()) {
       if (t.status === "completed") c.done++;
+      else if (t.status === "budget-exceeded") c.stopped++;
       else if (t.status === "running") c.running++;
       else if (t.status === "queued" || t.status === "pending") c.queued++;
       else if (UNLANDED_TASK_STATUSES.has(t.status as TaskStatus)) c.failed++;
@@ -209,7 +210,8 @@ export class RunView {
 
   summaryCounts(): string {
     const c = this.counts();
-    return `${c.done} done, ${c.failed} failed, ${c.other} skipped or cancelled`;
+    const stopped = c.stopped > 0 ? `, ${c.stopped} stopped at the budget` : "";
+    return `${c.done} done, ${c.failed} failed${stopped}, ${c.other} skipped or cancelled`;
   }
 
   /** The TTY lines at time `t`: one per task, then the summary line. */
@@ -226,6 +228,7 @@ export class RunView {
       `${c.running} running`,
       `${c.queued} queued`,
       `${c.failed} failed`,
+      ...(c.stopped > 0 ? [`${c.stopped} stopped at the budget`] : []),
       `${formatDuration(t - (origin ?? t))} elapsed`,
     ];
     if (this.#concurrency !== undefined) parts.push(`concurrency ${this.#concurrency}`);

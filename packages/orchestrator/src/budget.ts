@@ -133,10 +133,8 @@ export class RunBudgetGuard {
     if (this.#reachedReason !== undefined || this.#budget === undefined) return;
     const limit = budgetText(this.#budget);
     const spent = spendText(this.#budget, spend);
-    this.#reachedReason = `not started: the run's budget of ${limit} was reached (spent ${spent})`;
-    this.#session.warnings.push(
-      `the run's budget of ${limit} was reached (spent ${spent}): no task started after it and running agents were stopped; continue with \`gadugi resume ${this.#session.runId} --max-budget-usd <usd>\``,
-    );
+    // Also the run's warning (the scheduler's stopped reason): it says how to go on.
+    this.#reachedReason = `not started: the run's budget of ${limit} was reached (spent ${spent}); continue with \`gadugi resume ${this.#session.runId} --max-budget-usd <usd>\``;
     this.#stopScheduler?.(this.#reachedReason);
     const error = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", limit, spent });
     for (const [taskId, controller] of this.#running) {
