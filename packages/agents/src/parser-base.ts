@@ -161,16 +161,23 @@ export abstract class BaseParser implements AgentStreamParser {
     for (const line of flushed) this.onText(line, "stdout");
 
     let verdict: Verdict;
-    if (info.budgetExceeded) {
-      verdict = { outcome: "budget_exceeded", reason: info.stopReason ?? "stopped at its budget" };
+    const budgetStop = {
+      outcome: "budget_exceeded",
+      reason: info.stopReason ?? "stopped at its budget",
+    } as const;
+    if (info.budgetExceeded && !this.terminal) {
+      verdict = budgetStop;
     } else if (info.cancelled) {
       verdict = { outcome: "cancelled", reason: info.stopReason ?? "cancelled" };
     } else if (info.timedOut && !this.terminal) {
       verdict = { outcome: "timeout", reason: info.stopReason ?? "timed out" };
     } else {
+      // A budget stop (or timeout) after the CLI's final status: a success it reported stands (its
+      // work is done); anything else is the stop's (the exit code is the stop's SIGINT).
       verdict = this.judge(info);
-      if (info.timedOut) {
-        const stop = info.stopReason ?? "timed out";
+      if (info.budgetExceeded && verdict.outcome !== "ok") verdict = budgetStop;
+      else if (info.timedOut || info.budgetExceeded) {
+        const stop = info.stopReason ?? (info.timedOut ? "timed out" : "stopped at its budget");
         verdict = {
           ...verdict,
           reason: verdict.reason

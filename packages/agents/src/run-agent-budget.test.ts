@@ -133,6 +133,30 @@ describe("runAgent aborted because the run's budget is reached", () => {
     expect(streamer.signals().map((s) => s.signal)).toEqual(["SIGINT"]);
   });
 
+  it("an agent that reported its final success before the stop keeps it: its work is done", async () => {
+    // The real claude capture, paced: the budget is reached by the result line's own cost.
+    const dir = temp.dir();
+    const fake = createFakeAgent(join(dir, "bin"), {
+      name: "claude",
+      capture: "claude-tool-allowed",
+      delayMs: 20,
+    });
+    const controller = new AbortController();
+    const error = new GadugiError("GADUGI_BUDGET_EXCEEDED", {
+      scope: "run",
+      limit: "$0.002",
+      spent: "$0.0022",
+    });
+    const result = await runAgent(makeRequest(dir, { kind: "claude", command: [fake.path] }), {
+      signal: controller.signal,
+      onEvent: (event) => {
+        if (event.type === "usage" && event.usage.costUsd !== undefined) controller.abort(error);
+      },
+    });
+    expect(result.outcome).toBe("ok");
+    expect(result.usage?.costUsd).toBe(0.00216);
+  });
+
   it("before the agent starts, the run ends budget_exceeded and nothing is spawned", async () => {
     const dir = temp.dir();
     const streamer = createUsageStreamer(dir);

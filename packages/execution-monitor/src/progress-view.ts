@@ -182,7 +182,14 @@ export class RunView {
     if (e.type !== "usage") view.activityAt = at;
   }
 
-  counts(): { done: number; running: number; queued: number; failed: number; stopped: number; other: number } {
+  counts(): {
+    done: number;
+    running: number;
+    queued: number;
+    failed: number;
+    stopped: number;
+    other: number;
+  } {
     const c = { done: 0, running: 0, queued: 0, failed: 0, stopped: 0, other: 0 };
     for (const t of this.tasks.values()) {
       if (t.status === "completed") c.done++;

@@ -44,8 +44,9 @@ function spendText(budget: RunBudget, spend: Spend): string {
  *   still expected to spend (history's median cost of such tasks; nothing when unknown) would
  *   reach the budget (the scheduler's `admit`);
  * - at the budget, stops the scheduler (no task starts any more; those not started are skipped
- *   with the reason) and aborts every running task's signal with GADUGI_BUDGET_EXCEEDED: their
- *   agents get SIGINT, then the group kill, and the tasks end `budget-exceeded`.
+ *   with the reason) and aborts every running agent run with GADUGI_BUDGET_EXCEEDED: the agents
+ *   get SIGINT, then the group kill, and their tasks end `budget-exceeded`, as do tasks that would
+ *   start another agent; a task past its agents still merges.
  *
  * Without a limit it still keeps the ledger, which the per-task caps use.
  */
@@ -55,8 +56,10 @@ export class RunBudgetGuard {
   readonly #ledger: CostLedger;
   readonly #thresholds: BudgetThresholds | undefined;
   readonly #expected: ReadonlyMap<string, number>;
-  readonly #running = new Map<string, AbortController>();
-  readonly #stopped = new Set<string>();
+  /** Tasks started and not ended: their expected spend is committed. */
+  readonly #tasks = new Set<string>();
+  /** Agent runs going on, by task: stopped at the budget. */
+  readonly #agents = new Map<string, AbortController>();
   #stopScheduler: ((reason: string) => void) | undefined;
   #reachedReason: string | undefined;
 
@@ -137,10 +140,7 @@ export class RunBudgetGuard {
     this.#reachedReason = `not started: the run's budget of ${limit} was reached (spent ${spent}); continue with \`gadugi resume ${this.#session.runId} --max-budget-usd <usd>\``;
     this.#stopScheduler?.(this.#reachedReason);
     const error = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", limit, spent });
-    for (const [taskId, controller] of this.#running) {
-      this.#stopped.add(taskId);
-      controller.abort(error);
-    }
+    for (const controller of this.#agents.values()) controller.abort(error);
   }
 
   /** The budget was reached: why nothing more starts. */
@@ -148,17 +148,25 @@ export class RunBudgetGuard {
     return this.#reachedReason;
   }
 
+  /** `taskId` started (until `done`): what it is still expected to spend counts in `admit`. */
+  taskStarted(taskId: string): () => void {
+    this.#tasks.add(taskId);
+    return () => this.#tasks.delete(taskId);
+  }
+
   /**
-   * The signal a task's work runs under: `parent` (the run's cancellation), aborted also when the
-   * budget is reached. `done` once the work (and any re-run) has ended.
+   * The signal an agent run of `taskId` runs under: `parent` (the task's), aborted also with
+   * GADUGI_BUDGET_EXCEEDED when the budget is reached while it runs. Only agent runs are
+   * stopped: a task past its agents still merges (that costs nothing), and one that would start
+   * another agent is refused it (`reachedReason`). `done` once the run has ended.
    */
-  taskSignal(taskId: string, parent: AbortSignal): { signal: AbortSignal; done: () => void } {
+  agentSignal(taskId: string, parent: AbortSignal): { signal: AbortSignal; done: () => void } {
     const own = new AbortController();
-    this.#running.set(taskId, own);
+    this.#agents.set(taskId, own);
     return {
       signal: AbortSignal.any([parent, own.signal]),
       done: () => {
-        if (this.#running.get(taskId) === own) this.#running.delete(taskId);
+        if (this.#agents.get(taskId) === own) this.#agents.delete(taskId);
       },
     };
   }
@@ -169,7 +177,7 @@ export class RunBudgetGuard {
     if (this.#budget?.maxUsd === undefined) return undefined;
     const spend = this.spend();
     let committed = spend.usd;
-    for (const running of this.#running.keys()) {
+    for (const running of this.#tasks) {
       committed += Math.max(0, (this.#expected.get(running) ?? 0) - this.taskSpentUsd(running));
     }
     if (committed < this.#budget.maxUsd) return undefined;

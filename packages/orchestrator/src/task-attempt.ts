@@ -15,7 +15,7 @@ export interface TaskAttemptDeps {
   rules: RuleMerger | undefined;
   /** Task states of a resumed run, used (and dropped) by each task's first attempt. */
   resumeStates: Map<string, WorkflowState>;
-  /** The run's budget: a task's work (and re-run) is stopped when it is reached. */
+  /** The run's budget: counts the task as running (its expected spend is committed) until it ends. */
   budget?: RunBudgetGuard;
 }
 
@@ -26,23 +26,22 @@ export interface TaskAttemptDeps {
  */
 export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttempt {
   const { work, worktrees, rules, resumeStates } = deps;
-  return async (input, runSignal, slot) => {
-    const guarded = deps.budget?.taskSignal(input.taskId, runSignal);
+  return async (input, signal, slot) => {
+    const ended = deps.budget?.taskStarted(input.taskId);
     try {
-      return await attemptOnce(input, { work: guarded?.signal ?? runSignal, merge: runSignal }, slot);
+      return await attemptOnce(input, signal, slot);
     } finally {
-      guarded?.done();
+      ended?.();
     }
   };
 
-  /** `signals.work` stops at the budget too; a merge costs nothing, so only cancelling stops it. */
   async function attemptOnce(
     input: Parameters<TaskAttempt>[0],
-    signals: { work: AbortSignal; merge: AbortSignal },
+    signal: AbortSignal,
     slot: Parameters<TaskAttempt>[2],
   ): ReturnType<TaskAttempt> {
     const workInput = await taskWorkInput(session, input, resumeStates);
-    const result = await work(workInput, signals.work, { attempt: input.attempt });
+    const result = await work(workInput, signal, { attempt: input.attempt });
     resumeStates.delete(input.taskId);
     if (result.status !== "completed") return workOutcome(result);
     // The merge needs no working tree (merge-tree on the branches), so unless a conflict can
@@ -57,7 +56,7 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
     const rerun = async (restart: { startPoint: string; reason: string }) => {
       await slot.reacquire();
       try {
-        return await work(restartInput(workInput, result.state, restart), signals.work, {
+        return await work(restartInput(workInput, result.state, restart), signal, {
           attempt: input.attempt,
           rerun: 1,
         });
@@ -66,7 +65,7 @@ export function taskAttempt(session: Session, deps: TaskAttemptDeps): TaskAttemp
       }
     };
     try {
-      const merged = await integrateTask(session, result, signals.merge, rerun, rules);
+      const merged = await integrateTask(session, result, signal, rerun, rules);
       if (pool && rerunPossible) await releaseTaskWorktree(session, worktrees, input.taskId);
       return merged;
     } finally {

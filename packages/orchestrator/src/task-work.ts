@@ -127,8 +127,8 @@ export interface LocalWorkerOptions {
   now: () => number;
   /** Told when each phase of a task starts (a queue worker reports it to the orchestrator). */
   onPhase?: (taskId: string, phase: WorkflowPhase) => void;
-  /** The run's spend so far: a task's cap counts what its earlier agent runs spent. */
-  budget?: Pick<RunBudgetGuard, "taskSpentUsd">;
+  /** The run's budget: stops agent runs at it, and a task's cap counts its earlier runs' spend. */
+  budget?: Pick<RunBudgetGuard, "taskSpentUsd" | "reachedReason" | "agentSignal">;
 }
 
 /** A worker that runs task work in this process: a WorkflowManager with the run's agent runner. */
@@ -140,21 +140,31 @@ export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOp
     request: Parameters<typeof runAgentTask>[0],
     run: { signal: AbortSignal },
   ): Promise<AgentRunResult> => {
-    const capped = capToWhatIsLeft(request, options.budget);
+    const { budget } = options;
+    // The run's budget is reached: no agent starts any more (the phase ends the task budget-exceeded).
+    const reached = budget?.reachedReason;
+    if (reached !== undefined) return notStarted(request, reached);
+    const capped = capToWhatIsLeft(request, budget);
     if ("spent" in capped) return capped.spent;
-    const ran = await runAgentTask(
-      {
-        ...capped.request,
-        pricing,
-        agent: { ...capped.request.agent, env: { ...definedEnv(env), ...request.agent.env } },
-      },
-      {
-        registry,
-        signal: run.signal,
-        onEvent: (event) => agentEvent(session, options.onEvent, request.taskId, event, pricing),
-        onProcessEvent: (event) => session.background.add(record(event)),
-      },
-    );
+    const guarded = budget?.agentSignal(request.taskId, run.signal);
+    let ran: AgentRunResult;
+    try {
+      ran = await runAgentTask(
+        {
+          ...capped.request,
+          pricing,
+          agent: { ...capped.request.agent, env: { ...definedEnv(env), ...request.agent.env } },
+        },
+        {
+          registry,
+          signal: guarded?.signal ?? run.signal,
+          onEvent: (event) => agentEvent(session, options.onEvent, request.taskId, event, pricing),
+          onProcessEvent: (event) => session.background.add(record(event)),
+        },
+      );
+    } finally {
+      guarded?.done();
+    }
     // Usage is journaled by the workflow (`agent.run`), priced, so it survives a crash and resume.
     return ran.usage === undefined ? ran : { ...ran, usage: withCost(ran.usage, pricing) };
   };
@@ -206,20 +216,29 @@ function capToWhatIsLeft(
   const spent = budget.taskSpentUsd(request.taskId);
   const left = cap - spent;
   if (left > 0) return { request: { ...request, agent: { ...request.agent, maxBudgetUsd: left } } };
+  return {
+    spent: notStarted(
+      request,
+      `not started: the task has spent ${formatUsd(spent)} of its budget of ${formatUsd(cap)}`,
+    ),
+  };
+}
+
+/** An agent run refused at a budget before it started: it spent nothing (a known zero, not unknown). */
+function notStarted(request: AgentRunRequestInput, reason: string): AgentRunResult {
   const at = new Date().toISOString();
   return {
-    spent: {
-      runId: request.runId,
-      taskId: request.taskId,
-      outcome: "budget_exceeded",
-      exitCode: null,
-      reason: `not started: the task has spent ${formatUsd(spent)} of its budget of ${formatUsd(cap)}`,
-      permissionDenials: 0,
-      startedAt: at,
-      endedAt: at,
-      durationMs: 0,
-      transient: false,
-    },
+    runId: request.runId,
+    taskId: request.taskId,
+    outcome: "budget_exceeded",
+    exitCode: null,
+    reason,
+    usage: { inputTokens: 0, outputTokens: 0, cacheReadTokens: 0, cacheWriteTokens: 0, costUsd: 0 },
+    permissionDenials: 0,
+    startedAt: at,
+    endedAt: at,
+    durationMs: 0,
+    transient: false,
   };
 }
 
