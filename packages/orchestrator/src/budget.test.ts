@@ -115,6 +115,10 @@ describe("RunBudgetGuard", () => {
     const stops: string[] = [];
     same.bind({ stop: (reason) => stops.push(reason) });
     expect(same.spend().usd).toBeCloseTo(1.2, 10);
+    expect(stops).toEqual([
+      expect.stringMatching(/budget of \$1\.00 was reached \(spent \$1\.20\); continue with `gadugi resume/),
+    ]);
+    expect(same.admit("b")).toBe(stops[0]);
     // A raised one: 1.20 of 2.00 is 60 %, said once the next spend comes.
     const raised = await RunBudgetGuard.open({ ...s, budget: { maxUsd: 2 } } as Session);
     expect(raised.admit("b")).toBeUndefined();

@@ -75,6 +75,8 @@ export class RunBudgetGuard {
         said.push(event.percent);
     }
     this.#thresholds = this.#budget ? new BudgetThresholds(this.#budget, said) : undefined;
+    // A resume whose budget was not raised: reached already, nothing starts (`bind` stops the scheduler).
+    if (this.#thresholds?.reached(this.spend())) this.#reach(this.spend());
   }
 
   /**
