@@ -76,7 +76,7 @@ describe("RunBudgetGuard", () => {
     expect(GadugiError.is(agent.signal.reason, "GADUGI_BUDGET_EXCEEDED")).toBe(true);
     // No agent starts any more; a task spent what it spent.
     expect(guard.reachedReason).toBe(stops[0]);
-    expect(guard.admit("c")).toBe(stops[0]);
+    expect(guard.admit()).toBe(stops[0]);
     expect(guard.taskSpentUsd("a")).toBeCloseTo(0.55, 10);
     expect(guard.spend().usd).toBeCloseTo(1.05, 10);
   });
@@ -90,18 +90,18 @@ describe("RunBudgetGuard", () => {
         ["b", 0.6],
       ]),
     );
-    expect(guard.admit("a")).toBeUndefined();
+    expect(guard.admit()).toBeUndefined();
     const endA = guard.taskStarted("a");
     // a is expected to spend 0.60: b (whatever it costs) may start only while 0.60 < 1.
-    expect(guard.admit("b")).toBeUndefined();
+    expect(guard.admit()).toBeUndefined();
     const endB = guard.taskStarted("b");
-    expect(guard.admit("c")).toMatch(/is spent or committed to the running tasks/);
+    expect(guard.admit()).toMatch(/is spent or committed to the running tasks/);
     // What a has spent already is no longer expected of it.
     await s.state.record(s.runId, ran("a", 0.5));
     endA();
-    expect(guard.admit("c")).toMatch(/committed/);
+    expect(guard.admit()).toMatch(/committed/);
     endB();
-    expect(guard.admit("c")).toBeUndefined();
+    expect(guard.admit()).toBeUndefined();
   });
 
   it("a resume's guard starts from the journal: a raised budget says its thresholds afresh", async () => {
@@ -118,10 +118,10 @@ describe("RunBudgetGuard", () => {
     expect(stops).toEqual([
       expect.stringMatching(/budget of \$1\.00 was reached \(spent \$1\.20\); continue with `gadugi resume/),
     ]);
-    expect(same.admit("b")).toBe(stops[0]);
+    expect(same.admit()).toBe(stops[0]);
     // A raised one: 1.20 of 2.00 is 60 %, said once the next spend comes.
     const raised = await RunBudgetGuard.open({ ...s, budget: { maxUsd: 2 } } as Session);
-    expect(raised.admit("b")).toBeUndefined();
+    expect(raised.admit()).toBeUndefined();
     await s.state.record(s.runId, ran("b", 0.01));
     expect(await thresholds(s)).toEqual([50, 80, 100, 50]);
   });
@@ -130,7 +130,7 @@ describe("RunBudgetGuard", () => {
     const s = await session(undefined);
     const guard = await RunBudgetGuard.open(s);
     await s.state.record(s.runId, ran("a", 100));
-    expect(guard.admit("b")).toBeUndefined();
+    expect(guard.admit()).toBeUndefined();
     expect(guard.reachedReason).toBeUndefined();
     expect(guard.taskSpentUsd("a")).toBe(100);
     expect(await thresholds(s)).toEqual([]);

@@ -173,8 +173,12 @@ export class RunBudgetGuard {
     };
   }
 
-  /** SchedulerOptions.admit: a reason to hold `taskId` back, or undefined. */
-  admit(taskId: string): string | undefined {
+  /**
+   * SchedulerOptions.admit: a reason to hold the next task back, or undefined. What the running
+   * tasks are expected to spend counts, not the new task's own (an estimate must not keep a run
+   * from starting at all).
+   */
+  admit(): string | undefined {
     if (this.#reachedReason !== undefined) return this.#reachedReason;
     if (this.#budget?.maxUsd === undefined) return undefined;
     const spend = this.spend();

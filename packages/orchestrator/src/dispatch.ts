@@ -108,7 +108,7 @@ export async function dispatch(
     governor,
     signal: session.signal,
     onEvent: (event) => schedulerEvent(session, event),
-    ...(options.budget ? { admit: (taskId: string) => options.budget?.admit(taskId) } : {}),
+    ...(options.budget ? { admit: () => options.budget?.admit() } : {}),
   });
   options.budget?.bind(scheduler);
   const pending = plan.tasks.filter((t) => !done.has(t.id));
