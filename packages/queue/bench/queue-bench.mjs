@@ -4,7 +4,10 @@
 // real redis-server, the orchestrator in its own repository pushing to a bare remote. Prints
 // the wall time against the ideal ceil(N / (W×C)) × work, and per task the queue latency:
 // enqueue → a worker starts it, and the worker's finish → merged on the integration branch.
+// Then, alone, how soon the orchestrator's side hears that a job ended: --notify no-op jobs one
+// after another through TaskQueue.wait, the worker's finish → the wait resolved.
 //   node bench/queue-bench.mjs [--tasks 24] [--workers 3] [--concurrency 2] [--work-ms 3000] [--local]
+//     [--notify 40] [--lib <another build's dist/index.js>]
 // --local also runs the same tasks in one process (`gadugi run --max-parallel W×C`, no queue), as
 // the baseline of what the workflow itself costs on this machine.
 // Needs the built CLI (apps/cli/dist) and redis-server on PATH.
@@ -27,6 +30,10 @@ const concurrency = arg("concurrency", 2);
 const workMs = arg("work-ms", 3000);
 const slots = workerCount * concurrency;
 const local = process.argv.includes("--local");
+const notifyJobs = arg("notify", 40);
+const libAt = process.argv.indexOf("--lib");
+const lib =
+  libAt >= 0 ? new URL(process.argv[libAt + 1], `file://${process.cwd()}/`).href : "../dist/index.js";
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const gadugi = join(repoRoot, "apps", "cli", "dist", "bin", "gadugi.js");
@@ -100,10 +107,11 @@ function startWorker(url, workDir) {
   return { child, started: () => out.includes("worker "), output: () => out };
 }
 
-function stats(values) {
+function stats(values, unit = "s") {
   const sorted = [...values].sort((a, b) => a - b);
   const at = (q) => sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
-  return `median ${(at(0.5) / 1000).toFixed(2)} s, p90 ${(at(0.9) / 1000).toFixed(2)} s, max ${(sorted.at(-1) / 1000).toFixed(2)} s`;
+  const show = (ms) => (unit === "ms" ? `${Math.round(ms)} ms` : `${(ms / 1000).toFixed(2)} s`);
+  return `median ${show(at(0.5))}, p90 ${show(at(0.9))}, max ${show(sorted.at(-1))}`;
 }
 
 const root = mkdtempSync(join(tmpdir(), "gadugi-queue-bench-"));
@@ -183,6 +191,23 @@ try {
   console.log(`enqueue → worker start: ${stats(pickup)}`);
   console.log(`on the worker (fetch, worktree, workflow, push): ${stats(onWorker)}`);
   console.log(`worker finish → merged: ${stats(toMerge)}`);
+  if (notifyJobs > 0) {
+    const { QueueWorker, TaskQueue } = await import(lib);
+    const worker = await QueueWorker.start({ url: redis.url, name: "notify", handler: async () => 1 });
+    const queue = await TaskQueue.open(redis.url, { name: "notify" });
+    const told = [];
+    for (let i = 0; i < notifyJobs; i++) {
+      const id = `notify:t${i}:1`;
+      await queue.submit(id, { runId: "notify", taskId: `t${i}`, payload: {} });
+      const end = await queue.wait(id);
+      told.push(Date.now() - end.result.finishedAt);
+    }
+    await queue.close();
+    await worker.close();
+    console.log(
+      `worker finish → orchestrator told (${notifyJobs} no-op jobs, one at a time): ${stats(told, "ms")}`,
+    );
+  }
   if (local) {
     const plain = join(root, "local");
     mkdirSync(plain);

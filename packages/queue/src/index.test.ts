@@ -4,8 +4,10 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { GadugiError } from "@gadugi/error-handling";
 import { freePort, startRedis, type TestRedis, useTempDirs, waitFor } from "@gadugi/test-utils";
+import { Queue } from "bullmq";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import { jobId, listWorkers, QueueWorker, TaskQueue } from "./index.js";
+import { redisClient } from "./connection.js";
+import { jobId, listWorkers, parseQueueUrl, QUEUE_PREFIX, QueueWorker, TaskQueue } from "./index.js";
 
 type Payload = { sleepMs: number; file?: string; startedFile?: string };
 type Result = { pid: number; cancelled: boolean };
@@ -95,6 +97,58 @@ describe("TaskQueue and QueueWorker", () => {
     expect(end.result.worker).toEqual(worker.ref);
     expect(startedOn).toBe(worker.ref.id);
     expect(end.result.finishedAt).toBeGreaterThanOrEqual(end.result.startedAt);
+  });
+
+  it("hands back a result the moment the job ends, from the queue's events, not a poll", async () => {
+    const name = queueName();
+    const queue = await openQueue(name);
+    await inProcessWorker(name);
+    const id = jobId("run-ev", "one", 1);
+    await queue.submit(id, { runId: "run-ev", taskId: "one", payload: { sleepMs: 300 } });
+    // No look at the job after the first one: only an event can end this wait in time.
+    const end = await queue.wait(id, { recheckMs: 60_000, pollMs: 60_000 });
+    expect(end.status).toBe("completed");
+    if (end.status === "completed") expect(Date.now() - end.result.finishedAt).toBeLessThan(1000);
+  });
+
+  it("collects a result that ended before anyone waited (an orchestrator restarted meanwhile)", async () => {
+    const name = queueName();
+    const first = await openQueue(name);
+    const worker = await inProcessWorker(name);
+    const id = jobId("run-down", "one", 1);
+    await first.submit(id, { runId: "run-down", taskId: "one", payload: { sleepMs: 10 } });
+    await first.close();
+    const raw = new Queue(name, { prefix: QUEUE_PREFIX, connection: redisClient(parseQueueUrl(redis.url)) });
+    closers.push(() => raw.close());
+    for (let i = 0; (await raw.getJobState(id)) !== "completed"; i++) {
+      if (i > 100) throw new Error("the job did not complete");
+      await sleep(50);
+    }
+    const second = await openQueue(name);
+    let startedOn: string | undefined;
+    const end = await second.wait(id, { recheckMs: 60_000, onStart: (p) => (startedOn = p.worker.id) });
+    expect(end.status === "completed" && end.result.worker).toEqual(worker.ref);
+    expect(startedOn).toBe(worker.ref.id);
+  });
+
+  it("waits for many jobs over one events connection", async () => {
+    const name = queueName();
+    const queue = await openQueue(name);
+    await inProcessWorker(name, 4);
+    const admin = redisClient(parseQueueUrl(redis.url));
+    closers.push(async () => admin.disconnect());
+    const connections = async () =>
+      String(await admin.call("CLIENT", "LIST"))
+        .trim()
+        .split("\n").length;
+    const before = await connections();
+    const ids = Array.from({ length: 12 }, (_, i) => jobId("run-many", `t${i}`, 1));
+    for (const id of ids)
+      await queue.submit(id, { runId: "run-many", taskId: id, payload: { sleepMs: 200 } });
+    const waits = ids.map((id) => queue.wait(id));
+    await sleep(100);
+    expect(await connections()).toBe(before);
+    expect((await Promise.all(waits)).map((end) => end.status)).toEqual(ids.map(() => "completed"));
   });
 
   it("never runs the same attempt twice: a second submit attaches, a finished one is collected", async () => {
@@ -225,7 +279,8 @@ describe("TaskQueue and QueueWorker", () => {
     const id = jobId("run-g", "one", 1);
     await queue.submit(id, { runId: "run-g", taskId: "one", payload: { sleepMs: 10 } });
     await own.kill();
-    const waiting = queue.wait(id, { lostAfterMs: 20_000 });
+    // No safety recheck: the connection coming back is what wakes the wait.
+    const waiting = queue.wait(id, { lostAfterMs: 20_000, recheckMs: 60_000 });
     await waitFor(
       () => warnings.some((w) => w.includes("unreachable; waiting") || w.includes("waiting for it")),
       5000,

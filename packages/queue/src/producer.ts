@@ -1,8 +1,8 @@
 import { GadugiError } from "@gadugi/error-handling";
-import { type Job, Queue } from "bullmq";
+import { type Job, Queue, QueueEvents } from "bullmq";
 import { assertReachable, CONNECT_TIMEOUT_MS, redisClient } from "./connection.js";
 import { type JobProgress, type JobResult, QUEUE_PREFIX, type QueueJobData, queueKeys } from "./keys.js";
-import { maskSecretIn, parseQueueUrl, type QueueUrl } from "./url.js";
+import { maskSecretIn, parseQueueUrl, type QueueUrl, redisOptions } from "./url.js";
 
 export interface TaskQueueOptions {
   /** Queue name (default `tasks`): orchestrator and workers must agree. */
@@ -31,16 +31,30 @@ export interface WaitOptions {
   lostAfterMs?: number;
   /** After the signal aborted: how long to wait for the worker to end the job cancelled. Default 15 s. */
   cancelGraceMs?: number;
+  /** While Redis is unreachable: how often to look again. Default 200 ms. */
   pollMs?: number;
+  /**
+   * How often to look at the job although no event came (a safety net for an event lost to the
+   * stream's trimming). Default 5 s.
+   */
+  recheckMs?: number;
 }
+
+/** What the queue's events say about one awaited job. */
+type JobEvent<R> =
+  | { kind: "completed"; result: JobResult<R> }
+  | { kind: "failed"; reason: string }
+  | { kind: "progress"; progress: unknown };
 
 const IN_FLIGHT = new Set(["waiting", "active", "delayed", "prioritized", "waiting-children"]);
 const KEEP_SEC = 7 * 24 * 3600;
 
 /**
  * The orchestrator's side of the queue: enqueues task work under idempotent job ids, waits for
- * results (polling, so a Redis outage is waited out and a restarted orchestrator finds its jobs),
- * and cancels jobs on the workers that run them.
+ * results (BullMQ's queue events, one connection for every awaited job, and one look at the job
+ * after subscribing, so a job that ended earlier — while a restarted orchestrator was down — is
+ * found; a Redis outage is noticed on the connection and waited out), and cancels jobs on the
+ * workers that run them.
  */
 export class TaskQueue<P, R> {
   readonly url: QueueUrl;
@@ -48,6 +62,9 @@ export class TaskQueue<P, R> {
   readonly #keys: ReturnType<typeof queueKeys>;
   readonly #publisher: ReturnType<typeof redisClient>;
   readonly #onWarning: (message: string) => void;
+  #events: QueueEvents | undefined;
+  /** Every awaited job's wake-up: called when the connection drops or comes back. */
+  readonly #wakers = new Set<() => void>();
 
   private constructor(url: QueueUrl, options: TaskQueueOptions) {
     this.url = url;
@@ -61,8 +78,13 @@ export class TaskQueue<P, R> {
       lazyConnect: true,
     });
     this.#queue = new Queue(this.#keys.name, { prefix: QUEUE_PREFIX, connection: this.#publisher });
-    // Connection errors surface as failed polls, which `wait` reports and waits out.
+    // Connection errors surface as failed looks at the job, which `wait` reports and waits out.
     this.#queue.on("error", () => {});
+    const wakeAll = () => {
+      for (const wake of this.#wakers) wake();
+    };
+    this.#publisher.on("close", wakeAll);
+    this.#publisher.on("ready", wakeAll);
   }
 
   /** Opens the queue at `url`; Redis unreachable is GADUGI_QUEUE_UNREACHABLE (URL masked). */
@@ -71,7 +93,29 @@ export class TaskQueue<P, R> {
     await assertReachable(parsed, options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS);
     const queue = new TaskQueue<P, R>(parsed, options);
     await queue.#queue.waitUntilReady();
+    await queue.#listen();
     return queue;
+  }
+
+  /**
+   * Opens the queue's events (a blocking XREAD on a connection of its own, reconnecting by
+   * itself) from the stream's last entry now, so no event after this moment is missed even before
+   * the first read is issued.
+   */
+  async #listen(): Promise<void> {
+    const last = (await this.#redis().xrevrange(this.#queue.toKey("events"), "+", "-", "COUNT", 1))[0];
+    this.#events = new QueueEvents(this.#keys.name, {
+      prefix: QUEUE_PREFIX,
+      connection: {
+        ...redisOptions(this.url),
+        maxRetriesPerRequest: null,
+        retryStrategy: (times: number) => Math.min(times * 200, 2000),
+      },
+      lastEventId: last?.[0] ?? "0-0",
+    });
+    // Its connection's trouble is the publisher's too, which `wait` reports.
+    this.#events.on("error", () => {});
+    await this.#events.waitUntilReady();
   }
 
   /**
@@ -100,10 +144,18 @@ export class TaskQueue<P, R> {
     return "added";
   }
 
-  /** Waits for job `id` to end. The signal aborting cancels the job on its worker. */
+  /**
+   * Waits for job `id` to end: its completed, failed and progress events, and one look at the job
+   * right after subscribing (it may have ended before). The signal aborting cancels the job on its
+   * worker.
+   */
   async wait(id: string, options: WaitOptions = {}): Promise<JobEnd<R>> {
+    const events = this.#events;
+    if (events === undefined) throw new Error("TaskQueue.wait after close");
     const pollMs = options.pollMs ?? 200;
+    const recheckMs = options.recheckMs ?? 5000;
     const lostAfterMs = options.lostAfterMs ?? 300_000;
+    const cancelGraceMs = options.cancelGraceMs ?? 15_000;
     let workerId: string | undefined;
     let last: string | undefined;
     const onStart = (progress: JobProgress) => {
@@ -117,39 +169,100 @@ export class TaskQueue<P, R> {
         options.onProgress?.(progress);
       }
     };
+    const inbox: JobEvent<R>[] = [];
+    let look = true;
+    let wake: (() => void) | undefined;
+    const notify = (andLook: boolean) => {
+      look ||= andLook;
+      const resolve = wake;
+      wake = undefined;
+      resolve?.();
+    };
+    const listeners: [string, (args: Record<string, unknown>) => void][] = [
+      [`completed:${id}`, (a) => inbox.push({ kind: "completed", result: a.returnvalue as JobResult<R> })],
+      [`failed:${id}`, (a) => inbox.push({ kind: "failed", reason: String(a.failedReason ?? "") })],
+      [`progress:${id}`, (a) => inbox.push({ kind: "progress", progress: a.data })],
+      [`removed:${id}`, () => {}],
+    ];
+    const handlers = listeners.map(([event, take]) => {
+      const handler = (args: Record<string, unknown>) => {
+        take(args);
+        notify(event.startsWith("removed"));
+      };
+      events.on(event as "completed", handler as never);
+      return [event, handler] as const;
+    });
+    const onConnection = () => notify(true);
+    const onAbort = () => notify(false);
+    this.#wakers.add(onConnection);
+    options.signal?.addEventListener("abort", onAbort, { once: true });
     let lostSince: number | undefined;
     let cancelledAt: number | undefined;
-    for (;;) {
-      if (options.signal?.aborted && cancelledAt === undefined) {
-        cancelledAt = Date.now();
-        await this.cancel(id).catch((error: unknown) =>
-          this.#onWarning(`cancelling ${id}: ${this.#mask(error)}`),
-        );
-      }
-      if (cancelledAt !== undefined && Date.now() - cancelledAt > (options.cancelGraceMs ?? 15_000)) {
-        return { status: "cancelled", reason: "cancelled; the worker did not confirm in time" };
-      }
-      try {
-        const end = await this.#poll(id, onStart);
-        if (lostSince !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
-        lostSince = undefined;
-        if (end !== undefined) return end;
-      } catch (error) {
-        if (error instanceof GadugiError) throw error;
-        const now = Date.now();
-        if (lostSince === undefined) {
-          lostSince = now;
-          this.#onWarning(
-            `the queue at ${this.url.masked} is unreachable (${this.#mask(error)}); waiting for it`,
+    const back = () => {
+      if (lostSince !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
+      lostSince = undefined;
+    };
+    try {
+      for (;;) {
+        if (options.signal?.aborted && cancelledAt === undefined) {
+          cancelledAt = Date.now();
+          await this.cancel(id).catch((error: unknown) =>
+            this.#onWarning(`cancelling ${id}: ${this.#mask(error)}`),
           );
-        } else if (now - lostSince > lostAfterMs) {
-          throw new GadugiError("GADUGI_QUEUE_LOST", {
-            url: this.url.masked,
-            seconds: Math.round(lostAfterMs / 1000),
-          });
         }
+        for (const event of inbox.splice(0)) {
+          if (event.kind === "completed") {
+            back();
+            onStart({ worker: event.result.worker, startedAt: event.result.startedAt });
+            return { status: "completed", result: event.result };
+          }
+          if (event.kind === "failed") {
+            back();
+            return { status: "failed", reason: event.reason || "the worker failed" };
+          }
+          if (isProgress(event.progress)) onStart(event.progress);
+        }
+        if (cancelledAt !== undefined && Date.now() - cancelledAt > cancelGraceMs) {
+          return { status: "cancelled", reason: "cancelled; the worker did not confirm in time" };
+        }
+        if (look) {
+          look = false;
+          try {
+            const end = await this.#poll(id, onStart);
+            back();
+            if (end !== undefined) return end;
+          } catch (error) {
+            if (error instanceof GadugiError) throw error;
+            const now = Date.now();
+            if (lostSince === undefined) {
+              lostSince = now;
+              this.#onWarning(
+                `the queue at ${this.url.masked} is unreachable (${this.#mask(error)}); waiting for it`,
+              );
+            } else if (now - lostSince > lostAfterMs) {
+              throw new GadugiError("GADUGI_QUEUE_LOST", {
+                url: this.url.masked,
+                seconds: Math.round(lostAfterMs / 1000),
+              });
+            }
+          }
+        }
+        // Something came while this looked at the job: take it before sleeping.
+        if (inbox.length > 0 || look || (options.signal?.aborted && cancelledAt === undefined)) continue;
+        let delay = lostSince === undefined ? recheckMs : pollMs;
+        if (cancelledAt !== undefined) delay = Math.min(delay, cancelledAt + cancelGraceMs + 1 - Date.now());
+        await new Promise<void>((resolve) => {
+          const timer = setTimeout(() => notify(true), Math.max(0, delay));
+          wake = () => {
+            clearTimeout(timer);
+            resolve();
+          };
+        });
       }
-      await new Promise((resolve) => setTimeout(resolve, pollMs));
+    } finally {
+      for (const [event, handler] of handlers) events.off(event as "completed", handler as never);
+      this.#wakers.delete(onConnection);
+      options.signal?.removeEventListener("abort", onAbort);
     }
   }
 
@@ -171,8 +284,7 @@ export class TaskQueue<P, R> {
       return { status: "completed", result };
     }
     if (state === "failed") return { status: "failed", reason: job.failedReason || "the worker failed" };
-    const progress = job.progress as JobProgress | number;
-    if (typeof progress === "object" && progress !== null && "worker" in progress) onStart(progress);
+    if (isProgress(job.progress)) onStart(job.progress);
     return undefined;
   }
 
@@ -203,6 +315,9 @@ export class TaskQueue<P, R> {
   }
 
   async close(): Promise<void> {
+    const events = this.#events;
+    this.#events = undefined;
+    await events?.close();
     await this.#queue.close();
     this.#publisher.disconnect();
   }
@@ -214,4 +329,9 @@ export class TaskQueue<P, R> {
   #mask(error: unknown): string {
     return maskSecretIn(error instanceof Error ? error.message : String(error), this.url);
   }
+}
+
+/** A worker's progress (`JobProgress`), not BullMQ's default number. */
+function isProgress(progress: unknown): progress is JobProgress {
+  return typeof progress === "object" && progress !== null && "worker" in progress;
 }
