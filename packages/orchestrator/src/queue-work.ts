@@ -61,6 +61,11 @@ export async function readTaskWorkers(
   }
 }
 
+/** Writes the run's `workers.json` (atomically: `gadugi status` may read it meanwhile). */
+function saveWorkers(session: Session, workers: TaskWorkers): Promise<void> {
+  return writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
+}
+
 type Queue = TaskQueue<QueuedTaskWork, QueuedTaskResult>;
 
 /**
@@ -102,7 +107,7 @@ export async function openQueueWorker(
     queue: queue.url.masked,
     remote,
   };
-  await writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
+  await saveWorkers(session, workers);
   const ctx: JobContext = { session, queue, git, remote, remoteUrl, workers, options, jobId };
   const pushes = new RemotePushes(session, git, remote);
   const work: TaskWorker = async (input, signal, meta = { attempt: 1 }) => {
@@ -133,7 +138,7 @@ export async function openQueueWorker(
     if (placed !== undefined && branch !== undefined && done.result.state.branch !== undefined) {
       placed.branch = done.result.state.branch;
       placed.localBranch = branch;
-      await writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers);
+      await saveWorkers(session, workers);
     }
     await journalWork(session, done, branch);
     return finish(session, input, done.result, done.result.state.status);
@@ -192,7 +197,7 @@ async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: Abo
       // Chained: a stalled job taken over by another worker is said after the first.
       started = started
         .then(() => running(session, taskId, reason))
-        .then(() => writeJsonAtomic(workersFile(session.repoRoot, session.runId), workers));
+        .then(() => saveWorkers(session, workers));
     },
     // The phase the worker runs, so `gadugi status` shows it while the job is in flight.
     onProgress: (progress) => {
