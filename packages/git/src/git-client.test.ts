@@ -40,6 +40,20 @@ describe("GitClient: repository", () => {
     expect(await git.currentBranch()).toBeUndefined();
   });
 
+  it("reads HEAD's commit and branch in one call, and several refs' commits in one", async () => {
+    const { repo, git } = await repoWith({ files: { HEAD: "a file named like the ref" } });
+    const head = await repo.git(["rev-parse", "HEAD"]);
+    expect(await git.headState()).toEqual({ commit: head, branch: "main" });
+    await repo.git(["tag", "-a", "v1", "-m", "v1"]);
+    expect(await git.resolveCommits(["main", "v1", "HEAD"])).toEqual([head, head, head]);
+    expect(await git.resolveCommits(["main", "nope"])).toEqual([head, undefined]);
+    expect(await git.resolveCommits([])).toEqual([]);
+    await repo.git(["checkout", "--quiet", "--detach"]);
+    expect(await git.headState()).toEqual({ commit: head, branch: undefined });
+    await repo.git(["checkout", "--quiet", "--orphan", "unborn"]);
+    expect(await git.headState()).toEqual({ commit: undefined, branch: "unborn" });
+  });
+
   it("fails with GADUGI_GIT_FAILED carrying git's exit code and stderr", async () => {
     const { git } = await repoWith();
     const error = await caught(git.revParse("no-such-ref"));

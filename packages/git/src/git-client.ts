@@ -1,7 +1,7 @@
 import { GitCaller, type GitCallOptions, type GitClientOptions } from "./git-call.js";
 import type { MergeOptions, MergeResult } from "./git-merge.js";
 import * as merging from "./git-merge.js";
-import type { AheadBehind, PushOptions } from "./git-refs.js";
+import type { AheadBehind, HeadState, PushOptions } from "./git-refs.js";
 import * as refs from "./git-refs.js";
 import * as files from "./git-status.js";
 import type { TreeFile } from "./git-trees.js";
@@ -15,7 +15,7 @@ import type { Env, RunResult } from "./process-runner.js";
 export type { GitCallOptions, GitClientOptions } from "./git-call.js";
 export { GADUGI_GIT_IDENTITY } from "./git-identity.js";
 export type { MergeResult } from "./git-merge.js";
-export type { AheadBehind } from "./git-refs.js";
+export type { AheadBehind, HeadState } from "./git-refs.js";
 export type { TreeFile } from "./git-trees.js";
 export { type GitVersion, MIN_GIT_VERSION } from "./git-version.js";
 
@@ -110,6 +110,11 @@ export class GitClient {
     return this.revParse("HEAD");
   }
 
+  /** HEAD's commit (undefined on an unborn branch) and branch (undefined when detached), in one call. */
+  headState(): Promise<HeadState> {
+    return refs.headState(this.git);
+  }
+
   /** The object id `ref` names; GADUGI_GIT_FAILED when it names nothing. */
   revParse(ref: string): Promise<string> {
     return refs.revParse(this.git, ref);
@@ -118,6 +123,11 @@ export class GitClient {
   /** The commit `ref` points to (peeling tags); undefined when it names no commit. */
   resolveCommit(ref: string): Promise<string | undefined> {
     return refs.resolveCommit(this.git, ref);
+  }
+
+  /** `resolveCommit` of each ref, in one git call when all of them name commits. */
+  resolveCommits(names: readonly string[]): Promise<(string | undefined)[]> {
+    return refs.resolveCommits(this.git, names);
   }
 
   configGet(key: string): Promise<string | undefined> {

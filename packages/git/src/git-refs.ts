@@ -41,6 +41,56 @@ export async function resolveCommit(git: GitCaller, ref: string): Promise<string
   return result.exitCode === 0 ? firstLine(result.stdout) : undefined;
 }
 
+const OBJECT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * The commits several refs point to, in one `git rev-parse` (no `--verify`: it takes one ref).
+ * The trailing `--` makes git read every argument as a revision, never a path. When any of them
+ * names no commit git fails the whole call; then each is asked on its own, so a missing one is
+ * `undefined` exactly as `resolveCommit` says.
+ */
+export async function resolveCommits(
+  git: GitCaller,
+  refs: readonly string[],
+): Promise<(string | undefined)[]> {
+  for (const ref of refs) assertRef("ref", ref);
+  if (refs.length === 0) return [];
+  if (refs.length > 1) {
+    const result = await git.tryRaw(["rev-parse", ...refs.map((ref) => `${ref}^{commit}`), "--"]);
+    const lines = result.stdout.split("\n").filter((line) => line !== "" && line !== "--");
+    if (result.exitCode === 0 && lines.length === refs.length && lines.every((l) => OBJECT_ID.test(l))) {
+      return lines;
+    }
+  }
+  const resolved: (string | undefined)[] = [];
+  for (const ref of refs) resolved.push(await resolveCommit(git, ref));
+  return resolved;
+}
+
+/** HEAD's commit and branch, as `headState` says. */
+export interface HeadState {
+  /** The commit HEAD points to; undefined on an unborn branch. */
+  commit: string | undefined;
+  /** The checked-out branch (short name); undefined when HEAD is detached. */
+  branch: string | undefined;
+}
+
+/**
+ * HEAD's commit and checked-out branch in one git call (`rev-parse HEAD --symbolic-full-name
+ * HEAD`) instead of `rev-parse` + `symbolic-ref`. On an unborn branch (the call fails) the two
+ * are asked apart, so the answer is the same as `headCommit`'s and `currentBranch`'s.
+ */
+export async function headState(git: GitCaller): Promise<HeadState> {
+  const result = await git.tryRaw(["rev-parse", "HEAD", "--symbolic-full-name", "HEAD", "--"]);
+  const [commit = "", name = ""] = result.stdout.split("\n");
+  if (result.exitCode === 0 && OBJECT_ID.test(commit) && name !== "") {
+    return { commit, branch: name.startsWith("refs/heads/") ? name.slice("refs/heads/".length) : undefined };
+  }
+  const branch = await currentBranch(git);
+  const head = await git.tryRaw(["rev-parse", "--verify", "--quiet", "--end-of-options", "HEAD"]);
+  return { commit: head.exitCode === 0 ? firstLine(head.stdout) : undefined, branch };
+}
+
 export async function configGet(git: GitCaller, key: string): Promise<string | undefined> {
   const result = await git.tryRaw(["config", "--get", key]);
   if (result.exitCode === 0) return result.stdout.replace(/\r?\n$/, "");

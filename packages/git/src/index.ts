@@ -7,6 +7,7 @@ export {
   GitClient,
   type GitClientOptions,
   type GitVersion,
+  type HeadState,
   type MergeResult,
   MIN_GIT_VERSION,
   type TreeFile,
