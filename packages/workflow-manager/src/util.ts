@@ -54,9 +54,34 @@ export function fenced(text: string, lang = ""): string {
   return `${ticks}${lang}\n${text.replace(/\n+$/, "")}\n${ticks}`;
 }
 
-/** Files that differ between `from` and HEAD, with whether each is new. */
-export async function changedFiles(git: GitClient, from: string): Promise<ChangedFile[]> {
-  const out = await git.raw(["diff", "--name-status", "-z", "--no-renames", from, "HEAD", "--"]);
+const COMMIT_ID = /^[0-9a-f]{40}([0-9a-f]{24})?$/;
+
+/**
+ * Diffs between two commit ids, per git client (one task's worktree, in this process). Commits
+ * never change, so the answer for the same two ids is the same forever: nothing here can go
+ * stale, whoever changes the worktree. Only ids are kept, never a ref such as HEAD.
+ */
+const diffsOfCommits = new WeakMap<GitClient, Map<string, ChangedFile[]>>();
+
+/** Files that differ between `from` and `to` (default HEAD), with whether each is new. */
+export async function changedFiles(git: GitClient, from: string, to = "HEAD"): Promise<ChangedFile[]> {
+  const key = COMMIT_ID.test(from) && COMMIT_ID.test(to) ? `${from}..${to}` : undefined;
+  const known = key === undefined ? undefined : diffsOfCommits.get(git)?.get(key);
+  if (known !== undefined) return known.map((file) => ({ ...file }));
+  const files = await diffNameStatus(git, from, to);
+  if (key !== undefined) {
+    const memo = diffsOfCommits.get(git) ?? new Map<string, ChangedFile[]>();
+    memo.set(
+      key,
+      files.map((file) => ({ ...file })),
+    );
+    diffsOfCommits.set(git, memo);
+  }
+  return files;
+}
+
+async function diffNameStatus(git: GitClient, from: string, to: string): Promise<ChangedFile[]> {
+  const out = await git.raw(["diff", "--name-status", "-z", "--no-renames", from, to, "--"]);
   const tokens = out.split("\0");
   const files: ChangedFile[] = [];
   for (let i = 0; i + 1 < tokens.length; i += 2) {

@@ -44,8 +44,14 @@ function takenUp(ctx: PhaseContext): boolean {
 async function expectedStart(
   ctx: PhaseContext,
   git: GitClient,
+  head: string,
 ): Promise<{ start: string; planned: string } | { reason: string; planned?: string }> {
-  const planned = await git.resolveCommit(ctx.startPoint);
+  // A start point that is HEAD's own full commit id resolves to itself: HEAD was just read as
+  // that commit, so git has it, and a commit id names the same commit forever.
+  const planned =
+    FULL_SHA.test(ctx.startPoint) && ctx.startPoint.toLowerCase() === head
+      ? head
+      : await git.resolveCommit(ctx.startPoint);
   if (planned === undefined) return { reason: `the plan's start point ${ctx.startPoint} is not a commit` };
   const recorded = ctx.facts.baseCommit ?? planned;
   if (recorded === planned) return { start: recorded, planned };
@@ -65,7 +71,7 @@ async function expectedStart(
  * began (its own earlier work) may be on it; anything else on it is foreign.
  */
 export async function checkBranchStart(ctx: PhaseContext, git: GitClient, head: string): Promise<StartCheck> {
-  const expected = await expectedStart(ctx, git);
+  const expected = await expectedStart(ctx, git, head);
   const planned = "planned" in expected ? (expected.planned ?? "") : "";
   if ("reason" in expected) {
     return {
@@ -90,7 +96,8 @@ export async function checkBranchStart(ctx: PhaseContext, git: GitClient, head: 
     check.reason = `${branch} (${short(head)}) does not start at ${short(start)}: that commit is not in its history`;
     return check;
   }
-  const commits = await commitsBetween(git, start, head);
+  // `start..start` is empty: nothing to ask git when the branch has no commits yet.
+  const commits = head === start ? [] : await commitsBetween(git, start, head);
   const setupStarted = ctx.record("setup")?.startedAt;
   const since =
     takenUp(ctx) && setupStarted !== undefined ? Math.floor(Date.parse(setupStarted) / 1000) : Infinity;

@@ -13,17 +13,21 @@ export const branchCreationPhase: Phase = {
       return { status: "failed", reason: "setup recorded no worktree or branch for the task" };
     }
     const git = ctx.git();
-    if (!(await git.branchExists(branch))) {
+    // One call for HEAD's branch and commit. HEAD on the task branch at a commit proves the
+    // branch exists; only otherwise is the branch looked up, to say which of the two is wrong.
+    const headNow = await git.headState();
+    const onBranch = headNow.branch === branch && headNow.commit !== undefined;
+    if (!onBranch && !(await git.branchExists(branch))) {
       return { status: "failed", reason: `the task branch ${branch} does not exist` };
     }
-    const current = await git.currentBranch();
+    const current = headNow.branch;
     if (current !== branch) {
       return {
         status: "failed",
         reason: `the worktree ${facts.worktreePath} is on ${current === undefined ? "a detached HEAD" : `branch ${current}`}, not on the task branch ${branch}`,
       };
     }
-    const commit = await git.headCommit();
+    const commit = headNow.commit ?? (await git.headCommit());
     const check = await checkBranchStart(ctx, git, commit);
     const data: Record<string, unknown> = {
       branch,

@@ -15,7 +15,10 @@ export const documentationPhase: Phase = {
     const base = facts.baseCommit;
     if (base === undefined)
       return { status: "failed", reason: "setup recorded no base commit to compare with" };
-    const assessment = assessDocumentation(await changedFiles(git, base));
+    // HEAD by its commit id: when nothing moved it since the implementation phase (no test fix
+    // committed), that diff is already known (the same two commits) and git is not asked again.
+    const before = await git.headCommit();
+    const assessment = assessDocumentation(await changedFiles(git, base, before));
     const found = {
       apiFiles: assessment.apiFiles,
       newModules: assessment.newModules,
@@ -26,7 +29,6 @@ export const documentationPhase: Phase = {
       return { status: "completed", data: { needed: false, summary: assessment.reason, ...found } };
     }
     await ctx.log(assessment.reason);
-    const before = await git.headCommit();
     const result = await ctx.runAgent({
       purpose: "documentation",
       prompt: documentationPrompt(ctx.task, workspaceOf(ctx), assessment),

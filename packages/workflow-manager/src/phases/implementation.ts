@@ -38,9 +38,12 @@ export const implementationPhase: Phase = {
     data.transient = false;
 
     const pending = await commitLeftovers(ctx, "implementation", git);
-    const head = await git.headCommit();
-    const commits =
-      head === before ? 0 : Number((await git.raw(["rev-list", "--count", `${before}..${head}`])).trim());
+    // The commits since `before` and HEAD in one call: rev-list starts its walk at HEAD, so HEAD
+    // is its first line whenever it moved on; only an empty list (HEAD at or behind `before`)
+    // leaves HEAD to be asked apart.
+    const since = (await git.raw(["rev-list", `${before}..HEAD`, "--"])).split("\n").filter((l) => l !== "");
+    const head = since[0] ?? (await git.headCommit());
+    const commits = since.length;
     data.commit = head;
     data.agentCommits = commits - (pending ? 1 : 0);
     data.pipelineCommitted = pending !== undefined;
@@ -50,7 +53,7 @@ export const implementationPhase: Phase = {
         `committed ${pending.files.length} file(s) the agent left uncommitted: ${pending.commit.slice(0, 12)}`,
       );
     }
-    const changed = await changedFiles(git, facts.baseCommit ?? before);
+    const changed = await changedFiles(git, facts.baseCommit ?? before, head);
     const listed = capList(changed.map((c) => c.path));
     data.changedFiles = listed.items;
     if (listed.more > 0) data.moreChangedFiles = listed.more;
