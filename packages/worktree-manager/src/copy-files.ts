@@ -27,6 +27,21 @@ export interface CopyFilesOptions {
  * select any untracked file; `.worktreeinclude` patterns select only files that are also
  * git-ignored, the way Claude Code reads that file. Tracked files are never selected.
  */
+/**
+ * Whether `copyUntrackedFiles` can copy anything at all: only with patterns or a
+ * `.worktreeinclude` in the repository root (without both it copies nothing).
+ */
+export function mayCopyUntracked(
+  repoRoot: string,
+  patterns: readonly string[],
+  useIncludeFile = true,
+): boolean {
+  return (
+    patterns.some((p) => p.trim() !== "") ||
+    (useIncludeFile && existsSync(path.join(repoRoot, WORKTREE_INCLUDE_FILE)))
+  );
+}
+
 export async function listFilesToCopy(options: CopyFilesOptions): Promise<string[]> {
   const { repoRoot, runner } = options;
   const patterns = (options.patterns ?? []).filter((p) => p.trim() !== "");

@@ -8,6 +8,7 @@ import {
   GitClient,
   type ProcessRunner,
 } from "@gadugi/git";
+import { mayCopyUntracked } from "./copy-files.js";
 import { detectProject, type NodePackageManager } from "./detect-project.js";
 import {
   copyUntrackedStep,
@@ -16,7 +17,13 @@ import {
   setupCommandsStep,
   uvEnvironmentStep,
 } from "./setup-steps.js";
-import { artifactsBetween, type SetupArtifacts, saveSetupArtifacts, snapshotDirty } from "./work.js";
+import {
+  artifactsBetween,
+  type DirtySnapshot,
+  type SetupArtifacts,
+  saveSetupArtifacts,
+  snapshotDirty,
+} from "./work.js";
 
 export {
   type DetectedProject,
@@ -106,7 +113,14 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
   // What is dirty before setup is not setup's (a worktree taken up again holds the agent's work).
   // Git with the process environment: `env` is for the setup commands (a test may hide tools there).
   const git = new GitClient(run.worktree, { runner: run.runner });
-  const before = await snapshotDirty(git);
+  // Two status scans of the whole tree tell what setup wrote; when no step can write anything
+  // (nothing to copy, no uv or Node project, no setup commands) there is nothing to tell apart,
+  // and the artifacts are `never` alone, as the two equal snapshots would have made them.
+  const mayWrite =
+    mayCopyUntracked(run.repoRoot, run.options.copyFiles ?? []) ||
+    (await detectProject(run.worktree).then((p) => p.uv || p.node !== undefined)) ||
+    (run.options.commands ?? []).length > 0;
+  const before: DirtySnapshot = mayWrite ? await snapshotDirty(git) : new Map();
 
   await copyUntrackedStep(run);
   const project = await detectProject(run.worktree);
@@ -117,7 +131,7 @@ export async function setupEnvironment(target: SetupTarget, options: SetupOption
 
   // Step 5: what setup put into the worktree, kept for `commitWork`.
   const { result } = run;
-  result.artifacts = artifactsBetween(before, await snapshotDirty(git), [
+  result.artifacts = artifactsBetween(before, mayWrite ? await snapshotDirty(git) : before, [
     ...result.copiedFiles,
     ...run.never,
   ]);
