@@ -51,7 +51,10 @@ export class IntegrationBranch {
   }
 
   async tip(): Promise<string> {
-    const tip = await this.git.resolveCommit(this.ref);
+    return this.#tipOrThrow(await this.git.resolveCommit(this.ref));
+  }
+
+  #tipOrThrow(tip: string | undefined): string {
     if (tip === undefined) {
       throw new GadugiError(
         "GADUGI_GIT_FAILED",
@@ -91,8 +94,9 @@ export class IntegrationBranch {
 
   async #merge(branch: string, message: string, options: MergeOptions): Promise<MergeOutcome> {
     const { taskBase } = options;
-    const tip = await this.tip();
-    const head = await this.git.resolveCommit(branch);
+    // The tip and the task branch's head in one git call (two when either is missing).
+    const [tipNow, head] = await this.git.resolveCommits([this.ref, branch]);
+    const tip = this.#tipOrThrow(tipNow);
     if (head === undefined)
       return { status: "failed", conflictFiles: [], reason: `branch ${branch} does not exist` };
     if (await this.git.isAncestor(head, tip)) {
