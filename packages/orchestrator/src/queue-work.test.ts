@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobId, QueueWorker } from "@gadugi/queue";
 import { EventJournal, rebuildRunState } from "@gadugi/state";
@@ -71,12 +71,18 @@ describe("Orchestrator with a queue", () => {
       expect(branch).toBe("gadugi/two-2");
       expect((await repo.git(["rev-parse", "gadugi/two"])).trim()).toBe(earlier);
       expect(await repo.git(["show", `${branch}:src/one.js`])).toContain("One");
-      // The remote has what the workers needed: the run's base and the integration branch.
+      // The remote got what the workers needed (the run's base, the integration branch) and the
+      // task branches they pushed; the run completed, so its own refs are gone from the remote and
+      // from here, the integration branch stays. No branch of the remote moved.
       const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
-      expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
       expect(refs).toContain(`refs/heads/${state.integrationBranch}`);
-      expect(refs).toContain(`refs/gadugi/${result.runId}/tasks/${two}`);
+      expect(refs).not.toContain(`refs/gadugi/${result.runId}/`);
       expect(refs).not.toContain("refs/heads/gadugi/two");
+      expect(await repo.git(["for-each-ref", `refs/gadugi/${result.runId}/`])).toBe("");
+      const pushed = (await EventJournal.forRun(repo.dir, result.runId).read()).events.filter(
+        (e) => e.type === "warning" && e.message.includes("refs/gadugi"),
+      );
+      expect(pushed).toEqual([]);
       // While a job ran, the phase its worker was in was journaled here (what `gadugi status` shows).
       const { events } = await EventJournal.forRun(repo.dir, result.runId).read();
       const live = events.filter(
@@ -89,6 +95,47 @@ describe("Orchestrator with a queue", () => {
         readFileSync(join(runFiles(repo.dir, result.runId).dir, "workers.json"), "utf8"),
       );
       expect(placed.tasks[two].worker).toEqual(worker.ref);
+    } finally {
+      await worker.close();
+    }
+  }, 60_000);
+
+  it("keeps a completed run completed when the remote refuses to delete its refs, with a warning", async () => {
+    const repo = await repoWithSampleAgent(
+      temp,
+      { "one.md": samplePrompt("One", "src/one.js") },
+      sampleConfig(),
+    );
+    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
+    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    // A hook that refuses any deletion (receive.denyDeletes guards branches only).
+    const hook = join(remote, "hooks", "pre-receive");
+    writeFileSync(
+      hook,
+      '#!/bin/sh\nwhile read old new ref; do [ "$new" = 0000000000000000000000000000000000000000 ] && exit 1; done\nexit 0\n',
+    );
+    chmodSync(hook, 0o755);
+    await repo.git(["remote", "add", "origin", remote]);
+    const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
+    const worker = await QueueWorker.start<QueuedTaskWork, QueuedTaskResult>({
+      url: redis.url,
+      handler: handle,
+    });
+    try {
+      const result = await new Orchestrator({
+        repoRoot: repo.dir,
+        github: false,
+        env: repo.env,
+        queue: { url: redis.url },
+      }).run({ promptFiles: ["prompts/one.md"] });
+      expect(result.status).toBe("completed");
+      const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
+      expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
+      const { events } = await EventJournal.forRun(repo.dir, result.runId).read();
+      const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+      expect(warnings).toEqual([
+        expect.stringContaining(`could not delete the run's refs (refs/gadugi/${result.runId}/*)`),
+      ]);
     } finally {
       await worker.close();
     }

@@ -143,7 +143,43 @@ export async function openQueueWorker(
     await journalWork(session, done, branch);
     return finish(session, input, done.result, done.result.state.status);
   };
-  return { work, close: () => queue.close() };
+  const close = async () => {
+    try {
+      await dropRunRefs(session, git, remote);
+    } finally {
+      await queue.close();
+    }
+  };
+  return { work, close };
+}
+
+/**
+ * After a completed run (else nothing): its refs (`refs/gadugi/<run>/…`: the base and the task branches the
+ * workers pushed) off the remote in one push, and the fetched copies here (the task branches
+ * `gadugi/<slug>` stay). Trouble is a warning; the run stays completed. A run that did not
+ * complete keeps them: its resume needs them.
+ */
+async function dropRunRefs(session: Session, git: GitClient, remote: string): Promise<void> {
+  const prefix = `refs/gadugi/${session.runId}/`;
+  try {
+    if ((await session.state.loadRun(session.runId)).status !== "completed") return;
+    const listed = await git.raw(["ls-remote", "--refs", remote, `${prefix}*`]);
+    const refs = listed
+      .split("\n")
+      .map((line) => line.split("\t")[1]?.trim() ?? "")
+      .filter((ref) => ref.startsWith(prefix));
+    if (refs.length > 0) await git.raw(["push", "--quiet", remote, ...refs.map((ref) => `:${ref}`)]);
+    const copies = (await git.raw(["for-each-ref", "--format=%(refname)", prefix]))
+      .split("\n")
+      .filter(Boolean);
+    if (copies.length > 0)
+      await git.raw(["update-ref", "--stdin"], { input: copies.map((ref) => `delete ${ref}\n`).join("") });
+  } catch (error) {
+    await recordOf(session)({
+      type: "warning",
+      message: `could not delete the run's refs (${prefix}*) on ${remote}: ${error instanceof Error ? error.message : String(error)}`,
+    });
+  }
 }
 
 /** A resumed task's branch under the name its workers know it by (see fetchBranch). */
