@@ -40,6 +40,28 @@ describe("branch_creation verifies where the task branch starts", () => {
     expect(state.phases.some((p) => p.phase === "implementation")).toBe(false);
   });
 
+  it("says whether the worktree left the task branch or the branch is gone", async () => {
+    const run = async (commands: string[][]) => {
+      const h = await createHarness(temp, { github: "none", config: { setup: { commands } } });
+      const state = await h.run();
+      expect(state.status).toBe("failed");
+      expect(phaseOf(state, "branch_creation").status).toBe("failed");
+      return state.error ?? "";
+    };
+    expect(await run([["git", "checkout", "-q", "--detach"]])).toMatch(
+      /^branch_creation failed: the worktree .+ is on a detached HEAD, not on the task branch gadugi\/feature-two$/,
+    );
+    expect(await run([["git", "checkout", "-q", "-b", "elsewhere"]])).toMatch(
+      /is on branch elsewhere, not on the task branch gadugi\/feature-two$/,
+    );
+    expect(
+      await run([
+        ["git", "checkout", "-q", "--detach"],
+        ["git", "branch", "-q", "-D", "gadugi/feature-two"],
+      ]),
+    ).toBe("branch_creation failed: the task branch gadugi/feature-two does not exist");
+  });
+
   it("fails on a foreign commit on the branch before the task's work began", async () => {
     const h = await createHarness(temp, {
       github: "none",

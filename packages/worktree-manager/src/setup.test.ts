@@ -1,6 +1,7 @@
 import { existsSync, lstatSync, mkdirSync, readFileSync, realpathSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
+import { createProcessRunner, type ProcessRunner } from "@gadugi/git";
 import { useTempDirs } from "@gadugi/test-utils";
 import { describe, expect, it } from "vitest";
 import { detectProject, findExecutable, listFilesToCopy, setupEnvironment } from "./index.js";
@@ -25,6 +26,36 @@ function pathWith(bin: string): string {
 
 /** A fake package manager that records its arguments and does what the real one leaves behind. */
 const recorder = (name: string, effect: string) => `echo "${name} $*" >> "$FAKE_CALLS"\n${effect}`;
+
+describe("what setup wrote", () => {
+  it("scans the worktree's status only when a step can write into it", async () => {
+    const { repo, manager } = await repoWithManager(temp);
+    const gitCalls: string[] = [];
+    const inner = createProcessRunner();
+    const runner: ProcessRunner = {
+      run: (file, args, options) => {
+        if (file === "git") gitCalls.push(args.join(" "));
+        return inner.run(file, args, options);
+      },
+    };
+    // Nothing to copy, no uv or Node project, no setup commands: nothing to tell apart.
+    const plain = await manager.create({ runId: "r", taskId: "t", slug: "plain" });
+    writeFileSync(path.join(plain.path, "agent-notes.txt"), "left by an earlier attempt\n");
+    const nothing = await setupEnvironment(plain, { repoRoot: repo.dir, runner });
+    expect(gitCalls.filter((c) => c.startsWith("status"))).toEqual([]);
+    expect(nothing.artifacts).toEqual({ version: 1, never: [], dirs: [], files: {} });
+
+    // A setup command that writes a file: both scans, and the file is setup's.
+    const withCommand = await manager.create({ runId: "r", taskId: "t2", slug: "cmd" });
+    const made = await setupEnvironment(withCommand, {
+      repoRoot: repo.dir,
+      runner,
+      commands: [["node", "-e", "require('fs').writeFileSync('generated.txt', 'x')"]],
+    });
+    expect(gitCalls.filter((c) => c.startsWith("status"))).toHaveLength(2);
+    expect(Object.keys(made.artifacts.files)).toEqual(["generated.txt"]);
+  });
+});
 
 describe("detecting projects", () => {
   it("finds uv projects and each Node lockfile with its frozen install", async () => {
