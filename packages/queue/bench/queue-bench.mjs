@@ -191,6 +191,11 @@ try {
   console.log(`enqueue → worker start: ${stats(pickup)}`);
   console.log(`on the worker (fetch, worktree, workflow, push): ${stats(onWorker)}`);
   console.log(`worker finish → merged: ${stats(toMerge)}`);
+  // A job waits while its worker's resource governor holds back a slot (host short of CPU/memory).
+  const throttles = workers.flatMap((w) => w.output().match(/concurrency \d+ → \d+: [^\n]*/g) ?? []);
+  console.log(
+    `workers' governors: ${throttles.length} concurrency changes${throttles.length > 0 ? ` (first: ${throttles[0]})` : ""}`,
+  );
   if (notifyJobs > 0) {
     const { QueueWorker, TaskQueue } = await import(lib);
     const worker = await QueueWorker.start({ url: redis.url, name: "notify", handler: async () => 1 });
