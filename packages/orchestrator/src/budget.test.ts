@@ -126,6 +126,31 @@ describe("RunBudgetGuard", () => {
     expect(await thresholds(s)).toEqual([50, 80, 100, 50]);
   });
 
+  it("warns once per agent whose runs have no known cost: the USD budget cannot see them", async () => {
+    const s = await session({ maxUsd: 1 });
+    await RunBudgetGuard.open(s);
+    const unknown = (taskId: string, usage?: { inputTokens: number; outputTokens: number; model?: string }) =>
+      s.state.record(s.runId, {
+        type: "agent.run",
+        taskId,
+        attempt: 1,
+        purpose: "implementation",
+        agent: "dev",
+        outcome: "ok",
+        ...(usage ? { usage } : {}),
+      });
+    await unknown("a");
+    await unknown("b", { inputTokens: 10, outputTokens: 1, model: "my-model" });
+    await s.state.record(s.runId, { ...ran("c", 0.1), agent: "claude" });
+    await s.background.settle();
+    const { EventJournal } = await import("@gadugi/state");
+    const { events } = await EventJournal.forRun(s.repoRoot, s.runId).read();
+    const warnings = events.flatMap((e) => (e.type === "warning" ? [e.message] : []));
+    expect(warnings).toEqual([
+      "the cost of agent dev's runs is unknown (it printed no usage): they count as nothing against the run's budget of $1.00",
+    ]);
+  });
+
   it("without a limit it only keeps the ledger", async () => {
     const s = await session(undefined);
     const guard = await RunBudgetGuard.open(s);

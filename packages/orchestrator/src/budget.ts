@@ -60,6 +60,8 @@ export class RunBudgetGuard {
   readonly #tasks = new Set<string>();
   /** Agent runs going on, by task: stopped at the budget. */
   readonly #agents = new Map<string, AbortController>();
+  /** Agents already warned about for runs of unknown cost. */
+  readonly #unpriced = new Set<string>();
   #stopScheduler: ((reason: string) => void) | undefined;
   #reachedReason: string | undefined;
 
@@ -118,6 +120,7 @@ export class RunBudgetGuard {
     if (!spends(event)) return;
     this.#ledger.apply(event);
     if (this.#thresholds === undefined || this.#budget === undefined) return;
+    if (event.type === "agent.run") this.#warnUnknownCost(event);
     const spend = this.spend();
     for (const percent of this.#thresholds.observe(spend)) {
       this.#session.background.add(
@@ -131,6 +134,28 @@ export class RunBudgetGuard {
       );
     }
     if (this.#thresholds.reached(spend)) this.#reach(spend);
+  }
+
+  /**
+   * An agent whose runs have no known cost (no usage printed, or tokens of a model without a
+   * price) spends nothing the USD budget can see: said once per agent, with what to do.
+   */
+  #warnUnknownCost(event: Extract<RunEvent, { type: "agent.run" }>): void {
+    if (this.#budget?.maxUsd === undefined || this.#unpriced.has(event.agent)) return;
+    if (event.outcome === "budget_exceeded" && event.usage?.costUsd === 0) return;
+    if (event.usage?.costUsd !== undefined) return;
+    this.#unpriced.add(event.agent);
+    const why =
+      event.usage === undefined
+        ? "it printed no usage"
+        : `no price for its model${event.usage.model ? ` ${event.usage.model}` : " (it names none)"}`;
+    this.#session.background.add(
+      recordOf(this.#session)({
+        type: "warning",
+        taskId: event.taskId,
+        message: `the cost of agent ${event.agent}'s runs is unknown (${why}): they count as nothing against the run's budget of ${budgetText(this.#budget)}${event.usage === undefined ? "" : "; give the model a price under `pricing` in the config"}`,
+      }),
+    );
   }
 
   /** Once: no more starts, every running task stopped. */
