@@ -27,12 +27,12 @@ async function session(budget: Session["budget"], runId = "run-budget-1") {
 }
 
 /** An agent run's end with the CLI's stated cost. */
-const ran = (taskId: string, costUsd: number): RunEventInput => ({
+const ran = (taskId: string, costUsd: number, agent = "claude"): RunEventInput => ({
   type: "agent.run",
   taskId,
   attempt: 1,
   purpose: "implementation",
-  agent: "claude",
+  agent,
   outcome: "ok",
   usage: { inputTokens: 100, outputTokens: 10, costUsd },
 });
@@ -141,7 +141,7 @@ describe("RunBudgetGuard", () => {
       });
     await unknown("a");
     await unknown("b", { inputTokens: 10, outputTokens: 1, model: "my-model" });
-    await s.state.record(s.runId, { ...ran("c", 0.1), agent: "claude" });
+    await s.state.record(s.runId, ran("c", 0.1));
     await s.background.settle();
     const { EventJournal } = await import("@gadugi/state");
     const { events } = await EventJournal.forRun(s.repoRoot, s.runId).read();

@@ -63,6 +63,7 @@ export class RunBudgetGuard {
   /** Agents already warned about for runs of unknown cost. */
   readonly #unpriced = new Set<string>();
   #stopScheduler: ((reason: string) => void) | undefined;
+  readonly #reachedListeners: ((stop: { limit: string; spent: string }) => void)[] = [];
   #reachedReason: string | undefined;
 
   private constructor(session: Session, events: readonly RunEvent[], expected: ReadonlyMap<string, number>) {
@@ -168,6 +169,12 @@ export class RunBudgetGuard {
     this.#stopScheduler?.(this.#reachedReason);
     const error = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", limit, spent });
     for (const controller of this.#agents.values()) controller.abort(error);
+    for (const listener of this.#reachedListeners) listener({ limit, spent });
+  }
+
+  /** Told once when the budget is reached (a queued run stops its jobs on the workers). */
+  onReached(listener: (stop: { limit: string; spent: string }) => void): void {
+    this.#reachedListeners.push(listener);
   }
 
   /** The budget was reached: why nothing more starts. */

@@ -149,6 +149,8 @@ export class Orchestrator {
         ? await openQueueWorker(session, this.#options.queue, env)
         : undefined;
       closeQueue = queued?.close;
+      // A worker's spend is known when its job ends; at the budget its other jobs are stopped too.
+      if (queued) budget.onReached((stop) => session.background.add(queued.stopAtBudget(stop)));
       const work = queued?.work ?? local;
       const rules = ruleMergerFor(session, { worktrees, runner, env });
       const attempt = taskAttempt(session, { work, worktrees, rules, resumeStates, budget });

@@ -3,7 +3,7 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobId, QueueWorker } from "@gadugi/queue";
 import { EventJournal, rebuildRunState } from "@gadugi/state";
-import { startRedis, type TestRedis, useTempDirs } from "@gadugi/test-utils";
+import { fixturePath, startRedis, type TestRedis, useTempDirs } from "@gadugi/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Orchestrator, runFiles } from "./engine.js";
 import type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
@@ -99,6 +99,71 @@ describe("Orchestrator with a queue", () => {
       await worker.close();
     }
   }, 60_000);
+
+  it("at the run's budget stops the jobs running on workers: their tasks end budget-exceeded, their work so far fetched back", async () => {
+    // A stand-in for claude on the worker: writes the task's file, then replays the real
+    // claude-tool-allowed capture (its result states $0.00216), slowly for a prompt saying SLOW.
+    const bin = temp.dir("gadugi-claude-");
+    const capture = fixturePath("agent-cli/runs/claude-tool-allowed.jsonl");
+    const claude = join(bin, "claude");
+    writeFileSync(
+      claude,
+      `#!${process.execPath}
+const { mkdirSync, readFileSync, writeFileSync } = require("node:fs");
+const prompt = process.argv[process.argv.indexOf("-p") + 1] ?? "";
+const tick = String.fromCharCode(96);
+const file = new RegExp("Create " + tick + "([^" + tick + "]+)" + tick).exec(prompt)?.[1];
+if (file && !prompt.includes("# Document the changes")) {
+  mkdirSync(require("node:path").dirname(file), { recursive: true });
+  writeFileSync(file, "export const v = 1;\\n");
+}
+process.on("SIGINT", () => process.exit(130));
+const lines = readFileSync(${JSON.stringify(capture)}, "utf8").split("\\n").filter(Boolean);
+const pace = prompt.includes("SLOW") ? 1500 : 10;
+let i = 0;
+const next = () => { if (i === lines.length) process.exit(0); process.stdout.write(lines[i++] + "\\n"); setTimeout(next, pace); };
+next();
+`,
+    );
+    chmodSync(claude, 0o755);
+    const repo = await repoWithSampleAgent(
+      temp,
+      {
+        "one.md": samplePrompt("One", "src/one.js"),
+        "two.md": `${samplePrompt("Two", "src/two.js")}\nSLOW\n`,
+        "three.md": samplePrompt("Three", "src/three.js", "depends_on: [two]"),
+      },
+      sampleConfig({ agent: "claude", agents: { claude: { kind: "claude", command: [claude] } } }),
+    );
+    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
+    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    await repo.git(["remote", "add", "origin", remote]);
+    const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
+    const worker = await QueueWorker.start<QueuedTaskWork, QueuedTaskResult>({
+      url: redis.url,
+      concurrency: 2,
+      handler: handle,
+    });
+    try {
+      const result = await new Orchestrator({
+        repoRoot: repo.dir,
+        github: false,
+        env: repo.env,
+        queue: { url: redis.url },
+      }).run({ promptFiles: ["prompts/one.md", "prompts/two.md", "prompts/three.md"], maxBudgetUsd: 0.003 });
+      const status = Object.fromEntries(result.report.tasks.map((t) => [t.slug, t.status]));
+      const errors = result.report.tasks.map((t) => `${t.slug}: ${t.error ?? ""}`).join("\n");
+      // one's job ended with its spend, which reached the budget while two ran on the worker.
+      expect(status, errors).toEqual({ one: "completed", two: "budget-exceeded", three: "skipped" });
+      const two = result.report.tasks.find((t) => t.slug === "two");
+      expect(two?.error).toMatch(/The run reached its budget of \$0\.0030/);
+      // two's work so far came back from its worker, committed on its branch.
+      expect(await repo.git(["show", `${two?.branch}:src/two.js`])).toBe("export const v = 1;");
+      expect(result.report.cost?.budget).toMatchObject({ reached: true, stopped: [expect.any(String)] });
+    } finally {
+      await worker.close();
+    }
+  }, 90_000);
 
   it("keeps a completed run completed when the remote refuses to delete its refs, with a warning", async () => {
     const repo = await repoWithSampleAgent(

@@ -3,7 +3,7 @@ import { isAbsolute, join, resolve } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { type Env, GitClient } from "@gadugi/git";
 import { type TaskStatus, WorkflowPhase, type WorkflowState } from "@gadugi/interfaces";
-import type { JobProgress, TaskQueue } from "@gadugi/queue";
+import type { BudgetStop, JobProgress, TaskQueue } from "@gadugi/queue";
 import { writeJsonAtomic } from "@gadugi/state";
 import {
   configForJob,
@@ -89,7 +89,12 @@ export async function openQueueWorker(
   session: Session,
   options: QueueRunOptions,
   env: Env,
-): Promise<{ work: TaskWorker; close: () => Promise<void> }> {
+): Promise<{
+  work: TaskWorker;
+  /** The run's budget is reached: every job in flight is stopped on its worker (GADUGI_BUDGET_EXCEEDED). */
+  stopAtBudget: (stop: BudgetStop) => Promise<void>;
+  close: () => Promise<void>;
+}> {
   const remote = options.remote ?? "origin";
   const git = new GitClient(session.repoRoot, { env });
   const remoteUrl = await workerRemoteUrl(git, session.repoRoot, remote);
@@ -110,6 +115,8 @@ export async function openQueueWorker(
   await saveWorkers(session, workers);
   const ctx: JobContext = { session, queue, git, remote, remoteUrl, workers, options, jobId };
   const pushes = new RemotePushes(session, git, remote);
+  const inFlight = new Set<string>();
+  let budgetStop: BudgetStop | undefined;
   const work: TaskWorker = async (input, signal, meta = { attempt: 1 }) => {
     const attempt = meta.rerun ? `${meta.attempt}r${meta.rerun}` : meta.attempt;
     const id = jobId(session.runId, input.task.id, attempt);
@@ -122,7 +129,18 @@ export async function openQueueWorker(
       fetch: await pushes.ensure(startCommit),
       startCommit,
     });
-    const end = await awaitJob(ctx, id, input.task.id, signal);
+    inFlight.add(id);
+    let end: Awaited<ReturnType<typeof awaitJob>>;
+    try {
+      end = await awaitJob(ctx, id, input.task.id, signal);
+    } finally {
+      inFlight.delete(id);
+    }
+    // Taken off the queue by the budget before a worker had it: stopped, nothing spent.
+    if (end.status === "cancelled" && budgetStop !== undefined && !signal.aborted) {
+      const reason = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", ...budgetStop }).message;
+      return finish(session, input, { status: "budget-exceeded", reason });
+    }
     if (end.status === "cancelled")
       return finish(session, input, { status: "cancelled", reason: end.reason });
     if (end.status === "failed") {
@@ -150,7 +168,11 @@ export async function openQueueWorker(
       await queue.close();
     }
   };
-  return { work, close };
+  const stopAtBudget = async (stop: BudgetStop) => {
+    budgetStop = stop;
+    for (const id of inFlight) await queue.cancel(id, { budget: stop });
+  };
+  return { work, stopAtBudget, close };
 }
 
 /**

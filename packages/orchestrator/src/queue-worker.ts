@@ -66,8 +66,10 @@ export function queueTaskHandler(
     }
     const branch = result.state.branch;
     let head: string | undefined;
-    // Cancelled, or the job's lock was lost (it runs again elsewhere): nothing is pushed.
-    if (!context.signal.aborted && branch !== undefined && (await clones.git(repo).branchExists(branch))) {
+    // Cancelled, or the job's lock was lost (it runs again elsewhere): nothing is pushed. Stopped
+    // at the run's budget: the work so far is, so a resume with a higher budget goes on from it.
+    const pushed = !context.signal.aborted || result.status === "budget-exceeded";
+    if (pushed && branch !== undefined && (await clones.git(repo).branchExists(branch))) {
       head = await clones.push(repo, branch, taskRef(work.input.runId, work.input.task.id));
       options.onLog?.(`${context.jobId}: pushed ${branch} (${head.slice(0, 12)})`);
     }

@@ -243,6 +243,38 @@ describe("TaskQueue and QueueWorker", () => {
     expect(other.status === "completed" && other.result.value.cancelled).toBe(true);
   });
 
+  it("stops a running job at the run's budget: its worker aborts it with GADUGI_BUDGET_EXCEEDED", async () => {
+    const name = queueName();
+    const queue = await openQueue(name);
+    const reasons: unknown[] = [];
+    const worker = await QueueWorker.start<Payload, Result>({
+      url: redis.url,
+      name,
+      concurrency: 1,
+      heartbeatMs: 200,
+      handler: async (payload, ctx) => {
+        try {
+          await sleep(payload.sleepMs, undefined, { signal: ctx.signal });
+        } catch {
+          reasons.push(ctx.signal.reason);
+          return { pid: process.pid, cancelled: true };
+        }
+        return { pid: process.pid, cancelled: false };
+      },
+    });
+    closers.push(() => worker.close());
+    const running = jobId("run-f", "one", 1);
+    await queue.submit(running, { runId: "run-f", taskId: "one", payload: { sleepMs: 20_000 } });
+    let started = false;
+    const waiting = queue.wait(running, { onStart: () => (started = true) });
+    await waitFor(() => started, 5000);
+    await queue.cancel(running, { budget: { limit: "$1.00", spent: "$1.20" } });
+    const end = await waiting;
+    expect(end.status === "completed" && end.result.value.cancelled).toBe(true);
+    expect(GadugiError.is(reasons[0], "GADUGI_BUDGET_EXCEEDED")).toBe(true);
+    expect((reasons[0] as Error).message).toContain("budget of $1.00 (spent $1.20)");
+  });
+
   it("lists live workers with host, pid, concurrency and current tasks", async () => {
     const name = queueName();
     const queue = await openQueue(name);

@@ -1,10 +1,13 @@
 // Public API of @gadugi/queue.
 export { assertReachable, CONNECT_TIMEOUT_MS } from "./connection.js";
 export {
+  type BudgetStop,
+  cancelReason,
   DEFAULT_QUEUE_NAME,
   type JobProgress,
   type JobResult,
   jobId,
+  parseCancel,
   QUEUE_PREFIX,
   type QueueJobData,
   queueKeys,

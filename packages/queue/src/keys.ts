@@ -48,6 +48,36 @@ export function jobId(runId: string, taskId: string, attempt: number | string): 
   return `${runId}:${taskId}:${attempt}`;
 }
 
+/** Why a job is stopped at the run's budget: the budget and the spend, as text (`$5.00`). */
+export interface BudgetStop {
+  limit: string;
+  spent: string;
+}
+
+/**
+ * What a job's cancellation asks of its worker: the reason to abort the task with. A budget stop
+ * is GADUGI_BUDGET_EXCEEDED, which stops the agents gently and ends the task `budget-exceeded`.
+ */
+export function cancelReason(stop: { budget?: BudgetStop } | undefined): Error {
+  if (stop?.budget === undefined) return new Error("the job was cancelled");
+  return new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", ...stop.budget });
+}
+
+/** The stop a job's cancel key holds ("1" for a plain cancel, else JSON). */
+export function parseCancel(value: string | null | undefined): { budget?: BudgetStop } | undefined {
+  if (value === null || value === undefined) return undefined;
+  try {
+    const parsed = JSON.parse(value) as { budget?: Partial<BudgetStop> };
+    const budget = parsed?.budget;
+    if (typeof budget?.limit === "string" && typeof budget.spent === "string") {
+      return { budget: { limit: budget.limit, spent: budget.spent } };
+    }
+  } catch {
+    // "1": a plain cancel.
+  }
+  return {};
+}
+
 /** One job as both sides see it: which task of which run, and the task's own JSON input. */
 export interface QueueJobData<P> {
   version: 1;

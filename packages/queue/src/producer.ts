@@ -1,7 +1,14 @@
 import { GadugiError } from "@gadugi/error-handling";
 import { type Job, Queue, QueueEvents } from "bullmq";
 import { assertReachable, CONNECT_TIMEOUT_MS, redisClient } from "./connection.js";
-import { type JobProgress, type JobResult, QUEUE_PREFIX, type QueueJobData, queueKeys } from "./keys.js";
+import {
+  type BudgetStop,
+  type JobProgress,
+  type JobResult,
+  QUEUE_PREFIX,
+  type QueueJobData,
+  queueKeys,
+} from "./keys.js";
 import { maskSecretIn, parseQueueUrl, type QueueUrl, redisOptions } from "./url.js";
 
 export interface TaskQueueOptions {
@@ -288,10 +295,17 @@ export class TaskQueue<P, R> {
     return undefined;
   }
 
-  /** Cancels job `id`: removed if no worker has it yet, else its worker aborts the task. */
-  async cancel(id: string): Promise<void> {
-    await this.#redis().set(this.#keys.cancelJob(id), "1", "EX", KEEP_SEC);
-    await this.#redis().publish(this.#keys.cancelChannel, JSON.stringify({ jobId: id }));
+  /**
+   * Cancels job `id`: removed if no worker has it yet, else its worker aborts the task. With
+   * `budget` (the run's budget was reached) the worker aborts it with GADUGI_BUDGET_EXCEEDED
+   * instead: its agents are stopped gently and the task ends `budget-exceeded`, its work so far
+   * pushed.
+   */
+  async cancel(id: string, options: { budget?: BudgetStop } = {}): Promise<void> {
+    const stop = options.budget === undefined ? {} : { budget: options.budget };
+    const value = options.budget === undefined ? "1" : JSON.stringify(stop);
+    await this.#redis().set(this.#keys.cancelJob(id), value, "EX", KEEP_SEC);
+    await this.#redis().publish(this.#keys.cancelChannel, JSON.stringify({ jobId: id, ...stop }));
     const job = await this.#queue.getJob(id);
     if (job !== undefined && ["waiting", "delayed", "prioritized"].includes(await job.getState())) {
       try {

@@ -3,8 +3,11 @@ import { hostname } from "node:os";
 import { type Job, Worker } from "bullmq";
 import { assertReachable, CONNECT_TIMEOUT_MS, redisClient } from "./connection.js";
 import {
+  type BudgetStop,
+  cancelReason,
   type JobProgress,
   type JobResult,
+  parseCancel,
   QUEUE_PREFIX,
   type QueueJobData,
   queueKeys,
@@ -181,7 +184,8 @@ export class QueueWorker<P, R> {
     const label = data.label === undefined ? {} : { label: data.label };
     this.#active.set(jobId, { controller, runId: data.runId, taskId: data.taskId, ...label, startedAt });
     try {
-      if (await this.#cancelled(jobId, data.runId)) controller.abort(new Error("the job was cancelled"));
+      const cancelled = await this.#cancelled(jobId, data.runId);
+      if (cancelled !== undefined) controller.abort(cancelReason(cancelled));
       const progress: JobProgress = { worker: this.ref, startedAt };
       await job.updateProgress(progress as unknown as object);
       await this.#beat();
@@ -205,10 +209,11 @@ export class QueueWorker<P, R> {
     }
   }
 
-  async #cancelled(jobId: string, runId: string): Promise<boolean> {
+  /** The job's cancellation, if it has one (its own key's stop, or its run's plain one). */
+  async #cancelled(jobId: string, runId: string): Promise<{ budget?: BudgetStop } | undefined> {
     const redis = this.#commands();
-    const found = await redis.exists(this.#keys.cancelJob(jobId), this.#keys.cancelRun(runId));
-    return found > 0;
+    const [own, run] = await redis.mget(this.#keys.cancelJob(jobId), this.#keys.cancelRun(runId));
+    return parseCancel(own) ?? (run === null || run === undefined ? undefined : {});
   }
 
   #commands() {
@@ -216,7 +221,7 @@ export class QueueWorker<P, R> {
   }
 
   #cancelMessage(message: string): void {
-    let parsed: { jobId?: string; runId?: string };
+    let parsed: { jobId?: string; runId?: string; budget?: BudgetStop };
     try {
       parsed = JSON.parse(message) as typeof parsed;
     } catch {
@@ -225,8 +230,9 @@ export class QueueWorker<P, R> {
     }
     for (const [jobId, active] of this.#active) {
       if (parsed.jobId === jobId || (parsed.runId !== undefined && parsed.runId === active.runId)) {
-        this.#log(`job ${jobId}: cancelled`);
-        active.controller.abort(new Error("the job was cancelled"));
+        this.#log(`job ${jobId}: ${parsed.budget ? "stopped at the run's budget" : "cancelled"}`);
+        // A budget stop names its job; a run's cancel is a plain one.
+        active.controller.abort(cancelReason(parsed.jobId === jobId ? parseCancel(message) : undefined));
       }
     }
   }
