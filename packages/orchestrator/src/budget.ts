@@ -118,8 +118,9 @@ export class RunBudgetGuard {
   }
 
   observe(event: RunEvent): void {
-    if (!spends(event)) return;
+    // Every event, as the report's ledger takes them (phases and attempts name the open runs).
     this.#ledger.apply(event);
+    if (!spends(event)) return;
     if (this.#thresholds === undefined || this.#budget === undefined) return;
     if (event.type === "agent.run") this.#warnUnknownCost(event);
     const spend = this.spend();

@@ -1,17 +1,12 @@
 import { readFile } from "node:fs/promises";
-import { isAbsolute, join, resolve } from "node:path";
+import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { type Env, GitClient } from "@gadugi/git";
 import { type TaskStatus, WorkflowPhase, type WorkflowState } from "@gadugi/interfaces";
 import type { BudgetStop, JobProgress, TaskQueue } from "@gadugi/queue";
 import { writeJsonAtomic } from "@gadugi/state";
-import {
-  configForJob,
-  inputForJob,
-  type QueuedTaskResult,
-  type QueuedTaskWork,
-  taskRef,
-} from "./queue-payload.js";
+import { configForJob, inputForJob, type QueuedTaskResult, type QueuedTaskWork } from "./queue-payload.js";
+import { dropRunRefs, fetchBranch, RemotePushes, workerRemoteUrl } from "./queue-remote.js";
 import { recordOf, runFiles, type Session } from "./session.js";
 import type { TaskAttemptOutcome, TaskWorker, TaskWorkInput, TaskWorkResult } from "./task-work.js";
 
@@ -136,30 +131,7 @@ export async function openQueueWorker(
     } finally {
       inFlight.delete(id);
     }
-    // Taken off the queue by the budget before a worker had it: stopped, nothing spent.
-    if (end.status === "cancelled" && budgetStop !== undefined && !signal.aborted) {
-      const reason = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", ...budgetStop }).message;
-      return finish(session, input, { status: "budget-exceeded", reason });
-    }
-    if (end.status === "cancelled")
-      return finish(session, input, { status: "cancelled", reason: end.reason });
-    if (end.status === "failed") {
-      // The worker could not do the work (clone, fetch, push, its journal): a transient failure,
-      // retried as any other (config.retry) on whichever worker takes the next attempt.
-      const reason = new GadugiError("GADUGI_QUEUE_JOB_FAILED", { jobId: id, reason: end.reason }).message;
-      await running(session, input.task.id, "on a worker");
-      return finish(session, input, { status: "failed", reason, transient: true });
-    }
-    const done = end.result.value;
-    const branch = await fetchBranch(session, git, remote, done);
-    const placed = workers.tasks[input.task.id];
-    if (placed !== undefined && branch !== undefined && done.result.state.branch !== undefined) {
-      placed.branch = done.result.state.branch;
-      placed.localBranch = branch;
-      await saveWorkers(session, workers);
-    }
-    await journalWork(session, done, branch);
-    return finish(session, input, done.result, done.result.state.status);
+    return taskFromJobEnd(ctx, input, id, end, signal.aborted ? undefined : budgetStop);
   };
   const close = async () => {
     try {
@@ -176,32 +148,40 @@ export async function openQueueWorker(
 }
 
 /**
- * After a completed run (else nothing): its refs (`refs/gadugi/<run>/…`: the base and the task branches the
- * workers pushed) off the remote in one push, and the fetched copies here (the task branches
- * `gadugi/<slug>` stay). Trouble is a warning; the run stays completed. A run that did not
- * complete keeps them: its resume needs them.
+ * What a job's end makes of its task: the worker's result fetched back and journaled here (the
+ * branch, phases, agent runs), or why there is none. `budgetStop`: the run's budget took the job
+ * off the queue (a job cancelled then was stopped at the budget, not by the user).
  */
-async function dropRunRefs(session: Session, git: GitClient, remote: string): Promise<void> {
-  const prefix = `refs/gadugi/${session.runId}/`;
-  try {
-    if ((await session.state.loadRun(session.runId)).status !== "completed") return;
-    const listed = await git.raw(["ls-remote", "--refs", remote, `${prefix}*`]);
-    const refs = listed
-      .split("\n")
-      .map((line) => line.split("\t")[1]?.trim() ?? "")
-      .filter((ref) => ref.startsWith(prefix));
-    if (refs.length > 0) await git.raw(["push", "--quiet", remote, ...refs.map((ref) => `:${ref}`)]);
-    const copies = (await git.raw(["for-each-ref", "--format=%(refname)", prefix]))
-      .split("\n")
-      .filter(Boolean);
-    if (copies.length > 0)
-      await git.raw(["update-ref", "--stdin"], { input: copies.map((ref) => `delete ${ref}\n`).join("") });
-  } catch (error) {
-    await recordOf(session)({
-      type: "warning",
-      message: `could not delete the run's refs (${prefix}*) on ${remote}: ${error instanceof Error ? error.message : String(error)}`,
-    });
+async function taskFromJobEnd(
+  ctx: JobContext,
+  input: TaskWorkInput,
+  id: string,
+  end: Awaited<ReturnType<typeof awaitJob>>,
+  budgetStop: BudgetStop | undefined,
+): Promise<TaskWorkResult> {
+  const { session, git, remote, workers } = ctx;
+  if (end.status === "cancelled" && budgetStop !== undefined) {
+    const reason = new GadugiError("GADUGI_BUDGET_EXCEEDED", { scope: "run", ...budgetStop }).message;
+    return finish(session, input, { status: "budget-exceeded", reason });
   }
+  if (end.status === "cancelled") return finish(session, input, { status: "cancelled", reason: end.reason });
+  if (end.status === "failed") {
+    // The worker could not do the work (clone, fetch, push, its journal): a transient failure,
+    // retried as any other (config.retry) on whichever worker takes the next attempt.
+    const reason = new GadugiError("GADUGI_QUEUE_JOB_FAILED", { jobId: id, reason: end.reason }).message;
+    await running(session, input.task.id, "on a worker");
+    return finish(session, input, { status: "failed", reason, transient: true });
+  }
+  const done = end.result.value;
+  const branch = await fetchBranch(session, git, remote, done);
+  const placed = workers.tasks[input.task.id];
+  if (placed !== undefined && branch !== undefined && done.result.state.branch !== undefined) {
+    placed.branch = done.result.state.branch;
+    placed.localBranch = branch;
+    await saveWorkers(session, workers);
+  }
+  await journalWork(session, done, branch);
+  return finish(session, input, done.result, done.result.state.status);
 }
 
 /** A resumed task's branch under the name its workers know it by (see fetchBranch). */
@@ -269,88 +249,6 @@ async function awaitJob(ctx: JobContext, id: string, taskId: string, signal: Abo
   });
   await started;
   return end;
-}
-
-/** The remote's URL as workers need it: a local path made absolute; no credentials in it. */
-async function workerRemoteUrl(git: GitClient, repoRoot: string, remote: string): Promise<string> {
-  const url = await git.remoteUrl(remote);
-  if (url === undefined)
-    throw new GadugiError("GADUGI_QUEUE_NO_REMOTE", { remote, reason: "this repository has no such remote" });
-  if (/^[a-z][a-z0-9+.-]*:\/\/[^/@]*:[^/@]*@/i.test(url)) {
-    throw new GadugiError("GADUGI_QUEUE_NO_REMOTE", {
-      remote,
-      reason:
-        "its URL carries a password, which would travel in every job; give workers their own credentials (ssh keys, a credential helper) and drop it from the URL",
-    });
-  }
-  const local = !/^[a-z][a-z0-9+.-]*:\/\//i.test(url) && !/^[^/]+@[^/]+:/.test(url);
-  return local && !isAbsolute(url) ? resolve(repoRoot, url) : url;
-}
-
-/**
- * Puts on the remote what a job starts from: the run's base commit (`refs/gadugi/<run>/base`)
- * once, and the integration branch whenever a job starts from its tip. One push at a time.
- */
-class RemotePushes {
-  readonly #session: Session;
-  readonly #git: GitClient;
-  readonly #remote: string;
-  #chain: Promise<unknown> = Promise.resolve();
-  #baseDone = false;
-
-  constructor(session: Session, git: GitClient, remote: string) {
-    this.#session = session;
-    this.#git = git;
-    this.#remote = remote;
-  }
-
-  ensure(startCommit: string): Promise<string[]> {
-    const next = this.#chain.then(() => this.#push(startCommit));
-    this.#chain = next.catch(() => undefined);
-    return next;
-  }
-
-  async #push(startCommit: string): Promise<string[]> {
-    const { runId, baseCommit, integration } = this.#session;
-    const baseRef = `refs/gadugi/${runId}/base`;
-    if (!this.#baseDone) {
-      await this.#git.raw(["push", "--quiet", "--force", this.#remote, `${baseCommit}:${baseRef}`]);
-      this.#baseDone = true;
-    }
-    if (startCommit === baseCommit || integration === undefined) return [baseRef];
-    const branchRef = `refs/heads/${integration.branch}`;
-    await this.#git.raw(["push", "--quiet", "--force", this.#remote, `${startCommit}:${branchRef}`]);
-    return [baseRef, branchRef];
-  }
-}
-
-/**
- * The task branch as the worker pushed it (`refs/gadugi/<run>/tasks/<task>`), into this
- * repository: under the name this run gave the task before (an earlier attempt), else the
- * worker's name unless a branch of that name exists (an earlier run's, never moved), else with
- * `-2`, `-3`… Returns the local name.
- */
-async function fetchBranch(session: Session, git: GitClient, remote: string, done: QueuedTaskResult) {
-  const { branch } = done.result.state;
-  if (branch === undefined || done.head === undefined) return branch;
-  const ref = taskRef(session.runId, done.result.taskId);
-  await git.raw(["fetch", "--quiet", remote, `+${ref}:${ref}`]);
-  const head = await git.revParse(ref);
-  if (head !== done.head) {
-    throw new GadugiError("GADUGI_QUEUE_JOB_FAILED", {
-      jobId: ref,
-      reason: `the remote's ${ref} is at ${head.slice(0, 12)}, not the worker's ${done.head.slice(0, 12)} (pushed over by someone else?)`,
-    });
-  }
-  const prior = (await session.state.loadTask(session.runId, done.result.taskId)).branch;
-  let local = prior;
-  for (let n = 1; local === undefined; n++) {
-    const name = n === 1 ? branch : `${branch}-${n}`;
-    const current = await git.resolveCommit(`refs/heads/${name}`);
-    if (current === undefined || current === head) local = name;
-  }
-  await git.raw(["update-ref", `refs/heads/${local}`, head]);
-  return local;
 }
 
 /** Journals `running` unless the task is running already (a worker took it up). */

@@ -163,19 +163,7 @@ export class TaskQueue<P, R> {
     const recheckMs = options.recheckMs ?? 5000;
     const lostAfterMs = options.lostAfterMs ?? 300_000;
     const cancelGraceMs = options.cancelGraceMs ?? 15_000;
-    let workerId: string | undefined;
-    let last: string | undefined;
-    const onStart = (progress: JobProgress) => {
-      if (progress.worker.id !== workerId) {
-        workerId = progress.worker.id;
-        options.onStart?.(progress);
-      }
-      const text = JSON.stringify(progress);
-      if (text !== last) {
-        last = text;
-        options.onProgress?.(progress);
-      }
-    };
+    const onStart = progressTeller(options);
     const inbox: JobEvent<R>[] = [];
     let look = true;
     let wake: (() => void) | undefined;
@@ -185,29 +173,16 @@ export class TaskQueue<P, R> {
       wake = undefined;
       resolve?.();
     };
-    const listeners: [string, (args: Record<string, unknown>) => void][] = [
-      [`completed:${id}`, (a) => inbox.push({ kind: "completed", result: a.returnvalue as JobResult<R> })],
-      [`failed:${id}`, (a) => inbox.push({ kind: "failed", reason: String(a.failedReason ?? "") })],
-      [`progress:${id}`, (a) => inbox.push({ kind: "progress", progress: a.data })],
-      [`removed:${id}`, () => {}],
-    ];
-    const handlers = listeners.map(([event, take]) => {
-      const handler = (args: Record<string, unknown>) => {
-        take(args);
-        notify(event.startsWith("removed"));
-      };
-      events.on(event as "completed", handler as never);
-      return [event, handler] as const;
-    });
+    const unsubscribe = subscribeJob(events, id, inbox, notify);
     const onConnection = () => notify(true);
     const onAbort = () => notify(false);
     this.#wakers.add(onConnection);
     options.signal?.addEventListener("abort", onAbort, { once: true });
-    let lostSince: number | undefined;
+    const lost: { since?: number } = {};
     let cancelledAt: number | undefined;
     const back = () => {
-      if (lostSince !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
-      lostSince = undefined;
+      if (lost.since !== undefined) this.#onWarning(`the queue at ${this.url.masked} is reachable again`);
+      delete lost.since;
     };
     try {
       for (;;) {
@@ -239,24 +214,12 @@ export class TaskQueue<P, R> {
             back();
             if (end !== undefined) return end;
           } catch (error) {
-            if (error instanceof GadugiError) throw error;
-            const now = Date.now();
-            if (lostSince === undefined) {
-              lostSince = now;
-              this.#onWarning(
-                `the queue at ${this.url.masked} is unreachable (${this.#mask(error)}); waiting for it`,
-              );
-            } else if (now - lostSince > lostAfterMs) {
-              throw new GadugiError("GADUGI_QUEUE_LOST", {
-                url: this.url.masked,
-                seconds: Math.round(lostAfterMs / 1000),
-              });
-            }
+            this.#unreachable(error, lost, lostAfterMs);
           }
         }
         // Something came while this looked at the job: take it before sleeping.
         if (inbox.length > 0 || look || (options.signal?.aborted && cancelledAt === undefined)) continue;
-        let delay = lostSince === undefined ? recheckMs : pollMs;
+        let delay = lost.since === undefined ? recheckMs : pollMs;
         if (cancelledAt !== undefined) delay = Math.min(delay, cancelledAt + cancelGraceMs + 1 - Date.now());
         await new Promise<void>((resolve) => {
           const timer = setTimeout(() => notify(true), Math.max(0, delay));
@@ -267,9 +230,29 @@ export class TaskQueue<P, R> {
         });
       }
     } finally {
-      for (const [event, handler] of handlers) events.off(event as "completed", handler as never);
+      unsubscribe();
       this.#wakers.delete(onConnection);
       options.signal?.removeEventListener("abort", onAbort);
+    }
+  }
+
+  /**
+   * A look at the job failed: a Redis outage is waited out (said once), and after `lostAfterMs`
+   * it is GADUGI_QUEUE_LOST; a GadugiError is no outage and is thrown as it is.
+   */
+  #unreachable(error: unknown, lost: { since?: number }, lostAfterMs: number): void {
+    if (error instanceof GadugiError) throw error;
+    const now = Date.now();
+    if (lost.since === undefined) {
+      lost.since = now;
+      this.#onWarning(
+        `the queue at ${this.url.masked} is unreachable (${this.#mask(error)}); waiting for it`,
+      );
+    } else if (now - lost.since > lostAfterMs) {
+      throw new GadugiError("GADUGI_QUEUE_LOST", {
+        url: this.url.masked,
+        seconds: Math.round(lostAfterMs / 1000),
+      });
     }
   }
 
@@ -348,4 +331,50 @@ export class TaskQueue<P, R> {
 /** A worker's progress (`JobProgress`), not BullMQ's default number. */
 function isProgress(progress: unknown): progress is JobProgress {
   return typeof progress === "object" && progress !== null && "worker" in progress;
+}
+
+/** `onStart` once per worker that takes the job (another one after a stall), `onProgress` on each change. */
+function progressTeller(options: WaitOptions): (progress: JobProgress) => void {
+  let workerId: string | undefined;
+  let last: string | undefined;
+  return (progress) => {
+    if (progress.worker.id !== workerId) {
+      workerId = progress.worker.id;
+      options.onStart?.(progress);
+    }
+    const text = JSON.stringify(progress);
+    if (text !== last) {
+      last = text;
+      options.onProgress?.(progress);
+    }
+  };
+}
+
+/**
+ * Job `id`'s completed, failed and progress events into `inbox`, each waking the wait (a removal
+ * too, with a look at the job); returns the unsubscribe.
+ */
+function subscribeJob<R>(
+  events: QueueEvents,
+  id: string,
+  inbox: JobEvent<R>[],
+  notify: (andLook: boolean) => void,
+): () => void {
+  const listeners: [string, (args: Record<string, unknown>) => void][] = [
+    [`completed:${id}`, (a) => inbox.push({ kind: "completed", result: a.returnvalue as JobResult<R> })],
+    [`failed:${id}`, (a) => inbox.push({ kind: "failed", reason: String(a.failedReason ?? "") })],
+    [`progress:${id}`, (a) => inbox.push({ kind: "progress", progress: a.data })],
+    [`removed:${id}`, () => {}],
+  ];
+  const handlers = listeners.map(([event, take]) => {
+    const handler = (args: Record<string, unknown>) => {
+      take(args);
+      notify(event.startsWith("removed"));
+    };
+    events.on(event as "completed", handler as never);
+    return [event, handler] as const;
+  });
+  return () => {
+    for (const [event, handler] of handlers) events.off(event as "completed", handler as never);
+  };
 }
