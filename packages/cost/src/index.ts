@@ -1,5 +1,5 @@
 export { BudgetThresholds, budgetPercent, hasLimit, type Spend } from "./budget.js";
-export { formatUsd } from "./format.js";
+export { budgetLimitsText, costText, formatUsd, tokensText } from "./format.js";
 export { CostLedger, emptyTotals, totalsTokens } from "./ledger.js";
 export {
   type CostSource,

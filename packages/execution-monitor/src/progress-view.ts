@@ -35,7 +35,10 @@ const ICONS: Record<string, string> = {
 
 const usd = formatUsd;
 
-/** `$0.42`, `≥ $0.42` when some cost is unknown, `$?` when none is known; empty when nothing ran. */
+/**
+ * `$0.42`, `≥ $0.42` when some cost is unknown, `$?` when none is known; empty when nothing ran.
+ * Compact for the live line; the report and `gadugi status` say the same with `costText` of @gadugi/cost.
+ */
 function costText(totals: UsageTotals): string {
   if (totals.runs === 0) return "";
   if (totals.unknownCostRuns === 0) return usd(totals.costUsd);

@@ -1,5 +1,6 @@
 import {
   BudgetThresholds,
+  budgetLimitsText,
   CostLedger,
   effectivePricing,
   formatUsd,
@@ -19,14 +20,6 @@ function spends(event: RunEvent): boolean {
 }
 
 const usd = formatUsd;
-
-/** `$2.00` and/or `1,000,000 tokens`: the budget's limits in words. */
-export function budgetText(budget: RunBudget): string {
-  return [
-    ...(budget.maxUsd === undefined ? [] : [usd(budget.maxUsd)]),
-    ...(budget.maxTokens === undefined ? [] : [`${budget.maxTokens.toLocaleString("en-US")} tokens`]),
-  ].join(" / ");
-}
 
 function spendText(budget: RunBudget, spend: Spend): string {
   return [
@@ -155,7 +148,7 @@ export class RunBudgetGuard {
       recordOf(this.#session)({
         type: "warning",
         taskId: event.taskId,
-        message: `the cost of agent ${event.agent}'s runs is unknown (${why}): they count as nothing against the run's budget of ${budgetText(this.#budget)}${event.usage === undefined ? "" : "; give the model a price under `pricing` in the config"}`,
+        message: `the cost of agent ${event.agent}'s runs is unknown (${why}): they count as nothing against the run's budget of ${budgetLimitsText(this.#budget)}${event.usage === undefined ? "" : "; give the model a price under `pricing` in the config"}`,
       }),
     );
   }
@@ -163,7 +156,7 @@ export class RunBudgetGuard {
   /** Once: no more starts, every running task stopped. */
   #reach(spend: Spend): void {
     if (this.#reachedReason !== undefined || this.#budget === undefined) return;
-    const limit = budgetText(this.#budget);
+    const limit = budgetLimitsText(this.#budget);
     const spent = spendText(this.#budget, spend);
     // Also the run's warning (the scheduler's stopped reason): it says how to go on.
     this.#reachedReason = `not started: the run's budget of ${limit} was reached (spent ${spent}); continue with \`gadugi resume ${this.#session.runId} --max-budget-usd <usd>\``;
@@ -220,7 +213,7 @@ export class RunBudgetGuard {
       committed += Math.max(0, (this.#expected.get(running) ?? 0) - this.taskSpentUsd(running));
     }
     if (committed < this.#budget.maxUsd) return undefined;
-    const limit = budgetText(this.#budget);
+    const limit = budgetLimitsText(this.#budget);
     return `not started: the run's budget of ${limit} is spent or committed to the running tasks (spent ${usd(spend.usd)}, expected ${usd(committed)})`;
   }
 }

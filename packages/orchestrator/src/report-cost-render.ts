@@ -1,28 +1,10 @@
-import { emptyTotals, formatUsd, totalsTokens } from "@gadugi/cost";
+import { budgetLimitsText, costText, emptyTotals, formatUsd, tokensText } from "@gadugi/cost";
 import type { BudgetReport, PhaseUsage, RunReport, TaskReport, UsageTotals } from "@gadugi/interfaces";
 
 /** The cost section of the Markdown and HTML reports: the run's total, the budget, each task's phases. */
 
 const usd = formatUsd;
 const count = (n: number) => n.toLocaleString("en-US");
-const runsUnknown = (n: number) => `${n} run${n === 1 ? "" : "s"} unknown`;
-
-/** A cost as known: "$0.1234", "≥ $0.1234 (1 run unknown)" when some is unknown, "unknown" when none is known. */
-export function costText(t: Pick<UsageTotals, "costUsd" | "unknownCostRuns" | "runs">): string {
-  if (t.runs === 0) return "—";
-  if (t.unknownCostRuns === 0) return usd(t.costUsd);
-  if (t.unknownCostRuns >= t.runs) return "unknown";
-  return `≥ ${usd(t.costUsd)} (${runsUnknown(t.unknownCostRuns)})`;
-}
-
-/** Tokens as known, the same way as `costText`. */
-export function tokensText(t: UsageTotals): string {
-  if (t.runs === 0) return "—";
-  const tokens = count(totalsTokens(t));
-  if (t.unknownUsageRuns === 0) return tokens;
-  if (t.unknownUsageRuns >= t.runs) return "unknown";
-  return `≥ ${tokens} (${runsUnknown(t.unknownUsageRuns)})`;
-}
 
 /** A task's totals, summed over its phases (every run is in exactly one). */
 export function taskTotals(task: TaskReport): UsageTotals {
@@ -53,13 +35,10 @@ function perMergedText(report: RunReport): string {
 
 /** The budget in one line: limits, spend (as known), reached, stopped and not started (by slug). */
 export function budgetText(budget: BudgetReport, spent: UsageTotals, slugOf: (id: string) => string): string {
-  const limits = [
-    ...(budget.maxUsd === undefined ? [] : [usd(budget.maxUsd)]),
-    ...(budget.maxTokens === undefined ? [] : [`${count(budget.maxTokens)} tokens`]),
-  ];
+  const limits = budgetLimitsText(budget);
   const names = (ids: string[]) => (ids.length === 0 ? "none" : ids.map(slugOf).join(", "));
   return [
-    `limit ${limits.length > 0 ? limits.join(" / ") : "none (a task's own cap)"}`,
+    `limit ${limits !== "" ? limits : "none (a task's own cap)"}`,
     `spent ${costText(spent)}, ${tokensText(spent)} tokens`,
     `reached: ${budget.reached ? "yes" : "no"}`,
     `stopped: ${names(budget.stopped)}`,

@@ -86,7 +86,7 @@ export function statusCommand(io: CliIo): Command {
  * under the run's status (`spent $0.42 of $2.00 (budget reached)`), each task's cost, and the JSON.
  */
 async function runSpend(repoRoot: string, runId: string) {
-  const [{ CostLedger, formatUsd, totalsTokens }, { EventJournal }] = await Promise.all([
+  const [{ budgetLimitsText, CostLedger, costText, totalsTokens }, { EventJournal }] = await Promise.all([
     import("@gadugi/cost"),
     import("@gadugi/state"),
   ]);
@@ -100,20 +100,11 @@ async function runSpend(repoRoot: string, runId: string) {
     if (event.type === "budget.threshold" && event.percent >= 100) reached = true;
   }
   const totals = ledger.totals();
-  const cost = (t: typeof totals) =>
-    t.runs === 0
-      ? "—"
-      : t.unknownCostRuns === 0
-        ? formatUsd(t.costUsd)
-        : `≥ ${formatUsd(t.costUsd)} (${t.unknownCostRuns} unknown)`;
-  const limits = [
-    ...(budget?.maxUsd === undefined ? [] : [formatUsd(budget.maxUsd)]),
-    ...(budget?.maxTokens === undefined ? [] : [`${budget.maxTokens} tokens`]),
-  ];
-  const line = `spent ${cost(totals)}, ${totalsTokens(totals)} tokens${limits.length > 0 ? ` of a budget of ${limits.join(" / ")}` : ""}${reached ? " (budget reached)" : ""}`;
+  const limits = budget === undefined ? "" : budgetLimitsText(budget);
+  const line = `spent ${costText(totals)}, ${totalsTokens(totals)} tokens${limits !== "" ? ` of a budget of ${limits}` : ""}${reached ? " (budget reached)" : ""}`;
   return {
     line,
-    task: (id: string) => cost(ledger.task(id)),
+    task: (id: string) => costText(ledger.task(id)),
     json: { ...totals, tokens: totalsTokens(totals), ...(budget ? { budget } : {}), budgetReached: reached },
   };
 }
