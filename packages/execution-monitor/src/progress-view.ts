@@ -1,7 +1,6 @@
-import { CostLedger, effectivePricing, formatUsd, totalsTokens } from "@gadugi/cost";
+import { CostLedger, formatUsd, totalsTokens } from "@gadugi/cost";
 import {
   FINISHED_TASK_STATUSES,
-  type Pricing,
   type RunBudget,
   type TaskStatus,
   UNLANDED_TASK_STATUSES,
@@ -76,13 +75,12 @@ export class RunView {
   readonly #labels = new Map<string, string>();
   #concurrency: number | undefined;
   #finished: string | undefined;
-  /** Spend per task and phase, as the report adds it up. */
-  readonly #ledger: CostLedger;
+  /**
+   * Spend per task and phase, as the report adds it up. No pricing table here: the orchestrator
+   * prices usage before it journals it, so every event seen carries its cost (or none: unknown).
+   */
+  readonly #ledger = new CostLedger();
   #budget: RunBudget | undefined;
-
-  constructor(options: { pricing?: Pricing } = {}) {
-    this.#ledger = new CostLedger(effectivePricing(options.pricing));
-  }
 
   get size(): number {
     return this.tasks.size;

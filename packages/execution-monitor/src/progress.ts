@@ -1,4 +1,4 @@
-import type { Pricing, RunEventInput } from "@gadugi/interfaces";
+import type { RunEventInput } from "@gadugi/interfaces";
 import { formatDuration, RunView } from "./progress-view.js";
 
 export { formatDuration } from "./progress-view.js";
@@ -21,8 +21,6 @@ export interface ProgressRendererOptions {
   now?: () => number;
   /** TTY redraws at most this often. Default 100 ms (10 fps). */
   minIntervalMs?: number;
-  /** The config's `pricing`, for the spend of agents whose CLI states no cost. */
-  pricing?: Pricing;
 }
 
 export interface ProgressRenderer {
@@ -57,7 +55,7 @@ export function createProgressRenderer(options: ProgressRendererOptions): Progre
   const { mode, stream } = options;
   const now = options.now ?? Date.now;
   const minInterval = options.minIntervalMs ?? 100;
-  const view = new RunView(options.pricing === undefined ? {} : { pricing: options.pricing });
+  const view = new RunView();
   let origin: number | undefined;
   let drawnLines = 0;
   let lastDraw = 0;

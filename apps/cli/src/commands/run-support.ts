@@ -1,6 +1,6 @@
 import { readdir } from "node:fs/promises";
 import { isAbsolute, join, relative, resolve } from "node:path";
-import type { ExecutionPlan, Pricing } from "@gadugi/interfaces";
+import type { ExecutionPlan } from "@gadugi/interfaces";
 import type { LiveEvent, Orchestrator, RunResult } from "@gadugi/orchestrator";
 import type { CliIo } from "../main.js";
 import { formatDuration, table } from "./shared.js";
@@ -91,7 +91,7 @@ export async function collectPromptFiles(options: {
  */
 export async function withProgress(
   io: CliIo,
-  options: { json?: boolean; quiet?: boolean; pricing?: Pricing },
+  options: { json?: boolean; quiet?: boolean },
   action: (hooks: { signal: AbortSignal; onEvent: (event: unknown) => void }) => Promise<RunResult>,
 ): Promise<RunResult> {
   const { chooseProgressMode, createProgressRenderer, installShutdownHandlers } = await import(
@@ -104,12 +104,11 @@ export async function withProgress(
   });
   const renderer = options.quiet
     ? undefined
-    : createProgressRenderer({
-        ...(mode === "json"
+    : createProgressRenderer(
+        mode === "json"
           ? { mode, stream: { write: (t: string) => io.stdout(t) } }
-          : { mode, stream: process.stderr }),
-        ...(options.pricing === undefined ? {} : { pricing: options.pricing }),
-      });
+          : { mode, stream: process.stderr },
+      );
   const controller = new AbortController();
   let running: Promise<RunResult> | undefined;
   let signalExit: number | undefined;

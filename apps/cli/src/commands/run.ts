@@ -85,8 +85,7 @@ export async function runPrompts(
     return;
   }
   const queue = queueRunOptions(options, process.env, config.queue);
-  const progress = { json: options.json === true, pricing: config.pricing };
-  const result = await withProgress(io, progress, ({ signal, onEvent }) =>
+  const result = await withProgress(io, { json: options.json === true }, ({ signal, onEvent }) =>
     new Orchestrator({
       repoRoot,
       config,
