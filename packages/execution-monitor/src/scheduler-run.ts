@@ -18,8 +18,8 @@ export interface GraphRunHost {
   attempt(node: Node, signal: AbortSignal, setStatus: SetTaskStatus, slot: TaskSlot): Promise<TaskOutcome>;
   /** Counts a finished task in the circuit breaker; absent when the breaker is off. */
   feedBreaker: ((outcome: TaskOutcome) => Promise<void>) | undefined;
-  /** A reason to hold a ready task back, or undefined to launch it (SchedulerOptions.admit). */
-  admit(taskId: string): string | undefined;
+  /** A reason to hold a ready task back, or undefined to launch it (SchedulerOptions.admit); absent: every one launches. */
+  admit: ((taskId: string) => string | undefined) | undefined;
 }
 
 /**
@@ -78,8 +78,11 @@ export class GraphRun {
    * spend may leave room); with none running, every task left is skipped with the reason.
    */
   #heldBack(): boolean {
+    const { admit } = this.host;
+    // Without an admit (no budget) nothing is asked, nor the next task looked for twice.
+    if (admit === undefined) return false;
     const next = peekBest(this.ready);
-    const reason = next === undefined ? undefined : this.host.admit(next.task.id);
+    const reason = next === undefined ? undefined : admit(next.task.id);
     if (reason === undefined) return false;
     if (this.#active === 0 && this.#waiting.length === 0) this.#endRemaining("skipped", reason);
     return true;

@@ -254,7 +254,7 @@ export class Scheduler {
       stoppedReason: () => this.#stoppedReason,
       attempt: (node, signal, setStatus, slot) => this.#attempt(node, signal, setStatus, slot),
       feedBreaker: breaker ? (outcome) => this.#feedBreaker(breaker, outcome) : undefined,
-      admit: (taskId) => this.#admit?.(taskId),
+      admit: this.#admit,
     });
     this.#pump = () => graph.pump();
     this.#endRemaining = (reason) => graph.stop(reason);
