@@ -31,10 +31,7 @@ export const BudgetSetting = z.strictObject({
 export type BudgetSetting = z.infer<typeof BudgetSetting>;
 
 /** The run budget in force, as journaled in the run's settings (a resume may raise it). */
-export const RunBudget = z.strictObject({
-  maxUsd: z.number().positive().optional(),
-  maxTokens: z.number().int().positive().optional(),
-});
+export const RunBudget = BudgetSetting.pick({ maxUsd: true, maxTokens: true });
 export type RunBudget = z.infer<typeof RunBudget>;
 
 /** Percentages of the run budget at which a `budget.threshold` event is journaled. */
@@ -65,9 +62,7 @@ export const PhaseUsage = UsageTotals.extend({
 export type PhaseUsage = z.infer<typeof PhaseUsage>;
 
 /** What the budget did in a run: its limits, what was spent, which tasks it stopped or held back. */
-export const BudgetReport = z.strictObject({
-  maxUsd: z.number().positive().optional(),
-  maxTokens: z.number().int().positive().optional(),
+export const BudgetReport = RunBudget.extend({
   spentUsd: z.number().nonnegative(),
   spentTokens: z.number().nonnegative(),
   /** The run reached its budget. */
