@@ -3,9 +3,9 @@ import { chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobId, QueueWorker } from "@gadugi/queue";
 import { EventJournal, rebuildRunState } from "@gadugi/state";
-import { fixturePath, startRedis, type TestRedis, useTempDirs } from "@gadugi/test-utils";
+import { fixturePath, startRedis, type TempRepo, type TestRedis, useTempDirs } from "@gadugi/test-utils";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Orchestrator, runFiles } from "./engine.js";
+import { Orchestrator, type RunRequest, runFiles } from "./engine.js";
 import type { QueuedTaskResult, QueuedTaskWork } from "./queue-payload.js";
 import { queueTaskHandler } from "./queue-worker.js";
 import { repoWithSampleAgent, sampleConfig, samplePrompt } from "./test-helpers/index.js";
@@ -20,6 +20,23 @@ afterAll(async () => {
   await redis.stop();
 });
 
+/** A bare repository as the fixture's `origin`: the git remote workers clone. Its path. */
+function bareRemote(): string {
+  const remote = join(temp.dir("gadugi-remote-"), "remote.git");
+  execFileSync("git", ["init", "--quiet", "--bare", remote]);
+  return remote;
+}
+
+/** A run of `repo`'s prompts with every task's work a job on the test's Redis. */
+function runQueued(repo: TempRepo, request: RunRequest) {
+  return new Orchestrator({
+    repoRoot: repo.dir,
+    github: false,
+    env: repo.env,
+    queue: { url: redis.url },
+  }).run(request);
+}
+
 describe("Orchestrator with a queue", () => {
   it("runs each task's work on a queue worker, retries a job its worker could not do, merges the results here", async () => {
     const repo = await repoWithSampleAgent(
@@ -30,8 +47,7 @@ describe("Orchestrator with a queue", () => {
       },
       sampleConfig({ retry: { maxAttempts: 2, initialDelayMs: 10, maxDelayMs: 10 } }),
     );
-    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
-    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    const remote = bareRemote();
     await repo.git(["remote", "add", "origin", remote]);
     // An earlier run's result under the name the workers will give task two: kept as it is.
     await repo.git(["branch", "gadugi/two", "HEAD~1"]);
@@ -49,12 +65,7 @@ describe("Orchestrator with a queue", () => {
       },
     });
     try {
-      const result = await new Orchestrator({
-        repoRoot: repo.dir,
-        github: false,
-        env: repo.env,
-        queue: { url: redis.url },
-      }).run({ promptFiles: ["prompts/one.md", "prompts/two.md"] });
+      const result = await runQueued(repo, { promptFiles: ["prompts/one.md", "prompts/two.md"] });
       expect(result.status).toBe("completed");
       const [one, two] = result.plan.tasks.map((t) => t.id) as [string, string];
       expect(seen).toEqual([
@@ -135,8 +146,7 @@ next();
       },
       sampleConfig({ agent: "claude", agents: { claude: { kind: "claude", command: [claude] } } }),
     );
-    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
-    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    const remote = bareRemote();
     await repo.git(["remote", "add", "origin", remote]);
     const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
     const worker = await QueueWorker.start<QueuedTaskWork, QueuedTaskResult>({
@@ -145,12 +155,10 @@ next();
       handler: handle,
     });
     try {
-      const result = await new Orchestrator({
-        repoRoot: repo.dir,
-        github: false,
-        env: repo.env,
-        queue: { url: redis.url },
-      }).run({ promptFiles: ["prompts/one.md", "prompts/two.md", "prompts/three.md"], maxBudgetUsd: 0.003 });
+      const result = await runQueued(repo, {
+        promptFiles: ["prompts/one.md", "prompts/two.md", "prompts/three.md"],
+        maxBudgetUsd: 0.003,
+      });
       const status = Object.fromEntries(result.report.tasks.map((t) => [t.slug, t.status]));
       const errors = result.report.tasks.map((t) => `${t.slug}: ${t.error ?? ""}`).join("\n");
       // one's job ended with its spend, which reached the budget while two ran on the worker.
@@ -171,8 +179,7 @@ next();
       { "one.md": samplePrompt("One", "src/one.js") },
       sampleConfig(),
     );
-    const remote = join(temp.dir("gadugi-remote-"), "remote.git");
-    execFileSync("git", ["init", "--quiet", "--bare", remote]);
+    const remote = bareRemote();
     // A hook that refuses any deletion (receive.denyDeletes guards branches only).
     const hook = join(remote, "hooks", "pre-receive");
     writeFileSync(
@@ -187,12 +194,7 @@ next();
       handler: handle,
     });
     try {
-      const result = await new Orchestrator({
-        repoRoot: repo.dir,
-        github: false,
-        env: repo.env,
-        queue: { url: redis.url },
-      }).run({ promptFiles: ["prompts/one.md"] });
+      const result = await runQueued(repo, { promptFiles: ["prompts/one.md"] });
       expect(result.status).toBe("completed");
       const refs = execFileSync("git", ["for-each-ref", "--format=%(refname)"], { cwd: remote }).toString();
       expect(refs).toContain(`refs/gadugi/${result.runId}/base`);
