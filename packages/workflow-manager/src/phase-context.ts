@@ -7,6 +7,7 @@ import type { TodoWriteManager } from "@gadugi/task-tracking";
 import { commitWork } from "@gadugi/worktree-manager";
 import type { WorkflowDeps } from "./deps.js";
 import { endedBeforeInterruption } from "./interruptions.js";
+import { workflowCommitMessage } from "./phases/shared.js";
 import type { TaskRun } from "./task-run.js";
 import type { PhaseAgentRun, PhaseContext, RunTaskOptions } from "./types.js";
 import { iso } from "./util.js";
@@ -145,7 +146,8 @@ async function commitWorkSoFar(
   log: Log,
 ): Promise<void> {
   const git = new GitClient(request.worktree, { runner: deps.runner, env: deps.env });
-  const message = `${run.task.name}\n\nGadugi task ${run.task.id} (run ${deps.runId}): work so far of its ${request.purpose} agent, stopped at its budget; committed by the workflow.\n`;
+  const what = `work so far of its ${request.purpose} agent, stopped at its budget`;
+  const message = workflowCommitMessage(run.task, deps.runId, what);
   try {
     const made = await commitWork(git, message, { exclude: run.facts.setupArtifacts });
     if (made)

@@ -65,8 +65,12 @@ export function agentFailure(
 }
 
 /** The message of a commit the workflow makes for the agent: it names the task. */
-function commitMessage(ctx: PhaseContext, what: string): string {
-  return `${ctx.task.name}\n\nGadugi task ${ctx.task.id} (run ${ctx.runId}): ${what}, left uncommitted by the agent and committed by the workflow.\n`;
+export function workflowCommitMessage(
+  task: { name: string; id: string },
+  runId: string,
+  what: string,
+): string {
+  return `${task.name}\n\nGadugi task ${task.id} (run ${runId}): ${what}, left uncommitted by the agent and committed by the workflow.\n`;
 }
 
 /**
@@ -79,7 +83,9 @@ export function commitLeftovers(
   what: string,
   git: GitClient = ctx.git(),
 ): Promise<{ commit: string; files: string[] } | undefined> {
-  return commitWork(git, commitMessage(ctx, what), { exclude: ctx.facts.setupArtifacts });
+  return commitWork(git, workflowCommitMessage(ctx.task, ctx.runId, what), {
+    exclude: ctx.facts.setupArtifacts,
+  });
 }
 
 /** The configured GitHub base ref as a branch name: `origin/main` and `refs/heads/main` → `main`. */
