@@ -129,7 +129,7 @@ export async function dispatch(
  * (its merge is what threw), else `failed`.
  */
 async function failTask(session: Session, taskId: string, reason: string): Promise<void> {
-  const current = (await session.state.loadRun(session.runId)).tasks[taskId]?.status;
+  const current = await session.state.readRun(session.runId, (state) => state.tasks[taskId]?.status);
   const status = current === "completed" || current === "merge-failed" ? "merge-failed" : "failed";
   await recordOf(session)({ type: "task.status", taskId, status, reason });
 }
@@ -140,10 +140,9 @@ function checkpointer(session: Session): (taskId: string) => Promise<void> {
   const checkpoints = new CheckpointManager(session.repoRoot, { keep: 10 });
   return async (taskId) => {
     try {
-      const info = await checkpoints.create(
-        session.runId,
-        `after ${taskId}`,
-        await session.state.loadRun(session.runId),
+      // The live state, serialized before create first waits (no copy of the whole run per task).
+      const info = await session.state.readRun(session.runId, (state) =>
+        checkpoints.create(session.runId, `after ${taskId}`, state),
       );
       await record({ type: "checkpoint.created", checkpointId: info.id, label: info.label });
     } catch (error) {

@@ -45,6 +45,33 @@ describe("CheckpointManager", () => {
     });
   });
 
+  it("serializes a given state before it first waits, so the caller may go on changing it", async () => {
+    const { repo, m } = await runWithState();
+    const state = await m.loadRun("r1");
+    const creating = new CheckpointManager(repo).create("r1", "live", state);
+    state.status = "failed";
+    const info = await creating;
+    expect((await new CheckpointManager(repo).restore("r1", info.id)).status).toBe("running");
+  });
+
+  it("prunes by the times in the checkpoints' ids, unreadable files too", async () => {
+    const { repo } = await runWithState();
+    const dir = join(repo, ".gadugi/runs/r1/checkpoints");
+    const checkpoints = new CheckpointManager(repo, {
+      keep: 2,
+      now: steppingClock("2025-01-01T00:00:00.000Z"),
+    });
+    const first = await checkpoints.create("r1", "first");
+    await writeFile(join(dir, "cp-20240101T000000000Z-dead.json"), "{ not json");
+    await writeFile(join(dir, "notes.json"), "{}");
+    const second = await checkpoints.create("r1", "second");
+    const third = await checkpoints.create("r1", "third");
+    expect((await readdir(dir)).sort()).toEqual(
+      [`${second.id}.json`, `${third.id}.json`, "notes.json"].sort(),
+    );
+    expect(first.id < second.id).toBe(true);
+  });
+
   it("keeps the last N checkpoints, listed oldest first", async () => {
     const { repo } = await runWithState();
     const checkpoints = new CheckpointManager(repo, {

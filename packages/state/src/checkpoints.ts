@@ -2,7 +2,7 @@ import { readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { RunState } from "@gadugi/interfaces";
-import { formatSchemaIssues, readJsonFile, type Schema, writeJsonAtomic } from "./atomic.js";
+import { formatSchemaIssues, readJsonFile, type Schema, writeFileAtomic } from "./atomic.js";
 import { loadRunState } from "./load.js";
 import { assertSafeId, type StatePaths, statePaths } from "./paths.js";
 import { type Clock, errnoCode, fileStamp, ioError, messageOf, randomHex, systemClock } from "./util.js";
@@ -26,7 +26,7 @@ interface CheckpointFile extends CheckpointInfo {
 
 const ID_PATTERN = /^cp-(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})(\d{3})Z-[0-9a-f]+$/;
 
-/** createdAt from an id made by `create` (`cp-<timestamp>-<hex>`), for files that cannot be read. */
+/** createdAt from an id made by `create` (`cp-<timestamp>-<hex>`), without reading the file. */
 function createdAtFromId(id: string): string | undefined {
   const m = ID_PATTERN.exec(id);
   return m === null ? undefined : `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}.${m[7]}Z`;
@@ -108,16 +108,34 @@ export class CheckpointManager {
 
   /**
    * Snapshots `state`, or the run's current state as loaded from disk (state.json caught up with
-   * the journal), then prunes to the newest `keep`. Journaling a checkpoint.created event is the
-   * run owner's business (`WorkflowStateManager.record`).
+   * the journal), then prunes to the newest `keep`. A given `state` is serialized before `create`
+   * first waits, so the caller may pass its live state and go on changing it. Journaling a
+   * checkpoint.created event is the run owner's business (`WorkflowStateManager.record`).
    */
   async create(
     runId: string,
     label?: string,
-    state?: RunState,
+    state?: Readonly<RunState>,
   ): Promise<CheckpointInfo & { journalSeq: number }> {
     assertSafeId("runId", runId);
-    const snapshot = state ?? (await loadRunState(this.repoRoot, runId, this.#now)).state;
+    const given = state === undefined ? undefined : this.#serialize(runId, label, state);
+    const { file, text } =
+      given ?? this.#serialize(runId, label, (await loadRunState(this.repoRoot, runId, this.#now)).state);
+    await writeFileAtomic(this.#paths.checkpoint(runId, file.id), text);
+    await this.prune(runId);
+    return infoOf(file);
+  }
+
+  /**
+   * A checkpoint file of `snapshot` and its text. The state is not validated again: it is the
+   * reduction of validated journal events (or a validated state.json), and parsing a long run's
+   * whole state once more after every task cost more than the rest of the checkpoint.
+   */
+  #serialize(
+    runId: string,
+    label: string | undefined,
+    snapshot: Readonly<RunState>,
+  ): { file: CheckpointFile; text: string } {
     if (snapshot.runId !== runId) {
       throw new GadugiError("GADUGI_INVALID_ARGUMENT", {
         name: "state.runId",
@@ -133,11 +151,9 @@ export class CheckpointManager {
       createdAt: now.toISOString(),
       ...(label === undefined ? {} : { label }),
       journalSeq: snapshot.journalSeq,
-      state: RunState.parse(snapshot),
+      state: snapshot,
     };
-    await writeJsonAtomic(this.#paths.checkpoint(runId, id), file);
-    await this.prune(runId);
-    return infoOf(file);
+    return { file, text: `${JSON.stringify(file, null, 2)}\n` };
   }
 
   /**
@@ -214,10 +230,29 @@ export class CheckpointManager {
     throw new GadugiError("GADUGI_CHECKPOINT_NOT_FOUND", { runId }, { cause: lastError });
   }
 
-  /** Deletes all but the newest `keep` checkpoints; returns the deleted ids. */
+  /**
+   * Deletes all but the newest `keep` checkpoints; returns the deleted ids. Their age is read from
+   * their ids (the creation time), not their contents: each file holds a whole run state, and
+   * reading them all after every checkpoint made a long run's checkpoints cost O(tasks²).
+   */
   async prune(runId: string, keep = this.keep): Promise<string[]> {
-    const infos = await this.list(runId);
-    const doomed = infos.slice(0, Math.max(0, infos.length - keep));
+    const dir = this.#paths.checkpoints(runId);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return [];
+      throw ioError("list", dir, error);
+    }
+    const dated = names
+      .filter((name) => !name.startsWith(".") && name.endsWith(".json"))
+      .map((name) => name.slice(0, -".json".length))
+      .flatMap((id) => {
+        const createdAt = createdAtFromId(id);
+        return createdAt === undefined ? [] : [{ id, createdAt }];
+      })
+      .sort((a, b) => a.createdAt.localeCompare(b.createdAt) || a.id.localeCompare(b.id));
+    const doomed = dated.slice(0, Math.max(0, dated.length - keep));
     for (const info of doomed) await rm(this.#paths.checkpoint(runId, info.id), { force: true });
     return doomed.map((info) => info.id);
   }

@@ -220,6 +220,32 @@ describe("WorkflowStateManager", () => {
     await m.close();
   });
 
+  it("readRun reads the state after every write queued before it, and waits for no promise it returns", async () => {
+    const repo = await tempDir();
+    const m = manager(repo);
+    await m.createRun({ runId: "r1", tasks: [taskInput] });
+    const running = m.record("r1", { type: "task.status", taskId: taskInput.id, status: "running" });
+    expect(await m.readRun("r1", (state) => state.tasks[taskInput.id]?.status)).toBe("running");
+    await running;
+    // A promise from `read` does not hold up the writes queued after it.
+    let release = () => {};
+    const held = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const read = m.readRun("r1", async (state) => {
+      const seq = state.journalSeq;
+      await held;
+      return seq;
+    });
+    await m.record("r1", { type: "warning", message: "written while the read waits" });
+    release();
+    const seenSeq = await read;
+    expect((await m.loadRun("r1")).journalSeq).toBe(seenSeq + 1);
+    await m.close();
+    // A run that is not open is loaded from disk.
+    expect(await new WorkflowStateManager(repo).readRun("r1", (state) => state.journalSeq)).toBe(seenSeq + 1);
+  });
+
   it("saves and loads a task's workflow state through the journal", async () => {
     const repo = await tempDir();
     const m = manager(repo);

@@ -185,6 +185,21 @@ export class WorkflowStateManager {
   }
 
   /**
+   * `read` applied to a run's state, with the events queued before this call in it, and without
+   * the copy `loadRun` makes: an open run's state grows with every task, and copying it to look
+   * at one field cost O(tasks) each time. `read` must neither keep nor change the state; what it
+   * returns (a promise too) is handed back as it is, so only its synchronous part sees the state.
+   */
+  async readRun<T>(runId: string, read: (state: Readonly<RunState>) => T | Promise<T>): Promise<T> {
+    assertSafeId("runId", runId);
+    const open = this.#open.get(runId);
+    if (open === undefined) return read(await this.loadRun(runId));
+    // Boxed: the serial queue must not wait for a promise `read` returns.
+    const box = await this.#serial(open, async () => ({ value: read(open.state) }));
+    return box.value;
+  }
+
+  /**
    * Writes a whole RunState (validated) to state.json. Prefer `record`: only journaled changes
    * survive a rebuild from the journal.
    */

@@ -67,11 +67,20 @@ export type RegistryFile = z.infer<typeof RegistryFile>;
  * the repository's worktree lock held, which WorktreeManager does.
  */
 export class WorktreeRegistry {
+  /**
+   * The text this object last wrote (schema-checked records, every default filled in). The file
+   * is read every time (another process may have changed it), but text equal to this is only
+   * JSON-parsed: checking a registry that holds every worktree ever made against the schema was
+   * most of a long run's registry cost.
+   */
+  #validText: string | undefined;
+
   constructor(readonly file: string) {}
 
   async read(): Promise<WorktreeRecord[]> {
     if (!existsSync(this.file)) return [];
     const text = await readFile(this.file, "utf8");
+    if (text === this.#validText) return (JSON.parse(text) as RegistryFile).worktrees;
     return parseJsonWith(RegistryFile, text, this.file).worktrees;
   }
 
@@ -80,7 +89,10 @@ export class WorktreeRegistry {
     const records = await this.read();
     const value = change(records);
     const body: RegistryFile = { version: 1, worktrees: records };
-    await writeFileAtomic(this.file, `${JSON.stringify(body, null, 2)}\n`);
+    const text = `${JSON.stringify(body, null, 2)}\n`;
+    await writeFileAtomic(this.file, text);
+    // Records that came out of the schema, edited by typed code: what is written is valid.
+    this.#validText = text;
     return value;
   }
 }
