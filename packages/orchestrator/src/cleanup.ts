@@ -32,7 +32,7 @@ export async function cleanupWorktrees(session: Session, worktrees: WorktreeMana
  * the end of the run tries again.
  */
 export async function releaseTaskWorktree(
-  session: Session,
+  session: Pick<Session, "state" | "runId">,
   worktrees: WorktreeManager,
   taskId: string,
 ): Promise<void> {
@@ -40,7 +40,7 @@ export async function releaseTaskWorktree(
   await journalRelease(session, await worktrees.release(session.runId, taskId));
 }
 
-async function journalRelease(session: Session, entry: CleanupEntry): Promise<void> {
+async function journalRelease(session: Pick<Session, "state" | "runId">, entry: CleanupEntry): Promise<void> {
   const record = recordOf(session);
   const gone = entry.action === "pooled" ? "was pooled" : "was removed";
   if (entry.savedWork) {

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { jobId, QueueWorker } from "@gadugi/queue";
 import { EventJournal, rebuildRunState } from "@gadugi/state";
@@ -52,7 +52,8 @@ describe("Orchestrator with a queue", () => {
     // An earlier run's result under the name the workers will give task two: kept as it is.
     await repo.git(["branch", "gadugi/two", "HEAD~1"]);
     const earlier = (await repo.git(["rev-parse", "gadugi/two"])).trim();
-    const handle = queueTaskHandler({ workDir: temp.dir("gadugi-worker-"), env: repo.env });
+    const workDir = temp.dir("gadugi-worker-");
+    const handle = queueTaskHandler({ workDir, env: repo.env });
     const seen: string[] = [];
     // The first job fails on its worker (as a failed clone would): the scheduler retries it.
     const worker = await QueueWorker.start<QueuedTaskWork, QueuedTaskResult>({
@@ -106,6 +107,20 @@ describe("Orchestrator with a queue", () => {
         readFileSync(join(runFiles(repo.dir, result.runId).dir, "workers.json"), "utf8"),
       );
       expect(placed.tasks[two].worker).toEqual(worker.ref);
+      // The worker pooled one's worktree once its work was pushed, and two took it up: one
+      // checkout on the worker for both tasks.
+      const [clone] = readdirSync(join(workDir, "repos"));
+      const registry = JSON.parse(
+        readFileSync(join(workDir, "repos", clone as string, ".gadugi", "worktrees.json"), "utf8"),
+      );
+      const records = (
+        registry.worktrees as { taskId: string; status: string; recycled?: boolean; path: string }[]
+      ).filter((r) => r.taskId === one || r.taskId === two);
+      expect(records.map((r) => [r.taskId, r.status, r.recycled ?? false])).toEqual([
+        [one, "removed", false],
+        [two, "pooled", true],
+      ]);
+      expect(records[1]?.path).toBe(records[0]?.path);
     } finally {
       await worker.close();
     }

@@ -5,10 +5,11 @@ import { join, sep } from "node:path";
 import { ProcessRegistry, registeringRunner } from "@gadugi/execution-monitor";
 import { createProcessRunner, type Env, GitClient, type ProcessRunner } from "@gadugi/git";
 import type { GadugiConfig } from "@gadugi/interfaces";
-import { worktreeManager } from "./cleanup.js";
+import type { WorktreeManager } from "@gadugi/worktree-manager";
+import { releaseTaskWorktree, worktreeManager } from "./cleanup.js";
 import { type QueuedTaskResult, type QueuedTaskWork, taskRef } from "./queue-payload.js";
 import { BackgroundWrites, ObservedStateManager, runFiles } from "./session.js";
-import { localTaskWorker, type TaskWorkInput } from "./task-work.js";
+import { localTaskWorker, type TaskWorkInput, type TaskWorkSession } from "./task-work.js";
 
 /** The remote's name in a worker's clones (not `origin`: the PR phase is the orchestrator's). */
 export const WORKER_REMOTE = "gadugi-remote";
@@ -43,9 +44,9 @@ export function queueTaskHandler(
   const runs = new WorkerRuns(options.env ?? {}, options.now ?? Date.now, options.onLog ?? (() => {}));
   return async (work, context) => {
     const repo = await clones.prepare(work);
-    const input = await inputOnThisHost(repo, work.input);
-    const startedAt = new Date().toISOString();
     const run = await runs.open(repo, work);
+    const input = await inputOnThisHost(repo, work.input, run.worktrees, clones.git(repo));
+    const startedAt = new Date().toISOString();
     // The phase running, as the job's progress: the orchestrator's status shows it.
     const tell = context.progress;
     const onPhase =
@@ -73,6 +74,13 @@ export function queueTaskHandler(
       head = await clones.push(repo, branch, taskRef(work.input.runId, work.input.task.id));
       options.onLog?.(`${context.jobId}: pushed ${branch} (${head.slice(0, 12)})`);
     }
+    // Its work is on the remote: the worktree goes into this clone's pool, so the worker's next
+    // job takes it up instead of making a new checkout (a conflict re-run here starts afresh).
+    if (head !== undefined && result.status === "completed") {
+      await releaseTaskWorktree(run.session, run.worktrees, taskId).catch((error: unknown) =>
+        options.onLog?.(`${context.jobId}: worktree not pooled: ${String(error)}`),
+      );
+    }
     const state = await run.state.loadRun(work.input.runId);
     const agentRuns = (state.agentRuns[work.input.task.id] ?? []).filter((r) => r.at >= startedAt);
     await run.background.settle();
@@ -82,15 +90,28 @@ export function queueTaskHandler(
 
 /**
  * A resumed or restarted task's earlier worktree may be on another host (or be another worker's
- * on this one): only a worktree inside this clone counts. A restart without one here is the same
- * work from scratch on the restart's start point; a resume without one sets up again (setup takes
- * up the branch, fetched from the remote by `prepare`).
+ * on this one, or have gone into this clone's pool when its work was pushed): only the task's own
+ * active worktree inside this clone counts. A restart without one here is the same work from
+ * scratch on the restart's start point; a resume without one sets up again (setup takes up the
+ * branch, fetched from the remote by `prepare`).
  */
-async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<TaskWorkInput> {
+async function inputOnThisHost(
+  repo: string,
+  input: TaskWorkInput,
+  worktrees: WorktreeManager,
+  git: GitClient,
+): Promise<TaskWorkInput> {
   const path = input.resume?.worktreePath;
-  const here = path === undefined ? false : existsInside(repo, path);
+  const own = path === undefined ? undefined : await worktrees.get(input.runId, input.task.id);
+  const here =
+    path !== undefined && own?.status === "active" && own.path === path && existsInside(repo, path);
   if (input.restart !== undefined && !here) {
-    const { resume: _resume, restart, ...rest } = input;
+    const { resume, restart, ...rest } = input;
+    // This clone's copy of the earlier attempt's branch (it ran here, its worktree since pooled)
+    // would make the fresh start refuse the branch: its commits are on the remote already.
+    const branch = resume?.branch;
+    if (branch !== undefined && (await git.branchExists(branch)) && !(await checkedOut(git, branch)))
+      await git.raw(["branch", "--delete", "--force", branch]);
     return { ...rest, startPoint: restart.startPoint };
   }
   if (input.resume !== undefined && path !== undefined && !here) {
@@ -98,6 +119,11 @@ async function inputOnThisHost(repo: string, input: TaskWorkInput): Promise<Task
     return { ...input, resume };
   }
   return input;
+}
+
+/** Some worktree of the clone has `branch` checked out. */
+async function checkedOut(git: GitClient, branch: string): Promise<boolean> {
+  return (await git.worktreeList()).some((w) => w.branch === branch || w.branch === `refs/heads/${branch}`);
 }
 
 /** `path` is inside `dir` and exists. */
@@ -160,7 +186,8 @@ class Clones {
         ...refspecs,
       ]);
       await git.raw(["cat-file", "-e", `${work.startCommit}^{commit}`]);
-      const branch = work.input.resume?.branch;
+      // A resumed task's earlier work (a conflict re-run starts afresh unless its worktree is here).
+      const branch = work.input.restart === undefined ? work.input.resume?.branch : undefined;
       if (branch !== undefined) await this.#takeBranch(git, branch, remoteTaskRef(runId, work.input.task.id));
       return repo;
     });
@@ -170,10 +197,7 @@ class Clones {
   async #takeBranch(git: GitClient, branch: string, fetched: string): Promise<void> {
     const remote = await git.resolveCommit(fetched);
     if (remote === undefined) return;
-    const checkedOut = (await git.worktreeList()).some(
-      (w) => w.branch === branch || w.branch === `refs/heads/${branch}`,
-    );
-    if (!checkedOut) await git.raw(["branch", "--force", branch, remote]);
+    if (!(await checkedOut(git, branch))) await git.raw(["branch", "--force", branch, remote]);
   }
 
   /**
@@ -204,6 +228,8 @@ class Clones {
 }
 
 interface WorkerRun {
+  session: TaskWorkSession;
+  worktrees: WorktreeManager;
   state: ObservedStateManager;
   background: BackgroundWrites;
   work: ReturnType<typeof localTaskWorker>;
@@ -256,9 +282,10 @@ class WorkerRuns {
     const env = this.#env;
     const session = { runId, repoRoot: repo, config, state, background };
     const phaseListeners = new Map<string, (phase: string) => void>();
+    const worktrees = worktreeManager(repo, config, env);
     const work = localTaskWorker(session, {
       env,
-      worktrees: worktreeManager(repo, config, env),
+      worktrees,
       github: undefined,
       registry,
       runner,
@@ -266,6 +293,6 @@ class WorkerRuns {
       now: this.#now,
       onPhase: (taskId, phase) => phaseListeners.get(taskId)?.(phase),
     });
-    return { state, background, work, phaseListeners };
+    return { session, worktrees, state, background, work, phaseListeners };
   }
 }
