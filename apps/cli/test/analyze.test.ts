@@ -99,6 +99,25 @@ describe("gadugi analyze", () => {
     expect(JSON.parse(overridden.stdout).levels).toHaveLength(2);
   });
 
+  it("takes the prompts as gadugi run does: a quoted glob, or --all-prompts", async () => {
+    const repo = await fixture();
+    // A glob no shell expanded (a script, a quoted argument): expanded here, sorted.
+    const globbed = await gadugi(repo.dir, ["analyze", "--json", "prompts/*.md"]);
+    expect(globbed.code).toBe(0);
+    expect(JSON.parse(globbed.stdout).tasks.map((t: { slug: string }) => t.slug)).toEqual([
+      "app",
+      "math",
+      "other",
+    ]);
+    const all = await gadugi(repo.dir, ["analyze", "--json", "--all-prompts"]);
+    expect(all.code).toBe(0);
+    const files = (out: string) => JSON.parse(out).tasks.map((t: { promptFile: string }) => t.promptFile);
+    expect(files(all.stdout)).toEqual(files(globbed.stdout));
+    const none = await gadugi(repo.dir, ["analyze", "prompts/*.txt"]);
+    expect(none).toMatchObject({ code: 2, stdout: "" });
+    expect(none.stderr).toContain("GADUGI_FILE_NOT_FOUND prompts/*.txt");
+  });
+
   it("reads the seed's request form from stdin", async () => {
     const request =
       "/agent:orchestrator-agent\n\nExecute these specific prompts in parallel:\n- math.md\n- app.md\n";

@@ -1,7 +1,7 @@
 import { resolve } from "node:path";
 import { Command, Option } from "commander";
 import type { CliIo } from "../main.js";
-import { readAll, type StdinSource } from "./run-support.js";
+import { collectPromptFiles, type StdinSource } from "./run-support.js";
 import { CWD_OPTION, repoRootOf } from "./shared.js";
 
 interface AnalyzeCommandOptions {
@@ -14,14 +14,17 @@ interface AnalyzeCommandOptions {
   cache: boolean;
   /** `--no-merge-rules`: false. */
   mergeRules: boolean;
+  allPrompts?: boolean;
 }
 
 /**
- * `gadugi analyze <prompt files...>`: the execution plan for a set of prompts (tasks, what waits
- * for what and why, parallel levels), as a table, JSON (`--json`, the ExecutionPlan schema) or a
- * Mermaid flowchart. With `-`, or with no files and stdin not a terminal, the prompt list is read
- * from stdin in the "Execute these specific prompts in parallel:" form. The config's `analysis`
- * settings and `promptsDir` apply; `--soft-edges` and `--import-depth` override them.
+ * `gadugi analyze <prompt files or globs...>`: the execution plan for a set of prompts (tasks,
+ * what waits for what and why, parallel levels), as a table, JSON (`--json`, the ExecutionPlan
+ * schema) or a Mermaid flowchart. The prompts are given as `gadugi run` takes them: files, globs
+ * (expanded here too, so a quoted `"prompts/*.md"` works), `--all-prompts`, or `-` (or no files
+ * and stdin not a terminal) for the "Execute these specific prompts in parallel:" list on stdin.
+ * The config's `analysis` settings and `promptsDir` apply; `--soft-edges` and `--import-depth`
+ * override them.
  */
 export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): Command {
   const command = new Command("analyze")
@@ -30,8 +33,9 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
     )
     .argument(
       "[prompts...]",
-      'prompt files (markdown); "-" reads an "Execute these specific prompts" list from stdin',
+      'prompt files (markdown) or globs; "-" reads an "Execute these specific prompts" list from stdin',
     )
+    .option("--all-prompts", "every prompt in the prompts directory not marked IMPLEMENTED/COMPLETED")
     .option(...CWD_OPTION)
     .option("--config <file>", "config file (default: gadugi.config.json/.yaml in the repository root)")
     .option("--json", "print the plan as JSON (the ExecutionPlan schema)")
@@ -57,10 +61,15 @@ export function analyzeCommand(io: CliIo, stdin: StdinSource = process.stdin): C
       repoRoot,
       options.config ? { file: resolve(cwd, options.config) } : {},
     );
-    const { analyze, parseExecuteRequest, renderPlanMermaid, renderPlanTable } = await import(
-      "@gadugi/task-analyzer"
-    );
-    const files = await promptFilesOf(prompts, stdin, parseExecuteRequest, GadugiError);
+    const { analyze, renderPlanMermaid, renderPlanTable } = await import("@gadugi/task-analyzer");
+    const files = await collectPromptFiles({
+      args: prompts,
+      cwd,
+      repoRoot,
+      promptsDir: config.promptsDir,
+      allPrompts: options.allPrompts === true,
+      stdin,
+    });
     const { plan, graph } = await analyze({
       repoRoot,
       cwd,
@@ -106,24 +115,4 @@ function parseImportDepth(
     });
   }
   return depth;
-}
-
-/** The prompt files named, with `-` (or no files and stdin not a terminal) read from stdin's list. */
-async function promptFilesOf(
-  prompts: string[],
-  stdin: StdinSource,
-  parseExecuteRequest: typeof import("@gadugi/task-analyzer").parseExecuteRequest,
-  GadugiError: typeof import("@gadugi/error-handling").GadugiError,
-): Promise<string[]> {
-  if (!prompts.includes("-") && !(prompts.length === 0 && stdin.isTTY !== true)) return prompts;
-  const request = parseExecuteRequest(await readAll(stdin));
-  const files =
-    prompts.length === 0 ? request.files : prompts.flatMap((p) => (p === "-" ? request.files : [p]));
-  if (files.length === 0) {
-    throw new GadugiError("GADUGI_NO_TASKS", {
-      reason:
-        'stdin lists no prompt files (expected "Execute these specific prompts in parallel:" and "- file.md" lines)',
-    });
-  }
-  return files;
 }

@@ -54,19 +54,24 @@ export async function collectPromptFiles(options: {
   const fromStdin =
     options.args.includes("-") ||
     (options.args.length === 0 && !options.allPrompts && options.stdin.isTTY !== true);
+  let listed: string[] = [];
   if (fromStdin) {
     const { parseExecuteRequest } = await import("@gadugi/task-analyzer");
-    const request = parseExecuteRequest(await readAll(options.stdin));
-    if (request.files.length === 0) {
+    listed = parseExecuteRequest(await readAll(options.stdin)).files;
+    if (listed.length === 0) {
       throw new GadugiError("GADUGI_NO_TASKS", {
         reason:
           'stdin lists no prompt files (expected "Execute these specific prompts in parallel:" and "- file.md" lines)',
       });
     }
-    for (const f of request.files) add(f);
+    if (options.args.length === 0) for (const f of listed) add(f);
   }
   for (const arg of options.args) {
-    if (arg === "-") continue;
+    // Where `-` stands, stdin's list goes.
+    if (arg === "-") {
+      for (const f of listed) add(f);
+      continue;
+    }
     if (!GLOB.test(arg)) {
       add(arg);
       continue;
