@@ -7,13 +7,16 @@
 // Then, alone, how soon the orchestrator's side hears that a job ended: --notify no-op jobs one
 // after another through TaskQueue.wait, the worker's finish → the wait resolved.
 //   node bench/queue-bench.mjs [--tasks 24] [--workers 3] [--concurrency 2] [--work-ms 3000] [--local]
-//     [--notify 40] [--lib <another build's dist/index.js>]
+//     [--notify 40] [--lib <another build's dist/index.js>] [--keep]
+// Also printed: the CPU seconds the orchestrator and the workers used with everything they
+// started (agents, git, tests), against what the machine's cores give in the wall time.
+// --keep leaves the directories (the workers' clones and journals) in place and names them.
 // --local also runs the same tasks in one process (`gadugi run --max-parallel W×C`, no queue), as
 // the baseline of what the workflow itself costs on this machine.
 // Needs the built CLI (apps/cli/dist) and redis-server on PATH.
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { startRedis } from "@gadugi/test-utils";
@@ -37,6 +40,18 @@ const lib =
 
 const repoRoot = fileURLToPath(new URL("../../../", import.meta.url));
 const gadugi = join(repoRoot, "apps", "cli", "dist", "bin", "gadugi.js");
+// Preloaded into the orchestrator and each worker (not their children): their CPU at exit.
+const cpuPreload = join(repoRoot, "apps", "cli", "bench", "cpu-at-exit.mjs");
+const keep = process.argv.includes("--keep");
+/** CPU seconds (self, with children) a process wrote at exit; Linux counts 100 ticks a second. */
+function cpuOf(file) {
+  try {
+    const { self, children } = JSON.parse(readFileSync(file, "utf8"));
+    return { self: self / 100, all: (self + children) / 100 };
+  } catch {
+    return { self: 0, all: 0 };
+  }
+}
 const sampleAgent = join(repoRoot, "packages", "orchestrator", "sample-repo", "tools", "sample-agent.mjs");
 const git = (cwd, ...args) =>
   execFileSync("git", args, { cwd, stdio: ["ignore", "pipe", "pipe"] }).toString();
@@ -92,10 +107,25 @@ function makeRepo(dir, remote) {
 }
 
 function startWorker(url, workDir) {
+  const cpuFile = `${workDir}.cpu.json`;
   const child = spawn(
     process.execPath,
-    [gadugi, "worker", "--queue", url, "--concurrency", String(concurrency), "--workdir", workDir],
-    { env: { ...process.env, ...identity }, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      "--import",
+      cpuPreload,
+      gadugi,
+      "worker",
+      "--queue",
+      url,
+      "--concurrency",
+      String(concurrency),
+      "--workdir",
+      workDir,
+    ],
+    {
+      env: { ...process.env, ...identity, GADUGI_BENCH_CPU_FILE: cpuFile },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let out = "";
   child.stdout.on("data", (d) => {
@@ -104,7 +134,7 @@ function startWorker(url, workDir) {
   child.stderr.on("data", (d) => {
     out += d.toString();
   });
-  return { child, started: () => out.includes("worker "), output: () => out };
+  return { child, cpuFile, started: () => out.includes("worker "), output: () => out };
 }
 
 function stats(values, unit = "s") {
@@ -115,6 +145,7 @@ function stats(values, unit = "s") {
 }
 
 const root = mkdtempSync(join(tmpdir(), "gadugi-queue-bench-"));
+let printCpu = () => {};
 const redis = await startRedis();
 const workers = [];
 try {
@@ -127,10 +158,26 @@ try {
   while (!workers.every((w) => w.started())) await new Promise((r) => setTimeout(r, 50));
 
   const started = performance.now();
+  const runCpuFile = join(root, "orchestrator.cpu.json");
   const run = spawn(
     process.execPath,
-    [gadugi, "run", "prompts/*.md", "--queue", redis.url, "--max-parallel", String(slots), "--json"],
-    { cwd: repo, env: { ...process.env, ...identity }, stdio: ["ignore", "pipe", "pipe"] },
+    [
+      "--import",
+      cpuPreload,
+      gadugi,
+      "run",
+      "prompts/*.md",
+      "--queue",
+      redis.url,
+      "--max-parallel",
+      String(slots),
+      "--json",
+    ],
+    {
+      cwd: repo,
+      env: { ...process.env, ...identity, GADUGI_BENCH_CPU_FILE: runCpuFile },
+      stdio: ["ignore", "pipe", "pipe"],
+    },
   );
   let runOut = "";
   run.stdout.on("data", (d) => {
@@ -191,6 +238,16 @@ try {
   console.log(`enqueue → worker start: ${stats(pickup)}`);
   console.log(`on the worker (fetch, worktree, workflow, push): ${stats(onWorker)}`);
   console.log(`worker finish → merged: ${stats(toMerge)}`);
+  // The workers' CPU is known once they exit: printed at the end.
+  const orchestratorCpu = cpuOf(runCpuFile);
+  printCpu = () => {
+    const workersCpu = workers.map((w) => cpuOf(w.cpuFile));
+    const all = orchestratorCpu.all + workersCpu.reduce((sum, c) => sum + c.all, 0);
+    const cores = cpus().length;
+    console.log(
+      `CPU: orchestrator ${orchestratorCpu.self.toFixed(1)} s (${orchestratorCpu.all.toFixed(1)} s with its git calls), workers ${workersCpu.map((c) => `${c.self.toFixed(1)}/${c.all.toFixed(1)}`).join(", ")} s (own/with agents, git, tests); all ${all.toFixed(1)} s = ${(all / cores).toFixed(1)} s of wall on ${cores} cores`,
+    );
+  };
   // A job waits while its worker's resource governor holds back a slot (host short of CPU/memory).
   const throttles = workers.flatMap((w) => w.output().match(/concurrency \d+ → \d+: [^\n]*/g) ?? []);
   console.log(
@@ -239,5 +296,7 @@ try {
     workers.map((w) => new Promise((r) => (w.child.exitCode !== null ? r() : w.child.on("exit", r)))),
   );
   await redis.stop();
-  rmSync(root, { recursive: true, force: true });
+  printCpu();
+  if (keep) console.log(`kept ${root}`);
+  else rmSync(root, { recursive: true, force: true });
 }
