@@ -91,7 +91,10 @@ export class WorktreeManager {
   private readonly freeSpace: FreeSpaceFn;
   private contextPromise: Promise<Context> | undefined;
   /** Releases announced by `releaseDue` and not done yet. */
-  private readonly due = new Set<Promise<void>>();
+  private dueCount = 0;
+  /** Creates waiting for one of them, oldest first: each release wakes the first. */
+  private readonly dueWaiters: Array<() => void> = [];
+  private releasesDone = 0;
   private diskCheck: DiskSpaceCheck | undefined;
   private excludesDone = false;
   private prefixValid: Promise<boolean> | undefined;
@@ -189,30 +192,44 @@ export class WorktreeManager {
   /**
    * Says a worktree will be released shortly (its task is being merged): until the returned
    * function is called, a `create` that finds the pool empty waits for it (at most
-   * RELEASE_WAIT_MS) instead of making a new checkout at once.
+   * RELEASE_WAIT_MS) instead of making a new checkout at once. Each release wakes one waiting
+   * `create`, first come first served: several tasks finishing together used to wake every
+   * waiter at the first release, and all but one then made new checkouts.
    */
   releaseDue(): () => void {
-    let done: () => void = () => undefined;
-    const due = new Promise<void>((resolve) => {
-      done = resolve;
-    });
-    this.due.add(due);
+    this.dueCount += 1;
+    let done = false;
     return () => {
-      this.due.delete(due);
-      done();
+      if (done) return;
+      done = true;
+      this.dueCount -= 1;
+      this.releasesDone += 1;
+      this.dueWaiters.shift()?.();
     };
   }
 
   private async waitForDueRelease(ctx: Context): Promise<void> {
-    if (this.due.size === 0 || !this.poolKeep() || (await idlePooled(ctx)).length > 0) return;
+    // Every release still due is spoken for by a create already waiting: none is left for this one.
+    if (this.dueCount <= this.dueWaiters.length || !this.poolKeep()) return;
+    const before = this.releasesDone;
+    if ((await idlePooled(ctx)).length > 0) return;
+    // A release happened while the pool was read: its worktree may be there now, go and see.
+    if (this.releasesDone !== before) return;
     let timer: NodeJS.Timeout | undefined;
+    let wake: () => void = () => undefined;
+    const woken = new Promise<void>((resolve) => {
+      wake = resolve;
+    });
+    this.dueWaiters.push(wake);
     await Promise.race([
-      Promise.race(this.due),
+      woken,
       new Promise<void>((resolve) => {
         timer = setTimeout(resolve, RELEASE_WAIT_MS);
       }),
     ]);
     clearTimeout(timer);
+    const at = this.dueWaiters.indexOf(wake);
+    if (at !== -1) this.dueWaiters.splice(at, 1);
   }
 
   /** The pool settings, defaults filled in. */

@@ -238,6 +238,26 @@ describe("the worktree pool", () => {
     expect((await next).recycled).toBe(true);
   });
 
+  it("hands each due release to one waiting create, so tasks finishing together all take up a checkout", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const a = await finishedTask(manager, repo, "task-a");
+    const b = await finishedTask(manager, repo, "task-b");
+    const releasedA = manager.releaseDue();
+    const releasedB = manager.releaseDue();
+    const c = manager.create({ runId: "run-2", taskId: "task-c", slug: "task-c" });
+    const d = manager.create({ runId: "run-2", taskId: "task-d", slug: "task-d" });
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    await manager.release("run-1", "task-a");
+    releasedA();
+    // The first release wakes only one of the two: the other waits for the second.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    await manager.release("run-1", "task-b");
+    releasedB();
+    const taken = await Promise.all([c, d]);
+    expect(taken.map((t) => t.recycled)).toEqual([true, true]);
+    expect(taken.map((t) => t.path).sort()).toEqual([a.path, b.path].sort());
+  });
+
   it("removes a worktree it cannot pool, such as one with a stale index.lock a killed git left", async () => {
     const { repo, manager } = await repoWithManager(temp, FILES);
     const info = await finishedTask(manager, repo, "task-a");
