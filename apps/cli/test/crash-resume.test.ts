@@ -59,7 +59,11 @@ if (process.env.CRASH_PAUSE === here && !existsSync(process.env.CRASH_MARKER)) {
 }
 `;
 
-/** `git` on PATH: pauses (before, or after with CRASH_GIT_WHEN=after) the first call matching CRASH_GIT. */
+/**
+ * `git` on PATH: pauses (before, or after with CRASH_GIT_WHEN=after) the first call matching
+ * CRASH_GIT; with CRASH_GIT_WHEN=locked it takes the index lock first, as a git killed mid-write
+ * leaves it.
+ */
 function gitWrapper(dir: string): string {
   const real = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
   const file = join(dir, "git");
@@ -71,6 +75,7 @@ if [ -n "$CRASH_GIT" ] && [ ! -e "$CRASH_MARKER" ]; then
   case "$*" in
     $CRASH_GIT)
       if [ "$CRASH_GIT_WHEN" = after ]; then "${real}" "$@"; pause; fi
+      if [ "$CRASH_GIT_WHEN" = locked ]; then : > "$("${real}" rev-parse --git-path index.lock)"; fi
       pause;;
   esac
 fi
@@ -243,6 +248,10 @@ const MOMENTS: Moment[] = [
   { name: "during environment setup", env: { CRASH_PAUSE: "setup" } },
   { name: "while agents run", env: { CRASH_PAUSE: "implementation", CRASH_TASK: "alpha" } },
   { name: "between an agent's end and its commit", env: { CRASH_GIT: "*add -A --pathspec-from-file*" } },
+  {
+    name: "while a git holds a worktree's index lock",
+    env: { CRASH_GIT: "*add -A --pathspec-from-file*", CRASH_GIT_WHEN: "locked" },
+  },
   { name: "during a merge", env: { CRASH_GIT: "*update-ref -m * refs/heads/gadugi/integration-* ?* ?*" } },
   { name: "during a conflict re-run", env: { CRASH_PAUSE: "redo", CRASH_TASK: "epsilon" } },
   { name: "during the integration tests", env: { CRASH_PAUSE: "integration-tests" } },

@@ -20,6 +20,7 @@ import { removeHalfMade, repairInterrupted } from "./interrupted.js";
 import { worktreeGitDir, writeMarker } from "./marker.js";
 import { takePooled } from "./pool.js";
 import { findRecord, type WorktreeRecord } from "./registry.js";
+import { removeStaleIndexLock } from "./stale-lock.js";
 
 export interface CreateWorktreeOptions {
   runId: string;
@@ -91,9 +92,11 @@ export async function createWorktree(
     });
   }
 
-  // Resume: this run's worktree for the task is still there.
+  // Resume: this run's worktree for the task is still there. A git killed with the run that made
+  // it may have left its index lock, which would stop every git command in it.
   const before = findRecord(await ctx.registry.read(), runId, taskId);
   if (before?.status === "active" && (await isMarkedFor(before.path, before))) {
+    await removeStaleIndexLock(before.path);
     return { ...before, resumed: true };
   }
 

@@ -50,6 +50,7 @@ export {
   setupEnvironment,
 } from "./setup.js";
 export { shareNodeModules } from "./share-node-modules.js";
+export { removeStaleIndexLock, type StaleLockOptions } from "./stale-lock.js";
 export {
   artifactsBetween,
   commitWork,
