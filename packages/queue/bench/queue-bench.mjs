@@ -15,7 +15,16 @@
 // the baseline of what the workflow itself costs on this machine.
 // Needs the built CLI (apps/cli/dist) and redis-server on PATH.
 import { execFileSync, spawn } from "node:child_process";
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from "node:fs";
 import { cpus, tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -237,6 +246,29 @@ try {
   );
   console.log(`enqueue → worker start: ${stats(pickup)}`);
   console.log(`on the worker (fetch, worktree, workflow, push): ${stats(onWorker)}`);
+  // What the workflow's own processes took per task on the workers (their journals): the agent
+  // run, the task's tests, the documentation phase's agent run. Waves of the median task's sum
+  // are the ideal a queue could reach with this workflow on this machine.
+  const phaseMs = new Map();
+  for (let i = 0; i < workerCount; i++) {
+    const clones = join(root, `worker-${i}`, "repos");
+    for (const clone of existsSync(clones) ? readdirSync(clones) : []) {
+      const file = join(clones, clone, ".gadugi", "runs", runId, "events.jsonl");
+      if (!existsSync(file)) continue;
+      for (const line of readFileSync(file, "utf8").trim().split("\n")) {
+        const e = JSON.parse(line);
+        if (e.type !== "phase.finished" || !["implementation", "testing", "documentation"].includes(e.phase))
+          continue;
+        phaseMs.set(e.taskId, (phaseMs.get(e.taskId) ?? 0) + (e.durationMs ?? 0));
+      }
+    }
+  }
+  const perTask = [...phaseMs.values()].sort((a, b) => a - b);
+  const median = perTask[Math.floor(perTask.length / 2)] ?? 0;
+  const workflowIdeal = Math.ceil(tasks / slots) * median;
+  console.log(
+    `the workflow's processes per task (agent, tests, documentation agent): ${stats(perTask)}; ideal with them ${(workflowIdeal / 1000).toFixed(1)} s, the wall ${(wallMs / workflowIdeal).toFixed(2)}× that`,
+  );
   console.log(`worker finish → merged: ${stats(toMerge)}`);
   // The workers' CPU is known once they exit: printed at the end.
   const orchestratorCpu = cpuOf(runCpuFile);
