@@ -1,5 +1,4 @@
 import { readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
 import { GadugiError } from "@gadugi/error-handling";
 import { RunState } from "@gadugi/interfaces";
 import { formatSchemaIssues, readJsonFile, type Schema, writeFileAtomic } from "./atomic.js";
@@ -161,21 +160,12 @@ export class CheckpointManager {
    * its time taken from its id) so recovery reports it instead of silently skipping it.
    */
   async list(runId: string): Promise<CheckpointInfo[]> {
-    const dir = this.#paths.checkpoints(runId);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if (errnoCode(error) === "ENOENT") return [];
-      throw ioError("list", dir, error);
-    }
     const infos: CheckpointInfo[] = [];
-    for (const name of names) {
-      if (name.startsWith(".") || !name.endsWith(".json")) continue;
-      const id = name.slice(0, -".json".length);
+    for (const id of await this.#fileIds(runId)) {
       let error: string;
       try {
-        const parsed = CheckpointFileSchema.safeParse(JSON.parse(await readFile(join(dir, name), "utf8")));
+        const file = this.#paths.checkpoint(runId, id);
+        const parsed = CheckpointFileSchema.safeParse(JSON.parse(await readFile(file, "utf8")));
         if (parsed.success && parsed.data.runId === runId && parsed.data.id === id) {
           infos.push(infoOf(parsed.data));
           continue;
@@ -236,17 +226,7 @@ export class CheckpointManager {
    * reading them all after every checkpoint made a long run's checkpoints cost O(tasks²).
    */
   async prune(runId: string, keep = this.keep): Promise<string[]> {
-    const dir = this.#paths.checkpoints(runId);
-    let names: string[];
-    try {
-      names = await readdir(dir);
-    } catch (error) {
-      if (errnoCode(error) === "ENOENT") return [];
-      throw ioError("list", dir, error);
-    }
-    const dated = names
-      .filter((name) => !name.startsWith(".") && name.endsWith(".json"))
-      .map((name) => name.slice(0, -".json".length))
+    const dated = (await this.#fileIds(runId))
       .flatMap((id) => {
         const createdAt = createdAtFromId(id);
         return createdAt === undefined ? [] : [{ id, createdAt }];
@@ -255,5 +235,20 @@ export class CheckpointManager {
     const doomed = dated.slice(0, Math.max(0, dated.length - keep));
     for (const info of doomed) await rm(this.#paths.checkpoint(runId, info.id), { force: true });
     return doomed.map((info) => info.id);
+  }
+
+  /** The ids of the run's checkpoint files (`<id>.json`), none when it has no checkpoints dir. */
+  async #fileIds(runId: string): Promise<string[]> {
+    const dir = this.#paths.checkpoints(runId);
+    let names: string[];
+    try {
+      names = await readdir(dir);
+    } catch (error) {
+      if (errnoCode(error) === "ENOENT") return [];
+      throw ioError("list", dir, error);
+    }
+    return names
+      .filter((n) => !n.startsWith(".") && n.endsWith(".json"))
+      .map((n) => n.slice(0, -".json".length));
   }
 }
