@@ -102,14 +102,15 @@ async function inputOnThisHost(
   git: GitClient,
 ): Promise<TaskWorkInput> {
   const path = input.resume?.worktreePath;
-  const own = path === undefined ? undefined : await worktrees.get(input.runId, input.task.id);
+  const own = await worktrees.get(input.runId, input.task.id);
   const here =
     path !== undefined && own?.status === "active" && own.path === path && existsInside(repo, path);
   if (input.restart !== undefined && !here) {
-    const { resume, restart, ...rest } = input;
-    // This clone's copy of the earlier attempt's branch (it ran here, its worktree since pooled)
-    // would make the fresh start refuse the branch: its commits are on the remote already.
-    const branch = resume?.branch;
+    const { resume: _resume, restart, ...rest } = input;
+    // The earlier attempt ran here (its worktree since pooled): setup would take its branch up
+    // again and refuse its commits as not on the new start point. They are on the remote and
+    // fetched by the orchestrator already; this clone's copy goes.
+    const branch = own?.branch;
     if (branch !== undefined && (await git.branchExists(branch)) && !(await checkedOut(git, branch)))
       await git.raw(["branch", "--delete", "--force", branch]);
     return { ...rest, startPoint: restart.startPoint };
