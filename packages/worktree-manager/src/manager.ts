@@ -214,7 +214,8 @@ export class WorktreeManager {
     const before = this.releasesDone;
     if ((await idlePooled(ctx)).length > 0) return;
     // A release happened while the pool was read: its worktree may be there now, go and see.
-    if (this.releasesDone !== before) return;
+    // Or another create began waiting meanwhile for the last release due.
+    if (this.releasesDone !== before || this.dueCount <= this.dueWaiters.length) return;
     let timer: NodeJS.Timeout | undefined;
     let wake: () => void = () => undefined;
     const woken = new Promise<void>((resolve) => {

@@ -258,6 +258,21 @@ describe("the worktree pool", () => {
     expect(taken.map((t) => t.path).sort()).toEqual([a.path, b.path].sort());
   });
 
+  it("lets only as many creates wait as releases are due: the others make new checkouts at once", async () => {
+    const { repo, manager } = await repoWithManager(temp, FILES);
+    const a = await finishedTask(manager, repo, "task-a");
+    const released = manager.releaseDue();
+    const c = manager.create({ runId: "run-2", taskId: "task-c", slug: "task-c" });
+    const d = manager.create({ runId: "run-2", taskId: "task-d", slug: "task-d" });
+    // One of the two makes a new checkout without waiting: the release comes only after it.
+    const first = await Promise.race([c, d]);
+    expect(first.recycled).toBeFalsy();
+    await manager.release("run-1", "task-a");
+    released();
+    const other = first === (await c) ? await d : await c;
+    expect(other).toMatchObject({ path: a.path, recycled: true });
+  });
+
   it("removes a worktree it cannot pool, such as one with a stale index.lock a killed git left", async () => {
     const { repo, manager } = await repoWithManager(temp, FILES);
     const info = await finishedTask(manager, repo, "task-a");
