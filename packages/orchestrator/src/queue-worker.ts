@@ -92,8 +92,8 @@ export function queueTaskHandler(
  * A resumed or restarted task's earlier worktree may be on another host (or be another worker's
  * on this one, or have gone into this clone's pool when its work was pushed): only the task's own
  * active worktree inside this clone counts. A restart without one here is the same work from
- * scratch on the restart's start point; a resume without one sets up again (setup takes up the
- * branch, fetched from the remote by `prepare`).
+ * scratch on the restart's start point, its agent told why (`redo`); a resume without one sets up
+ * again (setup takes up the branch, fetched from the remote by `prepare`).
  */
 async function inputOnThisHost(
   repo: string,
@@ -113,7 +113,7 @@ async function inputOnThisHost(
     const branch = own?.branch;
     if (branch !== undefined && (await git.branchExists(branch)) && !(await checkedOut(git, branch)))
       await git.raw(["branch", "--delete", "--force", branch]);
-    return { ...rest, startPoint: restart.startPoint };
+    return { ...rest, startPoint: restart.startPoint, redo: { reason: restart.reason } };
   }
   if (input.resume !== undefined && path !== undefined && !here) {
     const { worktreePath: _path, ...resume } = input.resume;

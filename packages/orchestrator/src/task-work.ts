@@ -38,6 +38,11 @@ export interface TaskWorkInput {
   resume?: WorkflowState;
   /** Redo the work on top of `startPoint` (a conflict re-run); needs `resume`. */
   restart?: { startPoint: string; reason: string };
+  /**
+   * The same redo started afresh on `startPoint`, where the earlier attempt's worktree is not at
+   * hand (a queue worker): the agent is told `reason`.
+   */
+  redo?: { reason: string };
 }
 
 export type TaskWorkResult = { version: 1; taskId: string; state: WorkflowState } & TaskAttemptOutcome;
@@ -197,6 +202,7 @@ export function localTaskWorker(session: TaskWorkSession, options: LocalWorkerOp
       signal,
       ...(input.resume === undefined ? {} : { resume: input.resume }),
       ...(input.restart === undefined ? {} : { restart: input.restart }),
+      ...(input.redo === undefined ? {} : { redoReason: input.redo.reason }),
     });
     return { version: 1, taskId: input.task.id, state, ...classify(state) };
   };

@@ -58,6 +58,7 @@ export async function openTaskRun(
   const paths = taskPaths(deps.runDir, task.id);
   await mkdir(path.dirname(paths.log), { recursive: true });
   const { records, facts } = await restoreRecords(resume);
+  if (options.redoReason !== undefined) facts.restartNote ??= options.redoReason;
 
   await deps.record({ type: "task.status", taskId: task.id, status: "running" });
   const attempt = Math.max(1, (await deps.state.loadTask(deps.runId, task.id)).attempts);

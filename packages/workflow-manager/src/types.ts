@@ -201,4 +201,10 @@ export interface RunTaskOptions {
    * from implementation on runs again, with `reason` told to the agent.
    */
   restart?: { startPoint: string; reason: string };
+  /**
+   * A fresh attempt that redoes a task whose earlier attempt could not be merged, where that
+   * attempt's worktree is not at hand (a queue worker on another host): the agent is told
+   * `redoReason`, as a restart's agent is.
+   */
+  redoReason?: string;
 }

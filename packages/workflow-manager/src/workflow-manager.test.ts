@@ -522,6 +522,15 @@ describe("resume and cancellation", () => {
     expect((await h.originGit(["rev-parse", "gadugi/feature-two"])).trim()).toBe(head);
   });
 
+  it("a fresh attempt redoing a task elsewhere tells the agent why (redoReason)", async () => {
+    const h = await createHarness(temp, { github: "no-token" });
+    const state = await h.run({ redoReason: "conflict in src/feature.ts" });
+    expect(state.status).toBe("completed");
+    const prompt = readFileSync(path.join(h.runDir, "prompts", `${TASK_ID}.md`), "utf8");
+    expect(prompt).toContain("## Redo this task on top of merged work");
+    expect(prompt).toContain("could not be merged: conflict in src/feature.ts");
+  });
+
   it("a crash right after a restart was journaled resumes into the restart, not into the old attempt", async () => {
     const { h, oldHead, merged } = await completedThenConflicting();
     // What #restart journals before it touches the branch; then the process dies.
