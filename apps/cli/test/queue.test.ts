@@ -81,8 +81,9 @@ describe("gadugi run --queue with gadugi workers", () => {
       },
       1500,
     );
+    const hostB = temp.dir("gadugi-host-b-");
     const first = startWorker(workers, redis.url, temp.dir("gadugi-host-a-"), h.env);
-    const second = startWorker(workers, redis.url, temp.dir("gadugi-host-b-"), h.env);
+    const second = startWorker(workers, redis.url, hostB, h.env);
     await waitFor(
       () => first.log().includes("worker ") && second.log().includes("worker "),
       20_000,
@@ -110,6 +111,14 @@ describe("gadugi run --queue with gadugi workers", () => {
     const conflicts = events.filter((e) => e.type === "merge.result" && e.status === "conflict");
     expect(conflicts).toHaveLength(1);
     expect(first.log() + second.log()).toMatch(/job \S+:\d+r1: task/);
+    // The second worker ran it (the first was killed early) afresh, its agent told why.
+    const rerunTask = (conflicts[0] as { taskId: string }).taskId;
+    const [clone] = readdirSync(join(hostB, "repos"));
+    const rerunPrompt = readFileSync(
+      join(hostB, "repos", clone as string, ".gadugi", "runs", runId!, "prompts", `${rerunTask}.md`),
+      "utf8",
+    );
+    expect(rerunPrompt).toContain("## Redo this task on top of merged work");
     // Every task merged exactly once.
     expect(state.taskIds).toHaveLength(12);
     expect(merged.sort()).toEqual([...state.taskIds].sort());
