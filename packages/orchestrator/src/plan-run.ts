@@ -12,7 +12,6 @@ import {
 import { EventJournal, openRunOrRecover, writeFileAtomic } from "@gadugi/state";
 import { analyze } from "@gadugi/task-analyzer";
 import { checkTaskStatusEvent } from "@gadugi/task-tracking";
-import { removeStaleIndexLock } from "@gadugi/worktree-manager";
 import { chooseAgent } from "./agents.js";
 import { stopLeftoverProcesses } from "./cleanup.js";
 import { IntegrationBranch } from "./integration.js";
@@ -164,24 +163,6 @@ async function journalPlan(
 }
 
 /**
- * The `index.lock` a git killed with the crashed run left in a task's worktree (no process has
- * it open any more) would fail the task's next commit, or its conflict re-run: removed, with a
- * warning saying where.
- */
-async function removeStaleLocks(state: ObservedStateManager, run: RunState): Promise<void> {
-  for (const [taskId, task] of Object.entries(run.tasks)) {
-    if (task.worktreePath === undefined) continue;
-    const removed = await removeStaleIndexLock(task.worktreePath);
-    if (removed === undefined) continue;
-    await state.record(run.runId, {
-      type: "warning",
-      taskId,
-      message: `removed ${removed}: a git command killed with the run left it, and it would stop the task's next commit`,
-    });
-  }
-}
-
-/**
  * A resumed run, fed from its journal: the journaled settings (overridden by the request), the
  * stored plan.json, leftover processes stopped, and each task's state to continue from. The
  * session's state is open when this returns; the caller closes it.
@@ -202,7 +183,6 @@ export async function planResume(ctx: PlanContext, request: ResumeRequest): Prom
     // Agents of the crashed orchestrator may still run (they lead their own process groups):
     // stop them; their tasks restart from their last completed phase.
     const stale = await stopLeftoverProcesses(files.dir, run.runId);
-    await removeStaleLocks(state, run);
     await state.record(run.runId, {
       type: "run.status",
       status: "running",

@@ -10,7 +10,7 @@ import {
   type WorkflowState,
 } from "@gadugi/interfaces";
 import { TodoWriteManager } from "@gadugi/task-tracking";
-import { detectProject, readWorktreeMarker } from "@gadugi/worktree-manager";
+import { detectProject, readWorktreeMarker, removeStaleIndexLock } from "@gadugi/worktree-manager";
 import type { WorkflowDeps } from "./deps.js";
 import type { Interruption } from "./interruptions.js";
 import { type TaskPaths, taskPaths } from "./paths.js";
@@ -57,10 +57,17 @@ export async function openTaskRun(
   const signal = options.signal ?? new AbortController().signal;
   const paths = taskPaths(deps.runDir, task.id);
   await mkdir(path.dirname(paths.log), { recursive: true });
-  const { records, facts } = await restoreRecords(resume);
+  const { records, facts, removedLock } = await restoreRecords(resume);
   if (options.redoReason !== undefined) facts.restartNote ??= options.redoReason;
 
   await deps.record({ type: "task.status", taskId: task.id, status: "running" });
+  if (removedLock !== undefined) {
+    await deps.record({
+      type: "warning",
+      taskId: task.id,
+      message: `removed ${removedLock}: a git command killed with the run left it, and it would stop the task's next commit`,
+    });
+  }
   const attempt = Math.max(1, (await deps.state.loadTask(deps.runId, task.id)).attempts);
   const todo = todoFor(deps, task, paths, records);
   const base = {
@@ -79,20 +86,25 @@ export async function openTaskRun(
  * The phase records and facts of an earlier attempt (none without `resume`). When its worktree
  * is gone or no longer its own (cleaned up, or put into the worktree pool at the end of the run,
  * where another task may have taken it up), setup's record is dropped: setup runs again and
- * takes up the branch.
+ * takes up the branch. A worktree taken up again loses the `index.lock` a git killed with the
+ * earlier attempt left (no process has it open), which would stop every git command in it.
  */
-async function restoreRecords(
-  resume: WorkflowState | undefined,
-): Promise<{ records: Map<WorkflowPhase, PhaseRecord>; facts: TaskFacts }> {
+async function restoreRecords(resume: WorkflowState | undefined): Promise<{
+  records: Map<WorkflowPhase, PhaseRecord>;
+  facts: TaskFacts;
+  removedLock: string | undefined;
+}> {
   const records = new Map<WorkflowPhase, PhaseRecord>();
   for (const record of resume?.phases ?? []) records.set(record.phase, structuredClone(record));
   const facts = factsFrom(resume);
+  let removedLock: string | undefined;
   if (facts.worktreePath !== undefined && resume && (await stillItsWorktree(facts.worktreePath, resume))) {
     facts.uvProject = (await detectProject(facts.worktreePath)).uv;
+    removedLock = await removeStaleIndexLock(facts.worktreePath);
   } else if (records.get("setup")?.status === "completed") {
     records.delete("setup");
   }
-  return { records, facts };
+  return { records, facts, removedLock };
 }
 
 /** Whether `dir` is still the task's own active worktree (its marker names the run and task). */

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync, readFileSync, utimesSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { WORKFLOW_PHASES } from "@gadugi/interfaces";
 import { useTempDirs } from "@gadugi/test-utils";
@@ -470,6 +470,39 @@ describe("resume and cancellation", () => {
       .map((e) => (e as { phase: string }).phase);
     expect(started).toEqual([...WORKFLOW_PHASES]);
     expect(h.server!.state.prs[0]!.body).toContain(`Closes #${second.issueNumber}`);
+  });
+
+  it("takes up its worktree again without the index.lock a killed git left in it, with a warning", async () => {
+    const h = await createHarness(temp, { github: "no-token" });
+    const controller = new AbortController();
+    const first = await h.run(
+      { signal: controller.signal },
+      h.createManager({
+        onPhase: (e) => {
+          if (e.phase === "branch_creation" && e.status === "completed") controller.abort("power cut");
+        },
+      }),
+    );
+    expect(first.status).toBe("cancelled");
+    const lock = (
+      await h.repo.git([
+        "-C",
+        first.worktreePath as string,
+        "rev-parse",
+        "--path-format=absolute",
+        "--git-path",
+        "index.lock",
+      ])
+    ).trim();
+    writeFileSync(lock, "");
+    const then = (Date.now() - 5_000) / 1000;
+    utimesSync(lock, then, then);
+
+    const second = await h.run({ resume: await h.state.loadTask(h.runId, TASK_ID) });
+    expect(second.status, second.error).toBe("completed");
+    expect(existsSync(lock)).toBe(false);
+    const warnings = h.events().filter((e) => e.type === "warning" && e.message.includes("index.lock"));
+    expect(warnings).toHaveLength(1);
   });
 
   it("finds the issue and PR made before a crash instead of opening new ones", async () => {
