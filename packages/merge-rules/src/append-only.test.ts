@@ -45,3 +45,42 @@ describe("append-only rule", () => {
     expect(mergeAppendOnly({ base, ours, theirs }).ok).toBe(false);
   });
 });
+
+describe("append-only rule, sections both sides opened", () => {
+  const log = "# Changelog\n\n## v1.6.3\n\n- released\n";
+  const entry = (text: string) => log.replace("## v1.6.3", `## Unreleased\n\n- ${text}\n\n## v1.6.3`);
+
+  it("keeps one heading both sides wrote above their entries, and both entries under it", () => {
+    const result = mergeAppendOnly({ base: log, ours: entry("from ours"), theirs: entry("from theirs") });
+    expect(result.ok && result.content).toBe(
+      "# Changelog\n\n## Unreleased\n\n- from ours\n- from theirs\n\n## v1.6.3\n\n- released\n",
+    );
+    // Merged again with a third side, as the integration merges task after task.
+    const merged = result.ok ? result.content : "";
+    const third = mergeAppendOnly({ base: log, ours: merged, theirs: entry("third") });
+    expect(third.ok && third.content).toBe(
+      "# Changelog\n\n## Unreleased\n\n- from ours\n- from theirs\n- third\n\n## v1.6.3\n\n- released\n",
+    );
+  });
+
+  it("keeps a shared closing line once, after both sides' own lines", () => {
+    const base = "<!-- entries -->\n<!-- end -->\n";
+    const ours = "<!-- entries -->\n- a\n- note\n<!-- end -->\n";
+    const theirs = "<!-- entries -->\n- b\n- note\n<!-- end -->\n";
+    const result = mergeAppendOnly({ base, ours, theirs });
+    expect(result.ok && result.content).toBe("<!-- entries -->\n- a\n- b\n- note\n<!-- end -->\n");
+  });
+
+  it("does not share blank lines alone: each side's section keeps its spacing", () => {
+    const base = "# Log\n";
+    const ours = "# Log\n\n## a\n- a\n";
+    const theirs = "# Log\n\n## b\n- b\n";
+    const result = mergeAppendOnly({ base, ours, theirs });
+    expect(result.ok && result.content).toBe("# Log\n\n## a\n- a\n\n## b\n- b\n");
+  });
+
+  it("keeps a shared heading once when both sides create the file", () => {
+    const result = mergeAppendOnly({ ours: "# Notes\n\n- a\n", theirs: "# Notes\n\n- b\n" });
+    expect(result.ok && result.content).toBe("# Notes\n\n- a\n- b\n");
+  });
+});

@@ -14,6 +14,30 @@ function sameLines(a: readonly string[], b: readonly string[]): boolean {
   return a.length === b.length && a.every((line, i) => line === b[i]);
 }
 
+const hasText = (lines: readonly string[]) => lines.some((line) => line.trim() !== "");
+
+/**
+ * Two additions at one spot as one block: the lines both begin with (a heading such as
+ * "## Unreleased" each side wrote above its entry), ours' own lines, theirs' own lines, then the
+ * lines both end with. Shared lines count once, as git counts a change both sides made; a shared
+ * run of blank lines alone is not shared, it is each block's own spacing.
+ */
+function union(ours: readonly string[], theirs: readonly string[]): string[] {
+  if (sameLines(ours, theirs)) return [...ours];
+  let head = 0;
+  while (head < ours.length && head < theirs.length && ours[head] === theirs[head]) head++;
+  if (!hasText(ours.slice(0, head))) head = 0;
+  let tail = 0;
+  const fits = () => tail < ours.length - head && tail < theirs.length - head;
+  while (fits() && ours[ours.length - 1 - tail] === theirs[theirs.length - 1 - tail]) tail++;
+  if (head === 0 && !hasText(ours.slice(ours.length - tail))) tail = 0;
+  const oursOwn = ours.slice(head, ours.length - tail);
+  const theirsOwn = theirs.slice(head, theirs.length - tail);
+  // Only a file's last line can lack a newline; followed by more, that line gets one.
+  const middle = theirsOwn.length > 0 ? [...closed(oursOwn), ...theirsOwn] : oursOwn;
+  return [...ours.slice(0, head), ...middle, ...ours.slice(ours.length - tail)];
+}
+
 /**
  * Append-only files (CHANGELOG, HISTORY, notes): where both sides added lines at the same spot,
  * the merge holds both additions, ours (already merged) first, then theirs. A region where both
@@ -38,9 +62,7 @@ export function mergeAppendOnly(input: MergeInput): RuleResult {
       return refuse(`both sides changed ${where} of the base; only added lines are merged by union`);
     }
     unions++;
-    const theirs = sameLines(conflict.a, conflict.b) ? [] : conflict.b;
-    // Only a file's last line can lack a newline; followed by theirs, ours' block gets one.
-    out.push(...(theirs.length > 0 ? closed(conflict.a) : conflict.a), ...theirs);
+    out.push(...union(conflict.a, conflict.b));
   }
   // git's diff may see a conflict where diff3 lines the sides up cleanly: that is a clean merge.
   const reason =
