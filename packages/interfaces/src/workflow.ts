@@ -91,6 +91,11 @@ export const MergeRecord = z.strictObject({
   reason: z.string().optional(),
   /** The merge rules applied to its conflicting files (`@gadugi/merge-rules`). */
   rules: z.array(MergeRuleApplication).optional(),
+  /**
+   * The merge rules applied in this task's earlier merges, the conflicts that sent it back for a
+   * re-run (a lockfile skipped, a line both sides changed): kept so the report shows why.
+   */
+  earlierRules: z.array(MergeRuleApplication).optional(),
   at: z.string(),
 });
 export type MergeRecord = z.infer<typeof MergeRecord>;

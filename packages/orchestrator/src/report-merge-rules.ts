@@ -1,10 +1,19 @@
 import type { MergeRuleApplication, RunReport } from "@gadugi/interfaces";
 
 // The merge-rules section of the report: every hotspot file a merge rule merged, refused or
-// skipped in a task's (final) merge, with the rule's reason.
+// skipped in a task's merges, with the rule's reason. The result of an earlier merge, whose
+// conflict sent the task back for a re-run, says so.
 
-function applications(report: RunReport): { slug: string; rule: MergeRuleApplication }[] {
-  return report.tasks.flatMap((t) => (t.merge?.rules ?? []).map((rule) => ({ slug: t.slug, rule })));
+type Shown = Omit<MergeRuleApplication, "result"> & { result: string };
+
+function applications(report: RunReport): { slug: string; rule: Shown }[] {
+  return report.tasks.flatMap((t) => [
+    ...(t.merge?.earlierRules ?? []).map((rule) => ({
+      slug: t.slug,
+      rule: { ...rule, result: `${rule.result}, re-run` },
+    })),
+    ...(t.merge?.rules ?? []).map((rule) => ({ slug: t.slug, rule })),
+  ]);
 }
 
 /** The merge rules applied in the run as Markdown lines (none when no rule was tried). */

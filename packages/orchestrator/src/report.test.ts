@@ -233,3 +233,22 @@ describe("the speedup of a run in which no task completed", () => {
     expect(renderReportHtml(report())).toContain("measured speedup <strong>1.25×</strong>");
   });
 });
+
+describe("the report's merge rules", () => {
+  it("lists each rule a task's merges applied, an earlier merge's marked as re-run", () => {
+    const [a, b] = report().tasks as [TaskReport, TaskReport];
+    const lock = {
+      file: "pnpm-lock.yaml",
+      rule: "lockfile",
+      result: "skipped",
+      reason: "pnpm failed",
+    } as const;
+    const log = { file: "CHANGELOG.md", rule: "append-only", result: "applied", reason: "union" } as const;
+    const merged = { branch: "gadugi/a", status: "merged" as const, conflictFiles: [], at: at(9) };
+    const tasks = [{ ...a, merge: { ...merged, rules: [log], earlierRules: [lock] } }, b];
+    const md = renderReportMarkdown({ ...report(), tasks });
+    expect(md).toContain("| add-thing | pnpm-lock.yaml | lockfile | skipped, re-run | pnpm failed |");
+    expect(md).toContain("| add-thing | CHANGELOG.md | append-only | applied | union |");
+    expect(renderReportMarkdown(report())).not.toContain("## Merge rules");
+  });
+});

@@ -320,3 +320,29 @@ describe("rebuildRunState", () => {
     await expect(rebuildRunState(repo, "run-1")).rejects.toMatchObject({ code: "GADUGI_STATE_NOT_FOUND" });
   });
 });
+
+describe("merge.result and the merge rules", () => {
+  const skipped = {
+    file: "uv.lock",
+    rule: "lockfile",
+    result: "skipped",
+    reason: "uv is not installed",
+  } as const;
+  const applied = { file: "CHANGES.md", rule: "append-only", result: "applied", reason: "union" } as const;
+  const merge = (status: "merged" | "conflict", rules: (typeof skipped | typeof applied)[]) =>
+    ev(
+      { type: "merge.result", taskId: "t1", branch: "gadugi/t1", status, rules },
+      "2025-01-01T00:00:01.000Z",
+    );
+
+  it("keeps the rules a conflicting merge applied when the re-run's merge replaces it", () => {
+    const state = reduceRunState([...story(), merge("conflict", [skipped]), merge("merged", [applied])]);
+    expect(state.merges.t1).toMatchObject({ status: "merged", rules: [applied], earlierRules: [skipped] });
+    expect(RunState.parse(state)).toEqual(state);
+  });
+
+  it("does not count a merge recorded again (a resume's repair) as an earlier one", () => {
+    const state = reduceRunState([...story(), merge("merged", [applied]), merge("merged", [applied])]);
+    expect(state.merges.t1?.earlierRules).toBeUndefined();
+  });
+});

@@ -4,7 +4,6 @@ import {
   type PhaseRecord,
   type RunEvent,
   type RunState,
-  UNLANDED_TASK_STATUSES,
   WORKFLOW_PHASES,
   type WorkflowState,
 } from "@gadugi/interfaces";
@@ -26,7 +25,7 @@ export interface ReduceOptions {
  * (running counts an attempt and sets startedAt, a finished status sets endedAt, failed,
  * merge-failed or changes-requested with a reason sets error); task.updated merges a patch
  * (creating the task if unknown); phase.started marks the phase running; phase.finished records status, endedAt, durationMs, reason and merges
- * data; merge.result records the task's merge; an `error` event naming a task sets its `error`.
+ * data; merge.result records the task's merge (keeping the rules its earlier, conflicting merges applied); an `error` event naming a task sets its `error`.
  * task.added also keeps the task's definition. Every event moves updatedAt and journalSeq;
  * process.*, agent.event and the other informational events change nothing else (they stay in
  * the journal for reports).
@@ -175,7 +174,11 @@ function applyEvent(state: RunState, event: RunEvent): void {
     case "phase.finished":
       finishPhase(task(state, event.taskId, at), event);
       break;
-    case "merge.result":
+    case "merge.result": {
+      const before = state.merges[event.taskId];
+      // A merge recorded again (a resume's repair) is the same merge, not an earlier one.
+      const replaced = before?.status === "merged" ? [] : (before?.rules ?? []);
+      const earlier = [...(before?.earlierRules ?? []), ...replaced];
       state.merges[event.taskId] = {
         branch: event.branch,
         status: event.status,
@@ -184,8 +187,10 @@ function applyEvent(state: RunState, event: RunEvent): void {
         ...(event.commit === undefined ? {} : { commit: event.commit }),
         ...(event.reason === undefined ? {} : { reason: event.reason }),
         ...(event.rules === undefined ? {} : { rules: structuredClone(event.rules) }),
+        ...(earlier.length === 0 ? {} : { earlierRules: structuredClone(earlier) }),
       };
       break;
+    }
     case "run.settings":
       state.settings = structuredClone(event.settings);
       break;
