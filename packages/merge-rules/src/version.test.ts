@@ -86,3 +86,24 @@ describe("version rule", () => {
     expect(result).toMatchObject({ ok: true, content: doc("1.3.0") });
   });
 });
+
+describe("version rule, one side's bump", () => {
+  const manifest = (version: string, deps: Record<string, string>) =>
+    `${JSON.stringify({ name: "app", version, devDependencies: deps }, null, 2)}\n`;
+
+  it("takes the version of the one side that changed it, even when it is lower", () => {
+    const result = mergeVersion("package.json", {
+      base: manifest("2.0.0", { a: "1" }),
+      ours: manifest("1.9.9", { a: "1" }),
+      theirs: manifest("2.0.0", { a: "1", b: "1" }),
+    });
+    expect(result.ok && JSON.parse(result.content)).toEqual({
+      name: "app",
+      version: "1.9.9",
+      devDependencies: { a: "1", b: "1" },
+    });
+    expect(result.reason).toBe(
+      "version 1.9.9 from the one side that changed it; the rest merged line by line",
+    );
+  });
+});

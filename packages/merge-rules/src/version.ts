@@ -47,10 +47,17 @@ export function mergeVersion(
   if (format === undefined) return refuse("version fields are read from JSON or TOML files only");
   let { ours, theirs } = input;
   const chosen: string[] = [];
+  const kept: string[] = [];
   for (const field of fields) {
     const a = read(format, ours, field);
     const b = read(format, theirs, field);
     if (a === undefined || b === undefined || a === b) continue;
+    // One side left the field as it was: its change is the other side's, as in any merge.
+    const was = input.base === undefined ? undefined : read(format, input.base, field);
+    if (a === was || b === was) {
+      kept.push(`${field} ${a === was ? b : a}`);
+      continue;
+    }
     if (semver.valid(a) === null || semver.valid(b) === null) {
       return refuse(`${field} is not a semantic version on both sides (${a}, ${b})`);
     }
@@ -61,7 +68,11 @@ export function mergeVersion(
   }
   const base = input.base ?? "";
   const text = mergeText(base, ours, theirs);
-  const picked = chosen.length > 0 ? `higher version: ${chosen.join(", ")}` : "the versions agree";
+  const said = [
+    ...(chosen.length > 0 ? [`higher version: ${chosen.join(", ")}`] : []),
+    ...(kept.length > 0 ? [`${kept.join(", ")} from the one side that changed it`] : []),
+  ];
+  const picked = said.length > 0 ? said.join("; ") : "the versions agree";
   if (text.clean) return { ok: true, content: text.text, reason: `${picked}; the rest merged line by line` };
   if (format === "json") {
     const keyed = mergeKeyedMap(path, { ...input, ours, theirs });
