@@ -7,4 +7,4 @@ export { mergeFile } from "./merge-file.js";
 export type { LockfileCommand, MatchedRule, MergeInput, RuleResult } from "./result.js";
 export { mergeStructure, showPath } from "./structure.js";
 export { mergeText, splitLines, type TextMerge } from "./text-merge.js";
-export { defaultVersionFields, mergeVersion } from "./version.js";
+export { defaultVersionFields, higherVersion, mergeVersion } from "./version.js";

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { mergeVersion } from "./version.js";
+import { higherVersion, mergeVersion } from "./version.js";
 
 const pkg = (version: string, extra = "") =>
   `{\n  "name": "lib",\n  "version": "${version}",${extra}\n  "type": "module"\n}\n`;
@@ -61,7 +61,7 @@ describe("version rule", () => {
     });
     expect(result).toEqual({
       ok: false,
-      reason: "version is not a semantic version on both sides (next, 1.0.1)",
+      reason: "version is not a semantic or PEP 440 version on both sides (next, 1.0.1)",
     });
   });
 
@@ -105,5 +105,26 @@ describe("version rule, one side's bump", () => {
     expect(result.reason).toBe(
       "version 1.9.9 from the one side that changed it; the rest merged line by line",
     );
+  });
+});
+
+describe("version rule, Python versions", () => {
+  const pyproject = (v: string) => `[project]\nname = "click"\nversion = "${v}"\n`;
+
+  it("compares pyproject.toml versions as PEP 440 does (click's 8.5.0.dev)", () => {
+    const result = mergeVersion("pyproject.toml", {
+      base: pyproject("8.5.0.dev"),
+      ours: pyproject("8.5.0"),
+      theirs: pyproject("8.5.1.dev0"),
+    });
+    expect(result).toMatchObject({ ok: true, content: pyproject("8.5.1.dev0") });
+    expect(result.reason).toContain("higher version: project.version 8.5.1.dev0 (of 8.5.0 and 8.5.1.dev0)");
+  });
+
+  it("uses semver when both are semantic versions, PEP 440 when one is only that", () => {
+    expect(higherVersion("2.0.0-rc.1", "1.9.9")).toBe("2.0.0-rc.1");
+    expect(higherVersion("1.2.3", "1.2.4rc1")).toBe("1.2.4rc1");
+    expect(higherVersion("2.1", "2.0.post1")).toBe("2.1");
+    expect(higherVersion("next", "1.0.0")).toBeUndefined();
   });
 });

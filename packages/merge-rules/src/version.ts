@@ -1,3 +1,4 @@
+import pep440 from "@renovatebot/pep440";
 import { applyEdits, findNodeAtLocation, modify, parseTree } from "jsonc-parser";
 import semver from "semver";
 import { jsonFormatting, mergeKeyedMap } from "./keyed-map.js";
@@ -30,6 +31,16 @@ function write(format: Format, text: string, field: string, value: string): stri
 }
 
 /**
+ * The higher of two versions, compared as semantic versions (npm, Cargo) when both are, else as
+ * PEP 440 versions (Python: `8.5.0.dev`, `2.1rc1`, `1.0.post1`); undefined when neither fits.
+ */
+export function higherVersion(a: string, b: string): string | undefined {
+  if (semver.valid(a) !== null && semver.valid(b) !== null) return semver.gt(a, b) ? a : b;
+  if (pep440.valid(a) !== null && pep440.valid(b) !== null) return pep440.gt(a, b) ? a : b;
+  return undefined;
+}
+
+/**
  * Version fields (`package.json` `version`, `pyproject.toml` `[project] version`, configured
  * JSON/TOML paths): both sides get the higher semantic version, and the rest of the file must
  * then merge cleanly, line by line (or, for JSON, key by key), or the rule refuses.
@@ -58,10 +69,10 @@ export function mergeVersion(
       kept.push(`${field} ${a === was ? b : a}`);
       continue;
     }
-    if (semver.valid(a) === null || semver.valid(b) === null) {
-      return refuse(`${field} is not a semantic version on both sides (${a}, ${b})`);
+    const higher = higherVersion(a, b);
+    if (higher === undefined) {
+      return refuse(`${field} is not a semantic or PEP 440 version on both sides (${a}, ${b})`);
     }
-    const higher = semver.gt(a, b) ? a : b;
     ours = write(format, ours, field, higher);
     theirs = write(format, theirs, field, higher);
     chosen.push(`${field} ${higher} (of ${a} and ${b})`);
