@@ -41,6 +41,7 @@ describe("rule table", () => {
     });
     expect(table.ruleFor("README.md")).toEqual({ name: "append-only", glob: "README.md" });
     expect(table.ruleFor("CHANGELOG.md")).toBeUndefined();
+    expect([table.turnedOff("CHANGELOG.md"), table.turnedOff("docs/guide.md")]).toEqual([true, false]);
     expect(table.ruleFor("chart/Chart.yaml")?.name).toBe("keyed-map");
     expect(table.ruleFor("manifest.json")).toEqual({
       name: "version",

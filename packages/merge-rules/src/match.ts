@@ -35,6 +35,11 @@ export class MergeRuleTable {
     }));
   }
 
+  /** Whether the first glob matching `path` is the config's `"off"`: the project chose no rule. */
+  turnedOff(path: string): boolean {
+    return this.#entries.find((e) => e.test(path))?.setting === "off";
+  }
+
   /** The rule for `path` (repository-relative, `/`-separated); undefined when none, or `off`. */
   ruleFor(path: string): MatchedRule | undefined {
     const entry = this.#entries.find((e) => e.test(path));

@@ -25,6 +25,7 @@ import { importNeighborhood } from "./import-graph.js";
 import { ImportGraphSession, type ImportGraphStats } from "./import-graph-session.js";
 import { planShape } from "./plan.js";
 import { type RepoFiles, repoFiles } from "./repo-files.js";
+import { ruleHints } from "./rule-hints.js";
 import { sourceLanguage } from "./source-files.js";
 import { type Draft, draftTasks, readPrompts, taskFromDraft } from "./task-drafts.js";
 
@@ -135,7 +136,9 @@ export async function analyze(options: AnalyzeOptions): Promise<AnalysisResult> 
 
   // 5. Same-file conflicts (hard), then import coupling (soft).
   const order0 = schedulingOrder(tasks, explicit);
-  const shared = sameFileEdges(tasks, order0, explicit, repo, mergeRuleTable(options.mergeRules));
+  const rules = mergeRuleTable(options.mergeRules);
+  const shared = sameFileEdges(tasks, order0, explicit, repo, rules);
+  warnings.push(...ruleHints(shared, rules, slugOf));
   // Hotspot edges only explain why two tasks sharing files may run at once: nothing waits on them.
   const hotspots = shared.filter((e) => e.kind === "hotspot");
   const hard = [...explicit, ...shared.filter((e) => e.kind !== "hotspot")];

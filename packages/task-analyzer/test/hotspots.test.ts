@@ -81,3 +81,33 @@ describe("hotspot files in the plan", () => {
     expect(off.plan.edges.map((e) => e.kind)).toEqual(["same-file"]);
   });
 });
+
+describe("a shared documentation file without a rule", () => {
+  it("warns that it alone serializes the tasks and names the rule that would let them run at once", async () => {
+    const repo = await repoWithPrompts(3, () => " Also update `README.md`'s list of features.");
+    repo.write({ "README.md": "# lib\n" });
+    await repo.commit("readme");
+    const { plan } = await run(repo, 3);
+    expect(plan.levels).toHaveLength(3);
+    const hints = plan.warnings.filter((w) => w.message.startsWith("README.md alone"));
+    expect(hints).toEqual([
+      {
+        message:
+          'README.md alone makes 3 tasks wait for each other (3 same-file edges: feature1, feature2, feature3); no merge rule covers it. If they only add to it, "README.md": "append-only" in integration.mergeRules lets them run at once.',
+      },
+    ]);
+    // Taking the advice: one level. Turning it off, or all rules, is a choice: no warning.
+    expect((await run(repo, 3, { mergeRules: { "README.md": "append-only" } })).plan.levels).toHaveLength(1);
+    for (const mergeRules of [{ "README.md": "off" } as const, false as const]) {
+      const quiet = await run(repo, 3, { mergeRules });
+      expect(quiet.plan.warnings.filter((w) => w.message.includes("mergeRules"))).toEqual([]);
+    }
+  });
+
+  it("suggests nothing for a shared source file: code is no union", async () => {
+    const repo = await repoWithPrompts(3, () => " Also update `src/shared.js`.");
+    const { plan } = await run(repo, 3);
+    expect(plan.levels).toHaveLength(3);
+    expect(plan.warnings.filter((w) => w.message.includes("mergeRules"))).toEqual([]);
+  });
+});
