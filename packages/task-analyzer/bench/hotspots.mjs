@@ -68,6 +68,7 @@ try {
     `${count} prompts; shared files: NOTES.md, README.md, CHANGELOG.md, and a module every tenth prompt`,
   );
   console.log("rules     levels  critical path  parallelism  same-file edges  hotspot edges  analyze ms");
+  const hints = [];
   for (const [name, mergeRules] of variants) {
     const started = performance.now();
     const { plan } = await analyze({ repoRoot: dir, promptFiles, idSalt: "bench", cache: false, mergeRules });
@@ -84,7 +85,11 @@ try {
         ms.toFixed(0).padStart(11),
       ].join(" "),
     );
+    // What the plan suggests for the files that still serialize it (the README under "default").
+    for (const w of plan.warnings)
+      if (w.message.includes("integration.mergeRules")) hints.push(`plan warning (${name}): ${w.message}`);
   }
+  for (const hint of hints) console.log(hint);
 } finally {
   if (args.includes("--keep")) console.log(`kept ${dir}`);
   else rmSync(dir, { recursive: true, force: true });
