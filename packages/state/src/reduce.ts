@@ -25,7 +25,8 @@ export interface ReduceOptions {
  * (running counts an attempt and sets startedAt, a finished status sets endedAt, failed,
  * merge-failed or changes-requested with a reason sets error); task.updated merges a patch
  * (creating the task if unknown); phase.started marks the phase running; phase.finished records status, endedAt, durationMs, reason and merges
- * data; merge.result records the task's merge (keeping the rules its earlier, conflicting merges applied); an `error` event naming a task sets its `error`.
+ * data; merge.result records the task's merge (keeping the rules its earlier, conflicting merges
+ * applied); an `error` event naming a task sets its `error`.
  * task.added also keeps the task's definition. Every event moves updatedAt and journalSeq;
  * process.*, agent.event and the other informational events change nothing else (they stay in
  * the journal for reports).

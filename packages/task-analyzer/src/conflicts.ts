@@ -83,9 +83,10 @@ export function writtenFiles(task: ConflictTask, repo: RepoFiles): Set<string> {
   return out;
 }
 
-function listFiles(files: readonly string[], max = 3): string {
-  const shown = files.slice(0, max).join(", ");
-  return files.length > max ? `${shown} and ${files.length - max} more` : shown;
+/** The first `max` names, comma-separated, and how many more there are. */
+export function listShort(names: readonly string[], max = 3): string {
+  const shown = names.slice(0, max).join(", ");
+  return names.length > max ? `${shown} and ${names.length - max} more` : shown;
 }
 
 /**
@@ -160,7 +161,7 @@ export function sameFileEdges(
         to: b.id,
         kind: "same-file",
         hard: true,
-        reason: `both write ${listFiles(files)}; they must not run at once, so ${b.slug} waits for ${a.slug} (${why})`,
+        reason: `both write ${listShort(files)}; they must not run at once, so ${b.slug} waits for ${a.slug} (${why})`,
         files,
       });
     }
@@ -181,7 +182,7 @@ function hotspotEdge(
     to: b.id,
     kind: "hotspot",
     hard: false,
-    reason: `both write ${listFiles(byRule)}, which merge rules merge; ${a.slug} and ${b.slug} may run at once`,
+    reason: `both write ${listShort(byRule)}, which merge rules merge; ${a.slug} and ${b.slug} may run at once`,
     files,
     rules,
   };
